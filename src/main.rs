@@ -1,1 +1,5 @@
-fn main() {}
+//! The `harden` binary.
+
+fn main() -> std::process::ExitCode {
+    harden::run(std::env::args_os())
+}

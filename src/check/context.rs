@@ -1,0 +1,32 @@
+//! Everything a check may touch while it runs; nothing global.
+
+use crate::instance::LogBuffer;
+use crate::suite::Scope;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub(crate) struct CheckContext {
+    /// Where `path` requests go.
+    pub base_url: String,
+    pub client: reqwest::Client,
+    /// vars, harden's own variables and `setup` captures.
+    pub scope: Scope,
+    /// Directory relative paths resolve against.
+    #[expect(dead_code, reason = "read by the file-based check kinds")]
+    pub suite_dir: PathBuf,
+    /// The instance's output, when harden started the service.
+    pub logs: Option<Arc<LogBuffer>>,
+}
+
+/// The HTTP client checks use: no proxy (probes target the service directly), no redirects
+/// (a contract test must see them), bounded connect time.
+pub(crate) fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .user_agent(concat!("harden/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}

@@ -1,0 +1,694 @@
+//! The `http` check kind: send requests, then assert on status, headers, JSON, schema, body
+//! and latency. `send` observes; `evaluate` is a pure function of the response and the spec.
+
+use crate::check::context::CheckContext;
+use crate::check::outcome::{Assertion, CheckOutcome};
+use crate::suite::{
+    BodyPredicate, BodySpec, CaptureSpec, ExpectSpec, HeaderPredicate, JsonPredicate, RequestSpec,
+    Scope, StepSpec, Target, value_text,
+};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// What harden saw of one response.
+#[derive(Debug, Clone)]
+pub(crate) struct Response {
+    pub status: u16,
+    /// Lowercase names, in arrival order.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub json: Option<Value>,
+    pub duration: Duration,
+}
+
+impl Response {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+}
+
+/// Result of running a list of steps (an `http` check, `setup` or `teardown`).
+#[derive(Debug, Default)]
+pub(crate) struct StepsOutcome {
+    pub assertions: Vec<Assertion>,
+    pub diff: Option<String>,
+    /// Set when a request could not be made or a template could not be expanded.
+    pub error: Option<String>,
+    pub captures: Vec<(String, Value)>,
+}
+
+impl StepsOutcome {
+    pub(crate) fn failed(&self) -> bool {
+        self.error.is_some() || self.assertions.iter().any(|a| !a.passed)
+    }
+
+    pub(crate) fn into_outcome(self) -> CheckOutcome {
+        match self.error {
+            Some(e) => {
+                let mut o = CheckOutcome::error(e);
+                o.assertions = self.assertions;
+                o
+            }
+            None => CheckOutcome::from_assertions(self.assertions, self.diff),
+        }
+    }
+}
+
+pub(crate) async fn run(steps: &[StepSpec], cx: &CheckContext) -> CheckOutcome {
+    run_steps(steps, cx, cx.scope.clone()).await.into_outcome()
+}
+
+/// Runs steps in order; each step's captures are visible to the next. Stops at the first
+/// step that fails, since later steps usually depend on it.
+pub(crate) async fn run_steps(
+    steps: &[StepSpec],
+    cx: &CheckContext,
+    mut scope: Scope,
+) -> StepsOutcome {
+    let mut out = StepsOutcome::default();
+    let many = steps.len() > 1;
+    for (i, step) in steps.iter().enumerate() {
+        let label = match (&step.name, many) {
+            (Some(n), _) => format!("step {} ({n}): ", i + 1),
+            (None, true) => format!("step {}: ", i + 1),
+            (None, false) => String::new(),
+        };
+        let response = match send(&step.request, cx, &scope).await {
+            Ok(r) => r,
+            Err(e) => {
+                out.error = Some(format!("{label}{e}"));
+                return out;
+            }
+        };
+        let (mut assertions, diff) = match evaluate(&step.expect, &response, &scope) {
+            Ok(v) => v,
+            Err(e) => {
+                out.error = Some(format!("{label}{e}"));
+                return out;
+            }
+        };
+        for (name, spec) in &step.capture {
+            match capture(spec, &response) {
+                Ok(v) => {
+                    scope.captures.insert(name.clone(), v.clone());
+                    out.captures.push((name.clone(), v));
+                }
+                Err(e) => assertions.push(Assertion::new(
+                    format!("capture `{name}`"),
+                    describe_capture(spec),
+                    e,
+                    false,
+                )),
+            }
+        }
+        for a in &mut assertions {
+            a.property = format!("{label}{}", a.property);
+        }
+        let failed = assertions.iter().any(|a| !a.passed);
+        out.assertions.extend(assertions);
+        if out.diff.is_none() {
+            out.diff = diff;
+        }
+        if failed {
+            break;
+        }
+    }
+    out
+}
+
+fn describe_capture(spec: &CaptureSpec) -> String {
+    match spec {
+        CaptureSpec::Json { text, .. } => format!("a value at `{text}`"),
+        CaptureSpec::Header(h) => format!("header `{h}`"),
+        CaptureSpec::Regex(r) => format!("a match of `{r}`"),
+    }
+}
+
+/// Builds and sends one request; `Err` when it could not be made or got no answer.
+pub(crate) async fn send(
+    req: &RequestSpec,
+    cx: &CheckContext,
+    scope: &Scope,
+) -> Result<Response, String> {
+    let url = match &req.target {
+        Target::Path(p) => format!(
+            "{}{}",
+            cx.base_url.trim_end_matches('/'),
+            p.expand_text(scope)?
+        ),
+        Target::Url(u) => u.expand_text(scope)?,
+    };
+    let mut builder = cx.client.request(req.method.clone(), &url);
+    if let Some(h) = &req.headers {
+        for (k, v) in expand_map(h.expand(scope)?, "headers")? {
+            builder = builder.header(k, v);
+        }
+    }
+    if let Some(q) = &req.query {
+        builder = builder.query(&expand_map(q.expand(scope)?, "query")?);
+    }
+    builder = match &req.body {
+        BodySpec::None => builder,
+        BodySpec::Json(t) => builder.json(&t.expand(scope)?),
+        BodySpec::Text(t) => builder.body(t.expand_text(scope)?),
+        BodySpec::Form(t) => builder.form(&expand_map(t.expand(scope)?, "form")?),
+    };
+    let started = Instant::now();
+    let resp = builder
+        .send()
+        .await
+        .map_err(|e| transport_error(&req.method, &url, &e))?;
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = resp.text().await.map_err(|e| {
+        format!(
+            "{} {url}: reading the body failed: {}",
+            req.method,
+            crate::check::error_chain(&e)
+        )
+    })?;
+    let duration = started.elapsed();
+    let json = serde_json::from_str(&body).ok();
+    Ok(Response {
+        status,
+        headers,
+        body,
+        json,
+        duration,
+    })
+}
+
+pub(crate) fn transport_error(method: &reqwest::Method, url: &str, e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        format!("connection failed: {}", crate::check::error_chain(e))
+    } else {
+        crate::check::error_chain(e)
+    };
+    format!("{method} {url}: {what}")
+}
+
+fn expand_map(v: Value, what: &str) -> Result<Vec<(String, String)>, String> {
+    match v {
+        Value::Object(m) => Ok(m.into_iter().map(|(k, v)| (k, value_text(&v))).collect()),
+        other => Err(format!("`{what}` must be a map, found `{other}`")),
+    }
+}
+
+fn capture(spec: &CaptureSpec, r: &Response) -> Result<Value, String> {
+    match spec {
+        CaptureSpec::Json { path, .. } => {
+            let json = r.json.as_ref().ok_or("response body is not JSON")?;
+            let nodes = path.query(json).all();
+            match nodes.as_slice() {
+                [] => Err("no match".into()),
+                [one] => Ok((*one).clone()),
+                many => Ok(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
+            }
+        }
+        CaptureSpec::Header(h) => r
+            .header(h)
+            .map(Value::String)
+            .ok_or_else(|| "header absent".into()),
+        CaptureSpec::Regex(re) => {
+            let caps = re.captures(&r.body).ok_or("no match in the body")?;
+            let m = caps
+                .get(1)
+                .or_else(|| caps.get(0))
+                .ok_or("no match in the body")?;
+            Ok(Value::String(m.as_str().to_string()))
+        }
+    }
+}
+
+/// Numbers compare by value (`1` equals `1.0`); everything else structurally.
+pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn show(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 200 {
+        format!("{}…", s.chars().take(200).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}
+
+pub(crate) fn unified_diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string()
+}
+
+/// Asserts `expect` against a response. `Err` only when an expected value cannot be
+/// expanded (an undefined capture).
+pub(crate) fn evaluate(
+    expect: &ExpectSpec,
+    r: &Response,
+    scope: &Scope,
+) -> Result<(Vec<Assertion>, Option<String>), String> {
+    let mut out = Vec::new();
+    let mut diff = None;
+    if let Some(s) = &expect.status {
+        out.push(Assertion::new(
+            "status",
+            &s.text,
+            r.status.to_string(),
+            s.matches(r.status),
+        ));
+    }
+    for (name, pred) in &expect.headers {
+        let actual = r.header(name);
+        let shown = actual.clone().unwrap_or_else(|| "(absent)".into());
+        let prop = format!("header `{name}`");
+        out.push(match pred {
+            HeaderPredicate::Equals(t) => {
+                let want = t.expand_text(scope)?;
+                // Media types compare without parameters: `application/json` matches
+                // `application/json; charset=utf-8`.
+                let ok = actual.as_deref().is_some_and(|a| {
+                    a == want
+                        || (name == "content-type"
+                            && !want.contains(';')
+                            && a.split(';')
+                                .next()
+                                .is_some_and(|m| m.trim().eq_ignore_ascii_case(&want)))
+                });
+                Assertion::new(prop, format!("`{want}`"), shown, ok)
+            }
+            HeaderPredicate::Contains(t) => {
+                let want = t.expand_text(scope)?;
+                Assertion::new(
+                    prop,
+                    format!("contains `{want}`"),
+                    shown,
+                    actual.as_deref().is_some_and(|a| a.contains(&want)),
+                )
+            }
+            HeaderPredicate::Matches(re) => Assertion::new(
+                prop,
+                format!("matches `{re}`"),
+                shown,
+                actual.as_deref().is_some_and(|a| re.is_match(a)),
+            ),
+            HeaderPredicate::Present => Assertion::new(prop, "present", shown, actual.is_some()),
+            HeaderPredicate::Absent => Assertion::new(prop, "absent", shown, actual.is_none()),
+        });
+    }
+    if !expect.json.is_empty() {
+        match &r.json {
+            None => out.push(Assertion::new(
+                "body",
+                "a JSON document",
+                snippet(&r.body),
+                false,
+            )),
+            Some(doc) => {
+                for ja in &expect.json {
+                    let nodes = ja.path.query(doc).all();
+                    let value: Option<Value> = match nodes.as_slice() {
+                        [] => None,
+                        [one] => Some((*one).clone()),
+                        many => Some(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
+                    };
+                    for p in &ja.predicates {
+                        let (a, d) = json_predicate(&ja.path_text, p, value.as_ref(), scope)?;
+                        if diff.is_none() {
+                            diff = d;
+                        }
+                        out.push(a);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(schema) = &expect.schema {
+        let prop = format!("schema `{}`", schema.label);
+        match &r.json {
+            None => out.push(Assertion::new(
+                prop,
+                "a JSON document",
+                snippet(&r.body),
+                false,
+            )),
+            Some(doc) => {
+                let errors: Vec<String> = schema
+                    .validator
+                    .iter_errors(doc)
+                    .take(5)
+                    .map(|e| {
+                        let at = e.instance_path().to_string();
+                        format!("{}: {e}", if at.is_empty() { "/".to_string() } else { at })
+                    })
+                    .collect();
+                let actual = if errors.is_empty() {
+                    "valid".to_string()
+                } else {
+                    errors.join("; ")
+                };
+                out.push(Assertion::new(prop, "valid", actual, errors.is_empty()));
+            }
+        }
+    }
+    for b in &expect.body {
+        out.push(match b {
+            BodyPredicate::Contains(t) => {
+                let want = t.expand_text(scope)?;
+                Assertion::new(
+                    "body",
+                    format!("contains `{want}`"),
+                    snippet(&r.body),
+                    r.body.contains(&want),
+                )
+            }
+            BodyPredicate::NotContains(t) => {
+                let want = t.expand_text(scope)?;
+                Assertion::new(
+                    "body",
+                    format!("does not contain `{want}`"),
+                    snippet(&r.body),
+                    !r.body.contains(&want),
+                )
+            }
+            BodyPredicate::Matches(re) => Assertion::new(
+                "body",
+                format!("matches `{re}`"),
+                snippet(&r.body),
+                re.is_match(&r.body),
+            ),
+            BodyPredicate::Equals(t) => {
+                let want = t.expand_text(scope)?;
+                let ok = r.body == want;
+                if !ok && diff.is_none() {
+                    diff = Some(unified_diff(&want, &r.body));
+                }
+                Assertion::new("body", snippet(&want), snippet(&r.body), ok)
+            }
+        });
+    }
+    if let Some(max) = expect.max_duration {
+        out.push(Assertion::new(
+            "duration",
+            format!("<= {}", human_duration(max)),
+            human_duration(r.duration),
+            r.duration <= max,
+        ));
+    }
+    Ok((out, diff))
+}
+
+pub(crate) fn human_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
+    }
+}
+
+fn snippet(body: &str) -> String {
+    let one_line: String = body
+        .chars()
+        .take(160)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if body.is_empty() {
+        "(empty body)".into()
+    } else if body.chars().count() > 160 {
+        format!("`{one_line}…`")
+    } else {
+        format!("`{one_line}`")
+    }
+}
+
+fn json_predicate(
+    path: &str,
+    p: &JsonPredicate,
+    value: Option<&Value>,
+    scope: &Scope,
+) -> Result<(Assertion, Option<String>), String> {
+    let shown = value.map(show).unwrap_or_else(|| "no match".into());
+    let prop = format!("json `{path}`");
+    let mut diff = None;
+    let a = match p {
+        JsonPredicate::Equals(t) => {
+            let want = t.expand(scope)?;
+            let ok = value.is_some_and(|v| json_eq(v, &want));
+            if !ok && (want.is_object() || want.is_array()) {
+                diff = value.map(|v| unified_diff(&pretty(&want), &pretty(v)));
+            }
+            Assertion::new(prop, show(&want), shown, ok)
+        }
+        JsonPredicate::NotEquals(t) => {
+            let want = t.expand(scope)?;
+            Assertion::new(
+                prop,
+                format!("not {}", show(&want)),
+                shown,
+                value.is_some_and(|v| !json_eq(v, &want)),
+            )
+        }
+        JsonPredicate::OneOf(ts) => {
+            let wants = ts
+                .iter()
+                .map(|t| t.expand(scope))
+                .collect::<Result<Vec<_>, _>>()?;
+            let ok = value.is_some_and(|v| wants.iter().any(|w| json_eq(v, w)));
+            Assertion::new(
+                prop,
+                format!("one of {}", show(&Value::Array(wants))),
+                shown,
+                ok,
+            )
+        }
+        JsonPredicate::Matches(re) => Assertion::new(
+            prop,
+            format!("matches `{re}`"),
+            shown,
+            value.is_some_and(|v| re.is_match(&value_text(v))),
+        ),
+        JsonPredicate::Exists(true) => Assertion::new(prop, "exists", shown, value.is_some()),
+        JsonPredicate::Exists(false) => Assertion::new(prop, "absent", shown, value.is_none()),
+        JsonPredicate::Type(t) => {
+            let actual = value
+                .map(|v| crate::suite::JsonType::of(v).as_str().to_string())
+                .unwrap_or_else(|| "no match".into());
+            Assertion::new(
+                prop,
+                format!("type {}", t.as_str()),
+                actual,
+                value.is_some_and(|v| t.accepts(v)),
+            )
+        }
+        JsonPredicate::Length(n) => {
+            let len = value.and_then(|v| match v {
+                Value::String(s) => Some(s.chars().count()),
+                Value::Array(a) => Some(a.len()),
+                Value::Object(o) => Some(o.len()),
+                _ => None,
+            });
+            let actual = len.map(|l| format!("length {l}")).unwrap_or(shown);
+            Assertion::new(prop, format!("length {n}"), actual, len == Some(*n))
+        }
+        JsonPredicate::Contains(t) => {
+            let want = t.expand(scope)?;
+            let ok = value.is_some_and(|v| match (v, &want) {
+                (Value::String(s), w) => s.contains(&value_text(w)),
+                (Value::Array(items), w) => items.iter().any(|i| json_eq(i, w)),
+                (Value::Object(o), Value::Object(w)) => w
+                    .iter()
+                    .all(|(k, x)| o.get(k).is_some_and(|y| json_eq(x, y))),
+                (Value::Object(o), Value::String(k)) => o.contains_key(k),
+                _ => false,
+            });
+            Assertion::new(prop, format!("contains {}", show(&want)), shown, ok)
+        }
+        JsonPredicate::Compare(op, n) => {
+            let x = value.and_then(Value::as_f64);
+            let ok = x.is_some_and(|x| match op {
+                crate::suite::CompareOp::Gt => x > *n,
+                crate::suite::CompareOp::Gte => x >= *n,
+                crate::suite::CompareOp::Lt => x < *n,
+                crate::suite::CompareOp::Lte => x <= *n,
+            });
+            Assertion::new(prop, format!("{} {n}", op.symbol()), shown, ok)
+        }
+    };
+    Ok((a, diff))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::{JsonAssertion, StatusMatcher, Template};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    fn response(status: u16, body: Value) -> Response {
+        Response {
+            status,
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            body: body.to_string(),
+            json: Some(body),
+            duration: Duration::from_millis(12),
+        }
+    }
+
+    fn json_assert(path: &str, preds: Vec<JsonPredicate>) -> JsonAssertion {
+        JsonAssertion {
+            path_text: path.into(),
+            path: Arc::new(serde_json_path::JsonPath::parse(path).unwrap()),
+            predicates: preds,
+        }
+    }
+
+    #[test]
+    fn status_and_media_type_pass_on_a_matching_response() {
+        let expect = ExpectSpec {
+            status: Some(StatusMatcher {
+                ranges: vec![(200, 299)],
+                text: "2xx".into(),
+            }),
+            headers: vec![(
+                "content-type".into(),
+                HeaderPredicate::Equals(Template::text("application/json").unwrap()),
+            )],
+            ..Default::default()
+        };
+        let (a, _) = evaluate(&expect, &response(201, json!({})), &Scope::default()).unwrap();
+        assert!(a.iter().all(|a| a.passed), "{a:?}");
+    }
+
+    #[test]
+    fn wrong_status_fails_with_expected_and_actual() {
+        let expect = ExpectSpec {
+            status: Some(StatusMatcher {
+                ranges: vec![(201, 201)],
+                text: "201".into(),
+            }),
+            ..Default::default()
+        };
+        let (a, _) = evaluate(&expect, &response(200, json!({})), &Scope::default()).unwrap();
+        assert_eq!(a, vec![Assertion::new("status", "201", "200", false)]);
+    }
+
+    #[test]
+    fn json_predicates_cover_types_lengths_and_comparisons() {
+        let body = json!({ "phases": [{"phase": "planning"}, {"phase": "data"}], "n": 3, "id": "abc-123" });
+        let expect = ExpectSpec {
+            json: vec![
+                json_assert(
+                    "$.phases",
+                    vec![
+                        JsonPredicate::Type(crate::suite::JsonType::Array),
+                        JsonPredicate::Length(2),
+                    ],
+                ),
+                json_assert(
+                    "$.phases[*].phase",
+                    vec![JsonPredicate::Equals(
+                        Template::new(json!(["planning", "data"])).unwrap(),
+                    )],
+                ),
+                json_assert(
+                    "$.n",
+                    vec![
+                        JsonPredicate::Compare(crate::suite::CompareOp::Gte, 3.0),
+                        JsonPredicate::Equals(Template::new(json!(3.0)).unwrap()),
+                    ],
+                ),
+                json_assert(
+                    "$.id",
+                    vec![JsonPredicate::Matches(
+                        regex::Regex::new("^[a-z]+-\\d+$").unwrap(),
+                    )],
+                ),
+                json_assert("$.missing", vec![JsonPredicate::Exists(false)]),
+            ],
+            ..Default::default()
+        };
+        let (a, _) = evaluate(&expect, &response(200, body), &Scope::default()).unwrap();
+        assert!(a.iter().all(|a| a.passed), "{a:#?}");
+        assert_eq!(a.len(), 7);
+    }
+
+    #[test]
+    fn object_mismatch_gives_a_unified_diff() {
+        let expect = ExpectSpec {
+            json: vec![json_assert(
+                "$",
+                vec![JsonPredicate::Equals(
+                    Template::new(json!({ "status": "healthy" })).unwrap(),
+                )],
+            )],
+            ..Default::default()
+        };
+        let (a, diff) = evaluate(
+            &expect,
+            &response(200, json!({ "status": "degraded" })),
+            &Scope::default(),
+        )
+        .unwrap();
+        assert!(!a[0].passed);
+        let diff = diff.unwrap();
+        assert!(
+            diff.contains("-  \"status\": \"healthy\"")
+                && diff.contains("+  \"status\": \"degraded\""),
+            "{diff}"
+        );
+    }
+
+    #[test]
+    fn non_json_body_fails_json_assertions() {
+        let expect = ExpectSpec {
+            json: vec![json_assert("$.a", vec![JsonPredicate::Exists(true)])],
+            ..Default::default()
+        };
+        let r = Response {
+            status: 500,
+            headers: vec![],
+            body: "Traceback".into(),
+            json: None,
+            duration: Duration::ZERO,
+        };
+        let (a, _) = evaluate(&expect, &r, &Scope::default()).unwrap();
+        assert_eq!(a[0].property, "body");
+        assert!(!a[0].passed);
+    }
+}

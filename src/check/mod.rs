@@ -1,0 +1,38 @@
+//! Check kinds. Each kind observes (async, touches the service) apart from asserting (pure).
+
+mod context;
+mod http;
+mod outcome;
+
+pub(crate) use context::{CheckContext, http_client};
+pub(crate) use http::{human_duration, run_steps};
+pub(crate) use outcome::{CheckOutcome, Status};
+
+use crate::suite::{CheckKindSpec, CheckSpec};
+
+/// Runs one attempt of a check. Never fails: problems are in the outcome.
+pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
+    match &spec.kind {
+        CheckKindSpec::Http(h) => http::run(&h.steps, cx).await,
+    }
+}
+
+/// An error and its sources as one lowercase line ("error sending request: connection refused").
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    let line = parts.join(": ");
+    let line = line.split(" (os error").next().unwrap_or(&line).to_string();
+    let mut c = line.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => line,
+    }
+}

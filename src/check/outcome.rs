@@ -1,0 +1,123 @@
+//! The result of one check: failures are data, never `Err`.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Status {
+    /// Every assertion held.
+    Pass,
+    /// An assertion did not hold.
+    Fail,
+    /// The check could not be evaluated (timeout, connection refused, instance died).
+    Error,
+    /// The check never started (filtered out, cancelled, or a preflight stopped the run).
+    Skip,
+}
+
+/// One property that was checked, with what was expected and what was seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Assertion {
+    pub property: String,
+    pub expected: String,
+    pub actual: String,
+    pub passed: bool,
+}
+
+impl Assertion {
+    pub(crate) fn new(
+        property: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        passed: bool,
+    ) -> Self {
+        Assertion {
+            property: property.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+            passed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CheckOutcome {
+    pub status: Status,
+    pub assertions: Vec<Assertion>,
+    /// One-line summary: the first failed assertion, or why the check could not run.
+    pub message: Option<String>,
+    /// Unified diff of expected vs actual JSON, when an equality on a document failed.
+    pub diff: Option<String>,
+    /// 1 + retries used.
+    pub attempts: u32,
+    #[serde(with = "secs")]
+    pub duration: Duration,
+}
+
+impl CheckOutcome {
+    /// Pass when every assertion held, Fail otherwise.
+    pub(crate) fn from_assertions(
+        assertions: Vec<Assertion>,
+        diff: Option<String>,
+    ) -> CheckOutcome {
+        let failed: Vec<&Assertion> = assertions.iter().filter(|a| !a.passed).collect();
+        let message = failed.first().map(|a| {
+            let more = if failed.len() > 1 {
+                format!(" (and {} more)", failed.len() - 1)
+            } else {
+                String::new()
+            };
+            format!(
+                "{}: expected {}, got {}{more}",
+                a.property, a.expected, a.actual
+            )
+        });
+        CheckOutcome {
+            status: if failed.is_empty() {
+                Status::Pass
+            } else {
+                Status::Fail
+            },
+            assertions,
+            message,
+            diff,
+            attempts: 1,
+            duration: Duration::ZERO,
+        }
+    }
+
+    pub(crate) fn error(message: impl Into<String>) -> CheckOutcome {
+        CheckOutcome::with_status(Status::Error, message)
+    }
+
+    pub(crate) fn skip(reason: impl Into<String>) -> CheckOutcome {
+        CheckOutcome::with_status(Status::Skip, reason)
+    }
+
+    fn with_status(status: Status, message: impl Into<String>) -> CheckOutcome {
+        CheckOutcome {
+            status,
+            assertions: Vec::new(),
+            message: Some(message.into()),
+            diff: None,
+            attempts: 1,
+            duration: Duration::ZERO,
+        }
+    }
+}
+
+/// Durations as fractional seconds in JSON.
+pub(crate) mod secs {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e6)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let v = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(v).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,103 @@
+//! Command-line interface. The doc comments are the `--help` text.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Production-readiness checks for HTTP services.
+///
+/// harden reads YAML check suites, starts the service under test itself (free port,
+/// readiness wait, log capture, teardown of its whole process group), runs the checks
+/// against it, and writes JUnit XML, a results JSON and a readiness score for CI.
+#[derive(Debug, Parser)]
+#[command(
+    name = "harden",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Start the service, wait until it is ready, run the checks, stop it, and write reports.
+    ///
+    /// Exit codes: 0 every gate passed; 1 a check failed or errored; 2 usage error or
+    /// invalid suite (nothing was started); 3 the service could not start, never became
+    /// ready, or died during the run; 4 a report could not be written; 130 interrupted.
+    Check(CheckArgs),
+    /// Parse and validate suites without starting anything.
+    ///
+    /// A good first CI step and editor save hook: every problem is reported with its
+    /// `file:line:col` and field path, and the exit code is 2 if there is any.
+    Validate(SuiteArgs),
+    /// Print each check's id, kind, category, severity and location.
+    List(SuiteArgs),
+    /// Print the JSON Schema of the suite format, for editor completion and validation.
+    ///
+    /// Save it and point the YAML language server at it with a first line such as
+    /// `# yaml-language-server: $schema=harden.schema.json`.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SuiteArgs {
+    /// Suite files. Default: `harden.yaml`, else every `checks/*.yaml`.
+    #[arg(value_name = "SUITE")]
+    pub suites: Vec<PathBuf>,
+
+    /// Set a suite variable, overriding `vars:` (repeatable): `--var user=ci-bot`.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+
+    /// Write JUnit XML here (written even when the run is aborted).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the results JSON here (format in docs/results-json.md).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// How many checks run at once.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+
+    /// Run only checks whose id contains PATTERN (`*` is a wildcard); repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Vec<String>,
+
+    /// Stop at the first failed or errored check; the rest are reported as skipped.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Deadline for the whole run, e.g. `5m`. Unfinished checks become errors.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Keep the service's output here as `<suite>-<instance>.log` (default: a temporary
+    /// directory removed at exit; the last lines are in the reports either way).
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, found `{s}`"))?;
+    if k.is_empty() {
+        return Err(format!("empty variable name in `{s}`"));
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (write durations like `90s` or `5m`)"))
+}

@@ -1,0 +1,8 @@
+//! One file per subcommand.
+
+mod check;
+mod inspect;
+mod suites;
+
+pub(crate) use check::check;
+pub(crate) use inspect::{list, schema, validate};

@@ -1,0 +1,52 @@
+//! harden: production-readiness checks for HTTP services, run in CI.
+//!
+//! `run` is the whole program; `main.rs` only calls it.
+
+#![forbid(unsafe_code)]
+
+mod check;
+mod cli;
+mod commands;
+mod error;
+mod instance;
+mod redact;
+mod report;
+mod runner;
+mod suite;
+
+use clap::Parser;
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+/// Runs harden with these arguments and returns its exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                error::EXIT_USAGE
+            } else {
+                error::EXIT_OK
+            });
+        }
+    };
+    // Orphaned grandchildren of the service are re-parented to harden, so they can be
+    // reaped and never linger as zombies (CI containers often have no reaping PID 1).
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_child_subreaper(true);
+    let result = match &cli.command {
+        cli::Command::Check(args) => commands::check(args),
+        cli::Command::Validate(args) => commands::validate(args),
+        cli::Command::List(args) => commands::list(args),
+        cli::Command::Schema => commands::schema(),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let mut err = anstream::stderr();
+            let _ = std::io::Write::write_fmt(&mut err, format_args!("error: {e}\n"));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

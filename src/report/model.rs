@@ -1,0 +1,194 @@
+//! `RunReport`: the final, ordered record of a run, built from events by `Recorder`.
+//! Every file report is a pure function of it. Its JSON form is the results file.
+
+use crate::check::{CheckOutcome, Status};
+use crate::instance::StopReport;
+use crate::runner::{CheckInfo, Event, EventSink};
+use serde::{Deserialize, Serialize};
+
+/// Version of the results JSON format (docs/results-json.md).
+pub(crate) const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RunReport {
+    pub format_version: u32,
+    pub harden_version: String,
+    /// RFC 3339.
+    pub started_at: String,
+    pub duration_seconds: f64,
+    pub interrupted: bool,
+    pub suites: Vec<SuiteReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SuiteReport {
+    pub name: String,
+    pub file: String,
+    pub filtered_out: usize,
+    pub instance: Option<InstanceReport>,
+    pub setup_error: Option<String>,
+    pub cancelled: Option<String>,
+    pub checks: Vec<CheckReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CheckReport {
+    #[serde(flatten)]
+    pub info: CheckInfo,
+    #[serde(flatten)]
+    pub outcome: CheckOutcome,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_tail: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct InstanceReport {
+    pub command: String,
+    pub pid: Option<u32>,
+    pub port: Option<u16>,
+    pub ready_after_seconds: Option<f64>,
+    /// Why the service could not start, became not ready, or died during the run.
+    pub failure: Option<String>,
+    pub hint: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_tail: Vec<String>,
+    pub stop: Option<StopReport>,
+}
+
+impl RunReport {
+    pub(crate) fn checks(&self) -> impl Iterator<Item = (&SuiteReport, &CheckReport)> {
+        self.suites
+            .iter()
+            .flat_map(|s| s.checks.iter().map(move |c| (s, c)))
+    }
+
+    pub(crate) fn count(&self, status: Status) -> usize {
+        self.checks()
+            .filter(|(_, c)| c.outcome.status == status)
+            .count()
+    }
+
+    pub(crate) fn instance_failed(&self) -> bool {
+        self.suites
+            .iter()
+            .any(|s| s.instance.as_ref().is_some_and(|i| i.failure.is_some()))
+    }
+}
+
+/// The event sink that builds the [`RunReport`], keeping checks in suite order.
+pub(crate) struct Recorder {
+    pub report: RunReport,
+    started: std::time::Instant,
+}
+
+impl Recorder {
+    pub(crate) fn new() -> Recorder {
+        Recorder {
+            report: RunReport {
+                format_version: FORMAT_VERSION,
+                harden_version: env!("CARGO_PKG_VERSION").to_string(),
+                started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                duration_seconds: 0.0,
+                interrupted: false,
+                suites: Vec::new(),
+            },
+            started: std::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn finish(mut self, interrupted: bool) -> RunReport {
+        self.report.duration_seconds =
+            (self.started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        self.report.interrupted = interrupted;
+        self.report
+    }
+
+    fn suite(&mut self) -> Option<&mut SuiteReport> {
+        self.report.suites.last_mut()
+    }
+
+    fn instance(&mut self) -> Option<&mut InstanceReport> {
+        self.suite()
+            .map(|s| s.instance.get_or_insert_with(InstanceReport::default))
+    }
+}
+
+impl EventSink for Recorder {
+    fn event(&mut self, e: &Event) {
+        match e {
+            Event::SuiteStarted {
+                suite,
+                file,
+                checks,
+                filtered_out,
+            } => self.report.suites.push(SuiteReport {
+                name: suite.clone(),
+                file: file.clone(),
+                filtered_out: *filtered_out,
+                instance: None,
+                setup_error: None,
+                cancelled: None,
+                checks: checks
+                    .iter()
+                    .map(|info| CheckReport {
+                        info: info.clone(),
+                        outcome: CheckOutcome::skip("not run"),
+                        log_tail: vec![],
+                    })
+                    .collect(),
+            }),
+            Event::InstanceSpawned {
+                command, pid, port, ..
+            } => {
+                if let Some(i) = self.instance() {
+                    i.command = command.clone();
+                    i.pid = Some(*pid);
+                    i.port = Some(*port);
+                }
+            }
+            Event::InstanceReady { after, .. } => {
+                if let Some(i) = self.instance() {
+                    i.ready_after_seconds = Some((after.as_secs_f64() * 1000.0).round() / 1000.0);
+                }
+            }
+            Event::InstanceFailed {
+                message,
+                hint,
+                log_tail,
+                ..
+            } => {
+                if let Some(i) = self.instance() {
+                    i.failure = Some(message.clone());
+                    i.hint = hint.clone();
+                    i.log_tail = log_tail.clone();
+                }
+            }
+            Event::SetupFailed { message } => {
+                if let Some(s) = self.suite() {
+                    s.setup_error = Some(message.clone());
+                }
+            }
+            Event::CheckFinished {
+                index,
+                outcome,
+                log_tail,
+            } => {
+                if let Some(c) = self.suite().and_then(|s| s.checks.get_mut(*index)) {
+                    c.outcome = outcome.clone();
+                    c.log_tail = log_tail.clone();
+                }
+            }
+            Event::RunCancelled { reason } => {
+                if let Some(s) = self.suite() {
+                    s.cancelled = Some(reason.clone());
+                }
+            }
+            Event::InstanceStopped { report, .. } => {
+                if let Some(i) = self.instance() {
+                    i.stop = Some(report.clone());
+                }
+            }
+            Event::CheckStarted { .. } | Event::CheckRetrying { .. } | Event::SuiteFinished => {}
+        }
+    }
+}

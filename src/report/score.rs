@@ -1,0 +1,197 @@
+//! The readiness score: 100 x sum(w x s) / (10 x sum(w)) over the checks that count, with
+//! severity weights 10 / 7.5 / 5 / 2.5 and s = 10 for a pass, 0 for a fail or an error.
+//! Skipped checks leave both sums. The same formula gives each category's score.
+
+use crate::check::Status;
+use crate::report::RunReport;
+use crate::suite::Severity;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Score {
+    /// 0-100, one decimal; `None` when no check counted.
+    pub score: Option<f64>,
+    pub counted: usize,
+    pub skipped: usize,
+    pub total: usize,
+    pub categories: Vec<CategoryScore>,
+    /// Ids of failed or errored `critical` checks: any one means not ready.
+    pub blocking: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CategoryScore {
+    pub category: String,
+    pub score: Option<f64>,
+    pub passed: usize,
+    pub counted: usize,
+}
+
+#[derive(Default)]
+struct Sums {
+    got: f64,
+    max: f64,
+    passed: usize,
+    counted: usize,
+}
+
+impl Sums {
+    fn add(&mut self, severity: Severity, status: Status) {
+        let w = severity.weight();
+        let s = if status == Status::Pass { 10.0 } else { 0.0 };
+        self.got += w * s;
+        self.max += w * 10.0;
+        self.counted += 1;
+        self.passed += (status == Status::Pass) as usize;
+    }
+
+    fn score(&self) -> Option<f64> {
+        (self.max > 0.0).then(|| (1000.0 * self.got / self.max).round() / 10.0)
+    }
+}
+
+pub(crate) fn compute(report: &RunReport) -> Score {
+    let mut all = Sums::default();
+    let mut by_cat: BTreeMap<String, Sums> = BTreeMap::new();
+    let (mut skipped, mut total, mut blocking) = (0, 0, Vec::new());
+    for (_, c) in report.checks() {
+        total += 1;
+        if c.outcome.status == Status::Skip {
+            skipped += 1;
+            continue;
+        }
+        all.add(c.info.severity, c.outcome.status);
+        by_cat
+            .entry(c.info.category.clone())
+            .or_default()
+            .add(c.info.severity, c.outcome.status);
+        if c.info.severity == Severity::Critical && c.outcome.status != Status::Pass {
+            blocking.push(c.info.id.clone());
+        }
+    }
+    Score {
+        score: all.score(),
+        counted: all.counted,
+        skipped,
+        total,
+        categories: by_cat
+            .into_iter()
+            .map(|(category, s)| CategoryScore {
+                score: s.score(),
+                passed: s.passed,
+                counted: s.counted,
+                category,
+            })
+            .collect(),
+        blocking,
+    }
+}
+
+impl Score {
+    /// "score 72 (18 of 20 checks counted, 2 skipped)"
+    pub(crate) fn headline(&self) -> String {
+        let value = self.score.map(fmt_score).unwrap_or_else(|| "n/a".into());
+        let skipped = if self.skipped > 0 {
+            format!(", {} skipped", self.skipped)
+        } else {
+            String::new()
+        };
+        format!(
+            "score {value}/100 ({} of {} checks counted{skipped})",
+            self.counted, self.total
+        )
+    }
+}
+
+pub(crate) fn fmt_score(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::CheckOutcome;
+    use crate::report::{CheckReport, SuiteReport};
+    use crate::runner::CheckInfo;
+
+    fn check(id: &str, cat: &str, sev: Severity, status: Status) -> CheckReport {
+        let mut outcome = CheckOutcome::from_assertions(vec![], None);
+        outcome.status = status;
+        CheckReport {
+            info: CheckInfo {
+                id: id.into(),
+                name: None,
+                kind: "http".into(),
+                category: cat.into(),
+                severity: sev,
+                file: "s.yaml".into(),
+                line: 1,
+            },
+            outcome,
+            log_tail: vec![],
+        }
+    }
+
+    fn report(checks: Vec<CheckReport>) -> RunReport {
+        RunReport {
+            format_version: 1,
+            harden_version: "0".into(),
+            started_at: String::new(),
+            duration_seconds: 0.0,
+            interrupted: false,
+            suites: vec![SuiteReport {
+                name: "s".into(),
+                file: "s.yaml".into(),
+                filtered_out: 0,
+                instance: None,
+                setup_error: None,
+                cancelled: None,
+                checks,
+            }],
+        }
+    }
+
+    #[test]
+    fn weights_by_severity_and_skips_leave_both_sums() {
+        // critical pass (10) + low fail (2.5) => 100 * 100 / 125 = 80
+        let s = compute(&report(vec![
+            check("a", "contract", Severity::Critical, Status::Pass),
+            check("b", "ops", Severity::Low, Status::Fail),
+            check("c", "ops", Severity::High, Status::Skip),
+        ]));
+        assert_eq!(s.score, Some(80.0));
+        assert_eq!((s.counted, s.skipped, s.total), (2, 1, 3));
+        assert_eq!(
+            s.categories[0],
+            CategoryScore {
+                category: "contract".into(),
+                score: Some(100.0),
+                passed: 1,
+                counted: 1
+            }
+        );
+        assert_eq!(s.categories[1].score, Some(0.0));
+        assert!(s.blocking.is_empty());
+        assert_eq!(
+            s.headline(),
+            "score 80/100 (2 of 3 checks counted, 1 skipped)"
+        );
+    }
+
+    #[test]
+    fn failed_critical_check_blocks_whatever_the_score() {
+        let s = compute(&report(vec![check(
+            "db",
+            "health",
+            Severity::Critical,
+            Status::Error,
+        )]));
+        assert_eq!(s.blocking, vec!["db".to_string()]);
+        assert_eq!(s.score, Some(0.0));
+    }
+}

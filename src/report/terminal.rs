@@ -1,0 +1,239 @@
+//! The live terminal display: one line per check as it finishes, failures with expected vs
+//! actual and a diff, then the summary. Colour only on a terminal; `NO_COLOR` is respected.
+
+use crate::check::{CheckOutcome, Status};
+use crate::report::{RunReport, Score, fmt_score};
+use crate::runner::{CheckInfo, Event, EventSink};
+use anstyle::{AnsiColor, Style};
+use std::io::Write;
+
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+pub(crate) struct Terminal {
+    out: anstream::AutoStream<std::io::Stdout>,
+    checks: Vec<CheckInfo>,
+    width: usize,
+}
+
+impl Terminal {
+    pub(crate) fn new() -> Terminal {
+        Terminal {
+            out: anstream::AutoStream::auto(std::io::stdout()),
+            checks: Vec::new(),
+            width: 30,
+        }
+    }
+
+    fn line(&mut self, text: impl AsRef<str>) {
+        let _ = writeln!(self.out, "{}", text.as_ref());
+    }
+
+    fn finished(&mut self, index: usize, o: &CheckOutcome) {
+        let Some(info) = self.checks.get(index).cloned() else {
+            return;
+        };
+        let (label, style) = match o.status {
+            Status::Pass => ("PASS ", GREEN),
+            Status::Fail => ("FAIL ", RED),
+            Status::Error => ("ERROR", RED),
+            Status::Skip => ("SKIP ", YELLOW),
+        };
+        let time = crate::check::human_duration(o.duration);
+        let retries = if o.attempts > 1 {
+            format!(" ({} attempts)", o.attempts)
+        } else {
+            String::new()
+        };
+        let w = self.width;
+        self.line(format!(
+            "  {style}{label}{style:#} {:<w$} {DIM}[{}] {time}{retries}{DIM:#}",
+            info.id, info.category
+        ));
+        if o.status == Status::Pass {
+            return;
+        }
+        let failed: Vec<_> = o.assertions.iter().filter(|a| !a.passed).collect();
+        if failed.is_empty() {
+            if let Some(m) = &o.message {
+                self.line(format!("        {m}"));
+            }
+        }
+        for a in failed {
+            self.line(format!("        {BOLD}{}{BOLD:#}", a.property));
+            self.line(format!("          expected: {}", a.expected));
+            self.line(format!("          actual:   {}", a.actual));
+        }
+        if let Some(diff) = &o.diff {
+            for l in diff.lines() {
+                let style = if l.starts_with('+') && !l.starts_with("+++") {
+                    AnsiColor::Green.on_default()
+                } else if l.starts_with('-') && !l.starts_with("---") {
+                    AnsiColor::Red.on_default()
+                } else {
+                    Style::new()
+                };
+                self.line(format!("        {style}{l}{style:#}"));
+            }
+        }
+        if o.status == Status::Fail {
+            self.line(format!(
+                "        {DIM}at {}:{}{DIM:#}",
+                info.file, info.line
+            ));
+        }
+    }
+
+    /// Totals, score, per-category table and the verdict.
+    pub(crate) fn summary(
+        &mut self,
+        report: &RunReport,
+        score: &Score,
+        verdict: &str,
+        ready: bool,
+    ) {
+        let n = |s| report.count(s);
+        self.line("");
+        self.line(format!(
+            "{} checks: {} passed, {} failed, {} errored, {} skipped ({:.1}s)",
+            n(Status::Pass) + n(Status::Fail) + n(Status::Error) + n(Status::Skip),
+            n(Status::Pass),
+            n(Status::Fail),
+            n(Status::Error),
+            n(Status::Skip),
+            report.duration_seconds
+        ));
+        self.line(format!("{BOLD}{}{BOLD:#}", score.headline()));
+        let w = score
+            .categories
+            .iter()
+            .map(|c| c.category.len())
+            .max()
+            .unwrap_or(8)
+            .max(8);
+        for c in &score.categories {
+            let value = c.score.map(fmt_score).unwrap_or_else(|| "n/a".into());
+            self.line(format!(
+                "  {:<w$} {value:>5}  ({} of {} passed)",
+                c.category, c.passed, c.counted
+            ));
+        }
+        let style = if ready { GREEN } else { RED };
+        self.line(format!("{style}verdict: {verdict}{style:#}"));
+    }
+}
+
+impl EventSink for Terminal {
+    fn event(&mut self, e: &Event) {
+        match e {
+            Event::SuiteStarted {
+                suite,
+                file,
+                checks,
+                filtered_out,
+            } => {
+                self.checks = checks.clone();
+                self.width = checks
+                    .iter()
+                    .map(|c| c.id.len())
+                    .max()
+                    .unwrap_or(20)
+                    .clamp(20, 48);
+                let filtered = if *filtered_out > 0 {
+                    format!(", {filtered_out} filtered out")
+                } else {
+                    String::new()
+                };
+                self.line(format!(
+                    "{BOLD}harden {}{BOLD:#}: suite `{suite}` ({file}), {} check{}{filtered}",
+                    env!("CARGO_PKG_VERSION"),
+                    checks.len(),
+                    if checks.len() == 1 { "" } else { "s" }
+                ));
+            }
+            Event::InstanceSpawned {
+                label,
+                command,
+                pid,
+                port,
+            } => {
+                let who = service(label);
+                self.line(format!(
+                    "  {DIM}started {who}`{command}` (pid {pid}, port {port}){DIM:#}"
+                ));
+            }
+            Event::InstanceReady { label, after } => {
+                let who = service(label);
+                self.line(format!(
+                    "  {DIM}{who}ready after {}{DIM:#}",
+                    crate::check::human_duration(*after)
+                ));
+            }
+            Event::InstanceFailed {
+                label,
+                message,
+                hint,
+                log_tail,
+            } => {
+                let who = service(label);
+                self.line(format!("  {RED}{who}service failed:{RED:#} {message}"));
+                if let Some(h) = hint {
+                    self.line(format!("  hint: {h}"));
+                }
+                if !log_tail.is_empty() {
+                    self.line(format!(
+                        "  {DIM}last {} lines of its output:{DIM:#}",
+                        log_tail.len()
+                    ));
+                    for l in log_tail {
+                        self.line(format!("  {DIM}|{DIM:#} {l}"));
+                    }
+                }
+            }
+            Event::SetupFailed { message } => self.line(format!("  {RED}{message}{RED:#}")),
+            Event::CheckRetrying {
+                index,
+                attempt,
+                reason,
+            } => {
+                let id = self
+                    .checks
+                    .get(*index)
+                    .map(|c| c.id.clone())
+                    .unwrap_or_default();
+                self.line(format!(
+                    "  {YELLOW}RETRY{YELLOW:#} {id} (attempt {attempt}): {reason}"
+                ));
+            }
+            Event::CheckFinished { index, outcome, .. } => self.finished(*index, outcome),
+            Event::RunCancelled { reason } => {
+                self.line(format!("  {YELLOW}cancelled:{YELLOW:#} {reason}"))
+            }
+            Event::InstanceStopped { label, report } => {
+                let how = match (&report.exit, report.forced) {
+                    (_, true) => "killed with SIGKILL after the grace period".to_string(),
+                    (Some(e), false) => e.to_string(),
+                    (None, false) => "stopped".to_string(),
+                };
+                self.line(format!(
+                    "  {DIM}{}service stopped ({how}){DIM:#}",
+                    service(label)
+                ));
+            }
+            Event::CheckStarted { .. } | Event::SuiteFinished => {}
+        }
+        let _ = self.out.flush();
+    }
+}
+
+/// `""` for the suite's main instance, `"[variant of X] "` for a check's own instance.
+fn service(label: &str) -> String {
+    if label == "main" {
+        String::new()
+    } else {
+        format!("[{label}] ")
+    }
+}

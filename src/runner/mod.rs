@@ -1,0 +1,9 @@
+//! The engine: instance lifecycle, concurrent checks, cancellation, ordered events.
+
+mod event;
+mod imp;
+mod signal;
+
+pub(crate) use event::{CheckInfo, Event, EventSink};
+pub(crate) use imp::{RunOptions, run_suite};
+pub(crate) use signal::Interrupts;

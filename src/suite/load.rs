@@ -1,0 +1,1187 @@
+//! Reads a suite file, parses it, and validates it into a [`Suite`].
+//!
+//! Every problem is located at `file:line:col` with its field path; all of a file's
+//! problems are reported at once. Nothing here touches the network or spawns anything.
+
+use crate::suite::diagnostic::{LoadError, LoadErrors};
+use crate::suite::raw::{
+    self, Any, CheckRaw, ExpectRaw, InstanceRaw, RequestRaw, StepRaw, SuiteRaw,
+};
+use crate::suite::spec::*;
+use crate::suite::template::Template;
+use regex::Regex;
+use serde_json::Value;
+use serde_saphyr::{Location, Spanned};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Names harden defines for every instance.
+pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
+
+const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+
+/// Loads one suite file. `overrides` are `--var NAME=VALUE` pairs; they replace suite vars.
+pub(crate) fn load(file: &Path, overrides: &[(String, String)]) -> Result<Suite, LoadErrors> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        let mut err = plain_error(file, format!("cannot read suite: {}", crate::error::io_reason(&e)));
+        if e.kind() == std::io::ErrorKind::NotFound {
+            err = err.with_hint("run `harden check PATH` with the suite file, or create `harden.yaml` or `checks/*.yaml`");
+        }
+        LoadErrors(vec![err])
+    })?;
+    load_str(file, &text, overrides)
+}
+
+pub(crate) fn load_str(
+    file: &Path,
+    text: &str,
+    overrides: &[(String, String)],
+) -> Result<Suite, LoadErrors> {
+    let raw = parse(file, text).map_err(|e| LoadErrors(vec![e]))?;
+    let dir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut cx = Validator {
+        file: file.to_path_buf(),
+        env_refs: BTreeSet::new(),
+        lines: text.lines().collect(),
+        dir,
+        errors: Vec::new(),
+    };
+    let suite = cx.suite(raw, overrides);
+    if cx.errors.is_empty() {
+        Ok(suite)
+    } else {
+        Err(LoadErrors(cx.errors))
+    }
+}
+
+fn plain_error(file: &Path, message: String) -> LoadError {
+    LoadError {
+        file: file.to_path_buf(),
+        line: 0,
+        column: 0,
+        field: None,
+        message,
+        hint: None,
+        source_line: None,
+    }
+}
+
+/// YAML to [`SuiteRaw`], with the field path of a type or unknown-key error.
+fn parse(file: &Path, text: &str) -> Result<SuiteRaw, LoadError> {
+    let mut field = String::new();
+    let result = serde_saphyr::with_deserializer_from_str(text, |de| {
+        serde_path_to_error::deserialize::<_, SuiteRaw>(de).map_err(|e| {
+            field = e.path().to_string();
+            e.into_inner()
+        })
+    });
+    result.map_err(|e| {
+        let loc = e.location();
+        let (line, column) = loc.map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        let message = yaml_message(&e);
+        let hint = message
+            .contains("unknown field")
+            .then(|| "check the spelling; `harden schema` lists every key".to_string());
+        LoadError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field: (!field.is_empty() && field != ".").then_some(field),
+            source_line: text
+                .lines()
+                .nth(line.saturating_sub(1) as usize)
+                .map(str::to_string)
+                .filter(|_| line > 0),
+            message,
+            hint,
+        }
+    })
+}
+
+/// The parser's message without its own location and snippet (we print those ourselves).
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let full = e.without_snippet().to_string();
+    let first = full.lines().next().unwrap_or_default();
+    // "... at line 3, column 5" suffixes are redundant with our `file:line:col`.
+    let re = Regex::new(r"\s*at line \d+,? column \d+\.?$").ok();
+    let msg = re
+        .map(|r| r.replace(first, "").into_owned())
+        .unwrap_or_else(|| first.to_string());
+    let msg = msg.trim().trim_start_matches("error: ").to_string();
+    lowercase_first(&msg)
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+struct Validator<'a> {
+    file: PathBuf,
+    env_refs: BTreeSet<String>,
+    lines: Vec<&'a str>,
+    dir: PathBuf,
+    errors: Vec<LoadError>,
+}
+
+/// Variable names visible at some point of the suite, for "undefined variable" errors.
+#[derive(Clone, Default)]
+struct Known(BTreeSet<String>);
+
+impl Known {
+    fn has(&self, name: &str) -> bool {
+        if let Some(var) = name.strip_prefix("env.") {
+            return std::env::var_os(var).is_some();
+        }
+        self.0.contains(name)
+    }
+}
+
+impl Validator<'_> {
+    fn err(&mut self, loc: Location, field: &str, message: impl Into<String>) -> &mut LoadError {
+        let (line, column) = (loc.line(), loc.column());
+        self.errors.push(LoadError {
+            file: self.file.clone(),
+            line,
+            column,
+            field: (!field.is_empty()).then(|| field.to_string()),
+            message: message.into(),
+            hint: None,
+            source_line: self
+                .lines
+                .get(line.saturating_sub(1) as usize)
+                .map(|s| s.to_string())
+                .filter(|_| line > 0),
+        });
+        let last = self.errors.len() - 1;
+        &mut self.errors[last]
+    }
+
+    fn pos(&self, loc: Location) -> SourcePos {
+        SourcePos {
+            file: self.file.clone(),
+            line: loc.line(),
+            column: loc.column(),
+        }
+    }
+
+    fn duration(
+        &mut self,
+        d: &Option<Spanned<String>>,
+        field: &str,
+        default: Duration,
+    ) -> Duration {
+        let Some(d) = d else { return default };
+        match humantime::parse_duration(d.value.trim()) {
+            Ok(v) => v,
+            Err(e) => {
+                self.err(
+                    d.referenced,
+                    field,
+                    format!("invalid duration `{}`: {e}", d.value),
+                )
+                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
+                default
+            }
+        }
+    }
+
+    fn regex(&mut self, text: &str, loc: Location, field: &str) -> Option<Regex> {
+        match Regex::new(text) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let msg = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                self.err(loc, field, format!("invalid regex `{text}`: {msg}"));
+                None
+            }
+        }
+    }
+
+    /// A template whose references must all be known here.
+    fn template(&mut self, value: Value, loc: Location, field: &str, known: &Known) -> Template {
+        match Template::new(value.clone()) {
+            Ok(t) => {
+                for name in t.refs() {
+                    if let Some(var) = name.strip_prefix("env.") {
+                        self.env_refs.insert(var.to_string());
+                    }
+                    if !known.has(&name) {
+                        let hint = if name.starts_with("env.") {
+                            format!("set `{}` in the environment", &name[4..])
+                        } else {
+                            format!(
+                                "define it under `vars:`, pass `--var {name}=VALUE`, or capture it in `setup:` or an earlier step"
+                            )
+                        };
+                        self.err(loc, field, format!("undefined variable `{name}`"))
+                            .hint = Some(hint);
+                    }
+                }
+                t
+            }
+            Err(e) => {
+                self.err(loc, field, e);
+                Template::literal("")
+            }
+        }
+    }
+
+    fn suite(&mut self, raw: SuiteRaw, overrides: &[(String, String)]) -> Suite {
+        let mut vars = raw.vars.map(|v| v.value).unwrap_or_default();
+        for (k, v) in overrides {
+            vars.insert(k.clone(), Value::String(v.clone()));
+        }
+        let mut known = Known(BUILTIN_VARS.iter().map(|s| s.to_string()).collect());
+        known.0.extend(vars.keys().cloned());
+        for s in &raw.secrets {
+            if !vars.contains_key(s) {
+                let loc = raw.suite.referenced;
+                self.err(
+                    loc,
+                    "secrets",
+                    format!("secret `{s}` is not a variable under `vars:`"),
+                );
+            }
+        }
+        let instance = raw.instance.map(|i| self.instance(i, &known));
+        let base_url = raw.base_url.map(|b| {
+            let t = self.template(
+                Value::String(b.value.clone()),
+                b.referenced,
+                "base-url",
+                &known,
+            );
+            let _ = t;
+            b.value
+        });
+        let name = raw.suite.value.clone();
+        if name.trim().is_empty() {
+            self.err(raw.suite.referenced, "suite", "suite name is empty");
+        }
+        let setup = self.steps(&raw.setup, "setup", &mut known);
+        let teardown = self.steps(&raw.teardown, "teardown", &mut known.clone());
+        let mut checks = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        for (i, c) in raw.checks.into_iter().enumerate() {
+            let field = format!("checks[{i}]");
+            if let Some(first) = seen.get(&c.id.value) {
+                let msg = format!(
+                    "duplicate check id `{}` (first used on line {first})",
+                    c.id.value
+                );
+                self.err(c.id.referenced, &format!("{field}.id"), msg).hint =
+                    Some("check ids must be unique within a suite".into());
+            }
+            seen.insert(c.id.value.clone(), c.id.referenced.line());
+            if let Some(check) = self.check(c, &field, &known) {
+                checks.push(check);
+            }
+        }
+        if checks.is_empty() && self.errors.is_empty() {
+            let loc = raw.suite.referenced;
+            self.err(loc, "checks", "the suite has no checks");
+        }
+        if instance.is_none() && base_url.is_none() {
+            let needs_base = checks.iter().any(|c| match &c.kind {
+                CheckKindSpec::Http(h) => h
+                    .steps
+                    .iter()
+                    .any(|s| matches!(s.request.target, Target::Path(_))),
+            }) || setup
+                .iter()
+                .any(|s| matches!(s.request.target, Target::Path(_)));
+            if needs_base {
+                let loc = raw.suite.referenced;
+                self.err(loc, "", "requests use `path` but the suite has neither `instance` nor `base-url`")
+                    .hint = Some("add `instance:` so harden starts the service, or `base-url:` for one already running".into());
+            }
+        }
+        Suite {
+            name,
+            file: self.file.clone(),
+            dir: self.dir.clone(),
+            instance,
+            base_url,
+            vars,
+            secrets: raw.secrets,
+            setup,
+            teardown,
+            checks,
+            env_refs: self.env_refs.iter().cloned().collect(),
+        }
+    }
+
+    fn instance(&mut self, raw: InstanceRaw, known: &Known) -> InstanceSpec {
+        let f = "instance";
+        let command = match &raw.command.value {
+            Value::String(s) if !s.trim().is_empty() => vec![
+                Template::literal("sh"),
+                Template::literal("-c"),
+                self.template(
+                    Value::String(s.clone()),
+                    raw.command.referenced,
+                    "instance.command",
+                    known,
+                ),
+            ],
+            Value::Array(items)
+                if !items.is_empty() && items.iter().all(|v| v.is_string() || v.is_number()) =>
+            {
+                items
+                    .iter()
+                    .map(|v| {
+                        self.template(
+                            Value::String(crate::suite::template::value_text(v)),
+                            raw.command.referenced,
+                            "instance.command",
+                            known,
+                        )
+                    })
+                    .collect()
+            }
+            _ => {
+                self.err(
+                    raw.command.referenced,
+                    "instance.command",
+                    "expected a non-empty list of strings or a shell command string",
+                );
+                Vec::new()
+            }
+        };
+        let cwd = match raw.cwd {
+            Some(c) => self.dir.join(c),
+            None => self.dir.clone(),
+        };
+        let env = raw
+            .env
+            .into_iter()
+            .map(|(k, v)| {
+                let t = self.template(
+                    Value::String(v.value),
+                    v.referenced,
+                    &format!("{f}.env.{k}"),
+                    known,
+                );
+                (k, t)
+            })
+            .collect();
+        let port = match &raw.port {
+            None => None,
+            Some(p) => match &p.value {
+                Value::String(s) if s == "auto" => None,
+                Value::Number(n) if n.as_u64().is_some_and(|n| (1..=65535).contains(&n)) => {
+                    n.as_u64().map(|n| n as u16)
+                }
+                other => {
+                    self.err(
+                        p.referenced,
+                        "instance.port",
+                        format!("expected `auto` or a port number, found `{other}`"),
+                    );
+                    None
+                }
+            },
+        };
+        let ready = match raw.ready {
+            None => ReadySpec {
+                probe: ReadyProbe::Tcp,
+                timeout: DEFAULT_READY_TIMEOUT,
+            },
+            Some(r) => {
+                let timeout =
+                    self.duration(&r.timeout, "instance.ready.timeout", DEFAULT_READY_TIMEOUT);
+                let n =
+                    r.http.is_some() as u8 + r.tcp.unwrap_or(false) as u8 + r.log.is_some() as u8;
+                let probe = match (r.http, r.tcp, r.log) {
+                    _ if n > 1 => {
+                        let loc = raw.command.referenced;
+                        self.err(
+                            loc,
+                            "instance.ready",
+                            "set only one of `http`, `tcp` or `log`",
+                        );
+                        ReadyProbe::Tcp
+                    }
+                    (Some(path), _, _) => {
+                        let status = match &r.status {
+                            Some(s) => self.status(s, "instance.ready.status"),
+                            None => StatusMatcher {
+                                ranges: vec![(200, 399)],
+                                text: "200-399".into(),
+                            },
+                        };
+                        ReadyProbe::Http {
+                            path: path.value,
+                            status,
+                        }
+                    }
+                    (_, _, Some(log)) => {
+                        match self.regex(&log.value, log.referenced, "instance.ready.log") {
+                            Some(re) => ReadyProbe::Log(re),
+                            None => ReadyProbe::Tcp,
+                        }
+                    }
+                    _ => ReadyProbe::Tcp,
+                };
+                ReadySpec { probe, timeout }
+            }
+        };
+        let stop = match raw.stop {
+            None => StopSpec {
+                signal: nix::sys::signal::Signal::SIGTERM,
+                grace: DEFAULT_GRACE,
+            },
+            Some(s) => {
+                use nix::sys::signal::Signal::*;
+                let grace = self.duration(&s.grace, "instance.stop.grace", DEFAULT_GRACE);
+                let signal = match s.signal.as_ref().map(|s| s.value.to_ascii_lowercase()) {
+                    None => SIGTERM,
+                    Some(name) => match name.trim_start_matches("sig") {
+                        "term" => SIGTERM,
+                        "int" => SIGINT,
+                        "hup" => SIGHUP,
+                        "quit" => SIGQUIT,
+                        "kill" => SIGKILL,
+                        other => {
+                            let loc = s
+                                .signal
+                                .as_ref()
+                                .map(|s| s.referenced)
+                                .unwrap_or(Location::UNKNOWN);
+                            self.err(
+                                loc,
+                                "instance.stop.signal",
+                                format!("unknown signal `{other}`"),
+                            )
+                            .hint = Some("use one of `term`, `int`, `hup`, `quit`, `kill`".into());
+                            SIGTERM
+                        }
+                    },
+                };
+                StopSpec { signal, grace }
+            }
+        };
+        InstanceSpec {
+            command,
+            cwd,
+            env,
+            port,
+            ready,
+            stop,
+        }
+    }
+
+    fn steps(&mut self, raws: &[StepRaw], field: &str, known: &mut Known) -> Vec<StepSpec> {
+        raws.iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let f = format!("{field}[{i}]");
+                let step = self.step(
+                    &s.request,
+                    s.expect.as_ref(),
+                    &s.capture,
+                    s.name.clone(),
+                    &f,
+                    known,
+                );
+                known.0.extend(step.capture.iter().map(|(k, _)| k.clone()));
+                step
+            })
+            .collect()
+    }
+
+    fn step(
+        &mut self,
+        request: &RequestRaw,
+        expect: Option<&ExpectRaw>,
+        capture: &std::collections::BTreeMap<String, Any>,
+        name: Option<String>,
+        field: &str,
+        known: &Known,
+    ) -> StepSpec {
+        let request = self.request(request, &format!("{field}.request"), known);
+        let expect = expect
+            .map(|e| self.expect(e, &format!("{field}.expect"), known))
+            .unwrap_or_default();
+        let capture = capture
+            .iter()
+            .filter_map(|(k, v)| {
+                self.capture(v, &format!("{field}.capture.{k}"))
+                    .map(|c| (k.clone(), c))
+            })
+            .collect();
+        StepSpec {
+            name,
+            request,
+            expect,
+            capture,
+        }
+    }
+
+    fn request(&mut self, r: &RequestRaw, field: &str, known: &Known) -> RequestSpec {
+        let method = match &r.method {
+            None => reqwest::Method::GET,
+            Some(m) => match reqwest::Method::from_bytes(m.value.to_ascii_uppercase().as_bytes()) {
+                Ok(m) => m,
+                Err(_) => {
+                    self.err(
+                        m.referenced,
+                        &format!("{field}.method"),
+                        format!("invalid HTTP method `{}`", m.value),
+                    );
+                    reqwest::Method::GET
+                }
+            },
+        };
+        let target = match (&r.path, &r.url) {
+            (Some(p), None) => {
+                if !p.value.starts_with('/') && !p.value.starts_with("${") {
+                    self.err(
+                        p.referenced,
+                        &format!("{field}.path"),
+                        format!("path `{}` must start with `/`", p.value),
+                    );
+                }
+                Target::Path(self.template(
+                    Value::String(p.value.clone()),
+                    p.referenced,
+                    &format!("{field}.path"),
+                    known,
+                ))
+            }
+            (None, Some(u)) => Target::Url(self.template(
+                Value::String(u.value.clone()),
+                u.referenced,
+                &format!("{field}.url"),
+                known,
+            )),
+            (Some(p), Some(_)) => {
+                self.err(p.referenced, field, "set either `path` or `url`, not both");
+                Target::Path(Template::literal("/"))
+            }
+            (None, None) => {
+                let loc = r
+                    .method
+                    .as_ref()
+                    .map(|m| m.referenced)
+                    .unwrap_or(Location::UNKNOWN);
+                self.err(loc, field, "a request needs `path` or `url`");
+                Target::Path(Template::literal("/"))
+            }
+        };
+        let mut map_template = |v: &Option<Any>, name: &str| {
+            v.as_ref().map(|v| {
+                let f = format!("{field}.{name}");
+                match &v.value {
+                    Value::Object(_) => {}
+                    Value::String(s) if s.starts_with("${") && s.ends_with('}') => {}
+                    _ => {
+                        self.err(
+                            v.referenced,
+                            &f,
+                            "expected a map (or a `${var}` holding one)",
+                        );
+                    }
+                }
+                self.template(v.value.clone(), v.referenced, &f, known)
+            })
+        };
+        let headers = map_template(&r.headers, "headers");
+        let query = map_template(&r.query, "query");
+        let form = map_template(&r.form, "form");
+        let bodies = r.json.is_some() as u8 + r.body.is_some() as u8 + form.is_some() as u8;
+        if bodies > 1 {
+            let loc = r
+                .json
+                .as_ref()
+                .map(|j| j.referenced)
+                .or(r.body.as_ref().map(|b| b.referenced))
+                .unwrap_or(Location::UNKNOWN);
+            self.err(loc, field, "set only one of `json`, `body` or `form`");
+        }
+        let body = if let Some(j) = &r.json {
+            BodySpec::Json(self.template(
+                j.value.clone(),
+                j.referenced,
+                &format!("{field}.json"),
+                known,
+            ))
+        } else if let Some(b) = &r.body {
+            BodySpec::Text(self.template(
+                Value::String(b.value.clone()),
+                b.referenced,
+                &format!("{field}.body"),
+                known,
+            ))
+        } else if let Some(f) = form {
+            BodySpec::Form(f)
+        } else {
+            BodySpec::None
+        };
+        RequestSpec {
+            method,
+            target,
+            headers,
+            query,
+            body,
+        }
+    }
+
+    fn status(&mut self, s: &Any, field: &str) -> StatusMatcher {
+        let fallback = StatusMatcher {
+            ranges: vec![(200, 299)],
+            text: "2xx".into(),
+        };
+        let one = |v: &Value| -> Option<(u16, u16)> {
+            match v {
+                Value::Number(n) => n
+                    .as_u64()
+                    .filter(|n| (100..=599).contains(n))
+                    .map(|n| (n as u16, n as u16)),
+                Value::String(t) => {
+                    let t = t.trim().to_ascii_lowercase();
+                    if let Some(d) = t
+                        .strip_suffix("xx")
+                        .and_then(|d| d.parse::<u16>().ok())
+                        .filter(|d| (1..=5).contains(d))
+                    {
+                        return Some((d * 100, d * 100 + 99));
+                    }
+                    if let Some((a, b)) = t.split_once('-') {
+                        let (a, b) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+                        return (100 <= a && a <= b && b <= 599).then_some((a, b));
+                    }
+                    t.parse::<u16>()
+                        .ok()
+                        .filter(|n| (100..=599).contains(n))
+                        .map(|n| (n, n))
+                }
+                _ => None,
+            }
+        };
+        let items: Vec<&Value> = match &s.value {
+            Value::Array(a) if !a.is_empty() => a.iter().collect(),
+            v => vec![v],
+        };
+        let mut ranges = Vec::new();
+        for item in items {
+            match one(item) {
+                Some(r) => ranges.push(r),
+                None => {
+                    self.err(s.referenced, field, format!("invalid status `{item}`"))
+                        .hint = Some("write a code (`201`), a list (`[200, 204]`), a class (`2xx`) or a range (`200-299`)".into());
+                    return fallback;
+                }
+            }
+        }
+        let text = match &s.value {
+            Value::String(t) => t.clone(),
+            other => other.to_string(),
+        };
+        StatusMatcher { ranges, text }
+    }
+
+    fn expect(&mut self, e: &ExpectRaw, field: &str, known: &Known) -> ExpectSpec {
+        let status = e
+            .status
+            .as_ref()
+            .map(|s| self.status(s, &format!("{field}.status")));
+        let mut headers = Vec::new();
+        for (name, v) in &e.headers {
+            let f = format!("{field}.headers.{name}");
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                self.err(v.referenced, &f, format!("invalid header name `{name}`"));
+                continue;
+            }
+            let pred = match &v.value {
+                Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                    Some(HeaderPredicate::Equals(self.template(
+                        Value::String(crate::suite::template::value_text(&v.value)),
+                        v.referenced,
+                        &f,
+                        known,
+                    )))
+                }
+                Value::Object(o) if o.len() == 1 => {
+                    let (op, arg) = o
+                        .iter()
+                        .next()
+                        .map(|(a, b)| (a.as_str(), b))
+                        .unwrap_or(("", &Value::Null));
+                    match (op, arg) {
+                        ("equals", a) => Some(HeaderPredicate::Equals(self.template(
+                            Value::String(crate::suite::template::value_text(a)),
+                            v.referenced,
+                            &f,
+                            known,
+                        ))),
+                        ("contains", a) => Some(HeaderPredicate::Contains(self.template(
+                            Value::String(crate::suite::template::value_text(a)),
+                            v.referenced,
+                            &f,
+                            known,
+                        ))),
+                        ("matches", Value::String(re)) => self
+                            .regex(re, v.referenced, &f)
+                            .map(HeaderPredicate::Matches),
+                        ("present", Value::Bool(true)) | ("absent", Value::Bool(false)) => {
+                            Some(HeaderPredicate::Present)
+                        }
+                        ("absent", Value::Bool(true)) | ("present", Value::Bool(false)) => {
+                            Some(HeaderPredicate::Absent)
+                        }
+                        _ => {
+                            self.err(v.referenced, &f, format!("unknown header predicate `{op}`"))
+                                .hint = Some("use one of `equals`, `contains`, `matches`, `present: true`, `absent: true`".into());
+                            None
+                        }
+                    }
+                }
+                _ => {
+                    self.err(v.referenced, &f, "expected a value or one predicate such as `{matches: \"^application/json\"}`");
+                    None
+                }
+            };
+            if let Some(p) = pred {
+                headers.push((name.to_ascii_lowercase(), p));
+            }
+        }
+        let mut json = Vec::new();
+        for (path_text, v) in &e.json {
+            let f = format!("{field}.json.\"{path_text}\"");
+            let path = match serde_json_path::JsonPath::parse(path_text) {
+                Ok(p) => Arc::new(p),
+                Err(err) => {
+                    self.err(
+                        v.referenced,
+                        &f,
+                        format!("invalid JSONPath `{path_text}`: {err}"),
+                    )
+                    .hint = Some(
+                        "JSONPath starts with `$`, e.g. `$.run_id` or `$.phases[0].status`".into(),
+                    );
+                    continue;
+                }
+            };
+            let predicates = self.json_predicates(v, &f, known);
+            json.push(JsonAssertion {
+                path_text: path_text.clone(),
+                path,
+                predicates,
+            });
+        }
+        let schema = e
+            .schema
+            .as_ref()
+            .and_then(|s| self.schema(s, &format!("{field}.schema")));
+        let mut body = Vec::new();
+        if let Some(b) = &e.body {
+            let f = format!("{field}.body");
+            if let Some(t) = &b.contains {
+                body.push(BodyPredicate::Contains(self.template(
+                    Value::String(t.value.clone()),
+                    t.referenced,
+                    &f,
+                    known,
+                )));
+            }
+            if let Some(t) = &b.not_contains {
+                body.push(BodyPredicate::NotContains(self.template(
+                    Value::String(t.value.clone()),
+                    t.referenced,
+                    &f,
+                    known,
+                )));
+            }
+            if let Some(t) = &b.matches {
+                if let Some(re) = self.regex(&t.value, t.referenced, &format!("{f}.matches")) {
+                    body.push(BodyPredicate::Matches(re));
+                }
+            }
+            if let Some(t) = &b.equals {
+                body.push(BodyPredicate::Equals(self.template(
+                    Value::String(t.value.clone()),
+                    t.referenced,
+                    &f,
+                    known,
+                )));
+            }
+        }
+        let max_duration = e.max_duration.as_ref().map(|_| {
+            self.duration(
+                &e.max_duration,
+                &format!("{field}.max-duration"),
+                Duration::ZERO,
+            )
+        });
+        ExpectSpec {
+            status,
+            headers,
+            json,
+            schema,
+            body,
+            max_duration,
+        }
+    }
+
+    fn json_predicates(&mut self, v: &Any, f: &str, known: &Known) -> Vec<JsonPredicate> {
+        const OPS: &str = "`equals`, `not-equals`, `matches`, `exists`, `absent`, `type`, `length`, `contains`, `one-of`, `gt`, `gte`, `lt`, `lte`";
+        let is_op = |k: &str| {
+            matches!(
+                k,
+                "equals"
+                    | "not-equals"
+                    | "matches"
+                    | "exists"
+                    | "absent"
+                    | "type"
+                    | "length"
+                    | "contains"
+                    | "one-of"
+                    | "gt"
+                    | "gte"
+                    | "lt"
+                    | "lte"
+            )
+        };
+        let Value::Object(o) = &v.value else {
+            return vec![JsonPredicate::Equals(self.template(
+                v.value.clone(),
+                v.referenced,
+                f,
+                known,
+            ))];
+        };
+        if o.is_empty() || !o.keys().any(|k| is_op(k)) {
+            return vec![JsonPredicate::Equals(self.template(
+                v.value.clone(),
+                v.referenced,
+                f,
+                known,
+            ))];
+        }
+        let mut preds = Vec::new();
+        for (op, arg) in o {
+            let bad = |s: &mut Self, what: &str| {
+                s.err(
+                    v.referenced,
+                    f,
+                    format!("`{op}` expects {what}, found `{arg}`"),
+                );
+            };
+            match op.as_str() {
+                "equals" => preds.push(JsonPredicate::Equals(self.template(
+                    arg.clone(),
+                    v.referenced,
+                    f,
+                    known,
+                ))),
+                "not-equals" => preds.push(JsonPredicate::NotEquals(self.template(
+                    arg.clone(),
+                    v.referenced,
+                    f,
+                    known,
+                ))),
+                "contains" => preds.push(JsonPredicate::Contains(self.template(
+                    arg.clone(),
+                    v.referenced,
+                    f,
+                    known,
+                ))),
+                "one-of" => match arg {
+                    Value::Array(items) => {
+                        let ts = items
+                            .iter()
+                            .map(|i| self.template(i.clone(), v.referenced, f, known))
+                            .collect();
+                        preds.push(JsonPredicate::OneOf(ts));
+                    }
+                    _ => bad(self, "a list"),
+                },
+                "matches" => match arg {
+                    Value::String(re) => {
+                        if let Some(r) = self.regex(re, v.referenced, f) {
+                            preds.push(JsonPredicate::Matches(r));
+                        }
+                    }
+                    _ => bad(self, "a regex string"),
+                },
+                "exists" => match arg {
+                    Value::Bool(b) => preds.push(JsonPredicate::Exists(*b)),
+                    _ => bad(self, "`true` or `false`"),
+                },
+                "absent" => match arg {
+                    Value::Bool(b) => preds.push(JsonPredicate::Exists(!*b)),
+                    _ => bad(self, "`true` or `false`"),
+                },
+                "type" => match arg.as_str().and_then(JsonType::parse) {
+                    Some(t) => preds.push(JsonPredicate::Type(t)),
+                    None => {
+                        self.err(v.referenced, f, format!("unknown type `{arg}`")).hint =
+                            Some("use one of `string`, `number`, `integer`, `boolean`, `array`, `object`, `null`".into());
+                    }
+                },
+                "length" => match arg.as_u64() {
+                    Some(n) => preds.push(JsonPredicate::Length(n as usize)),
+                    None => bad(self, "a non-negative integer"),
+                },
+                "gt" | "gte" | "lt" | "lte" => match arg.as_f64() {
+                    Some(n) => {
+                        let cmp = match op.as_str() {
+                            "gt" => CompareOp::Gt,
+                            "gte" => CompareOp::Gte,
+                            "lt" => CompareOp::Lt,
+                            _ => CompareOp::Lte,
+                        };
+                        preds.push(JsonPredicate::Compare(cmp, n));
+                    }
+                    None => bad(self, "a number"),
+                },
+                other => {
+                    self.err(v.referenced, f, format!("unknown predicate `{other}`"))
+                        .hint = Some(format!(
+                        "use one of {OPS}; to compare a whole object, write `equals: {{...}}`"
+                    ));
+                }
+            }
+        }
+        preds
+    }
+
+    fn schema(&mut self, s: &Any, field: &str) -> Option<SchemaSpec> {
+        let (label, doc) = match &s.value {
+            Value::String(rel) => {
+                let path = self.dir.join(rel);
+                let text = match std::fs::read_to_string(&path) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.err(
+                            s.referenced,
+                            field,
+                            format!(
+                                "cannot read schema `{}`: {}",
+                                path.display(),
+                                crate::error::io_reason(&e)
+                            ),
+                        )
+                        .hint = Some("schema paths are relative to the suite file".into());
+                        return None;
+                    }
+                };
+                let doc: Result<Value, String> = if rel.ends_with(".json") {
+                    serde_json::from_str(&text).map_err(|e| e.to_string())
+                } else {
+                    serde_saphyr::from_str(&text).map_err(|e| e.without_snippet().to_string())
+                };
+                match doc {
+                    Ok(d) => (rel.clone(), d),
+                    Err(e) => {
+                        self.err(
+                            s.referenced,
+                            field,
+                            format!("schema `{}` is not valid JSON: {e}", path.display()),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Value::Object(_) | Value::Bool(_) => ("inline schema".to_string(), s.value.clone()),
+            _ => {
+                self.err(
+                    s.referenced,
+                    field,
+                    "expected a schema file path or an inline schema object",
+                );
+                return None;
+            }
+        };
+        match jsonschema::validator_for(&doc) {
+            Ok(v) => Some(SchemaSpec {
+                label,
+                validator: Arc::new(v),
+            }),
+            Err(e) => {
+                self.err(
+                    s.referenced,
+                    field,
+                    format!("invalid JSON Schema in {label}: {e}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn capture(&mut self, v: &Any, field: &str) -> Option<CaptureSpec> {
+        let jsonpath = |s: &mut Self, text: &str| match serde_json_path::JsonPath::parse(text) {
+            Ok(p) => Some(CaptureSpec::Json {
+                text: text.to_string(),
+                path: Arc::new(p),
+            }),
+            Err(e) => {
+                s.err(
+                    v.referenced,
+                    field,
+                    format!("invalid JSONPath `{text}`: {e}"),
+                );
+                None
+            }
+        };
+        match &v.value {
+            Value::String(s) => jsonpath(self, s),
+            Value::Object(o) if o.len() == 1 => match o.iter().next() {
+                Some((k, Value::String(arg))) if k == "json" => jsonpath(self, arg),
+                Some((k, Value::String(arg))) if k == "header" => {
+                    Some(CaptureSpec::Header(arg.to_ascii_lowercase()))
+                }
+                Some((k, Value::String(arg))) if k == "regex" => {
+                    self.regex(arg, v.referenced, field).map(CaptureSpec::Regex)
+                }
+                _ => {
+                    self.err(v.referenced, field, "expected `\"$.json.path\"`, `{json: ..}`, `{header: name}` or `{regex: \"..(group)..\"}`");
+                    None
+                }
+            },
+            _ => {
+                self.err(v.referenced, field, "expected `\"$.json.path\"`, `{json: ..}`, `{header: name}` or `{regex: \"..(group)..\"}`");
+                None
+            }
+        }
+    }
+
+    fn check(&mut self, c: CheckRaw, field: &str, known: &Known) -> Option<CheckSpec> {
+        let id = c.id.value.clone();
+        let id_ok = id
+            .chars()
+            .next()
+            .is_some_and(|ch| ch.is_ascii_alphanumeric())
+            && id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
+        if !id_ok {
+            self.err(
+                c.id.referenced,
+                &format!("{field}.id"),
+                format!("invalid check id `{id}`"),
+            )
+            .hint =
+                Some("ids use letters, digits, `-`, `_` and `.`, e.g. `get-run-contract`".into());
+        }
+        let pos = self.pos(c.id.referenced);
+        let severity = match &c.severity {
+            None => None,
+            Some(s) => match Severity::parse(&s.value) {
+                Some(v) => Some(v),
+                None => {
+                    self.err(
+                        s.referenced,
+                        &format!("{field}.severity"),
+                        format!("unknown severity `{}`", s.value),
+                    )
+                    .hint = Some("use one of `critical`, `high`, `medium`, `low`".into());
+                    None
+                }
+            },
+        };
+        let timeout = self.duration(
+            &c.timeout,
+            &format!("{field}.timeout"),
+            DEFAULT_CHECK_TIMEOUT,
+        );
+        let kinds: Vec<(&str, Location)> = [c.http.as_ref().map(|h| ("http", h.referenced))]
+            .into_iter()
+            .flatten()
+            .collect();
+        let kind = match kinds.as_slice() {
+            [] => {
+                self.err(c.id.referenced, field, format!("check `{id}` has no kind"))
+                    .hint = Some("add exactly one kind key, e.g. `http:`".into());
+                return None;
+            }
+            [_] => match c.http {
+                Some(h) => self.http(h, &format!("{field}.http"), known)?,
+                None => return None,
+            },
+            [first, second, ..] => {
+                let msg = format!(
+                    "check `{id}` has both `{}` and `{}`; a check has exactly one kind",
+                    first.0, second.0
+                );
+                self.err(second.1, field, msg);
+                return None;
+            }
+        };
+        let (default_category, default_severity) = match &kind {
+            CheckKindSpec::Http(_) => ("contract", Severity::Medium),
+        };
+        Some(CheckSpec {
+            id,
+            name: c.name,
+            category: c.category.unwrap_or_else(|| default_category.to_string()),
+            severity: severity.unwrap_or(default_severity),
+            timeout,
+            retries: c.retries.unwrap_or(0),
+            exclusive: c.exclusive.unwrap_or(false),
+            pos,
+            kind,
+        })
+    }
+
+    fn http(
+        &mut self,
+        h: Spanned<raw::HttpRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<CheckKindSpec> {
+        let loc = h.referenced;
+        let h = h.value;
+        let steps = match (h.request, h.steps) {
+            (Some(req), None) => {
+                vec![self.step(&req, h.expect.as_ref(), &h.capture, None, field, known)]
+            }
+            (None, Some(steps)) if !steps.is_empty() => {
+                if h.expect.is_some() || !h.capture.is_empty() {
+                    self.err(
+                        loc,
+                        field,
+                        "with `steps`, put `expect` and `capture` inside each step",
+                    );
+                }
+                self.steps(&steps, &format!("{field}.steps"), &mut known.clone())
+            }
+            (Some(_), Some(_)) => {
+                self.err(loc, field, "set either `request` or `steps`, not both");
+                return None;
+            }
+            _ => {
+                self.err(
+                    loc,
+                    field,
+                    "an `http` check needs `request` (with `expect`) or `steps`",
+                );
+                return None;
+            }
+        };
+        if steps.iter().all(|s| s.expect.is_empty()) {
+            self.err(loc, field, "this check asserts nothing").hint =
+                Some("add `expect:` with at least a `status`".into());
+        }
+        Some(CheckKindSpec::Http(HttpSpec { steps }))
+    }
+}

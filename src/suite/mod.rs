@@ -1,0 +1,16 @@
+//! Suite files: raw YAML types, validation, and the validated [`Suite`].
+
+mod diagnostic;
+mod load;
+mod raw;
+mod spec;
+mod template;
+
+pub(crate) use diagnostic::LoadErrors;
+pub(crate) use load::load;
+pub(crate) use raw::SuiteRaw;
+pub(crate) use spec::*;
+pub(crate) use template::{Scope, Template, value_text};
+
+#[cfg(test)]
+pub(crate) use load::load_str;

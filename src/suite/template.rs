@@ -1,0 +1,248 @@
+//! `${name}` templates: any YAML value whose strings may reference variables.
+//!
+//! A string that is exactly `${name}` takes the variable's value itself (a map, a list, a
+//! number); inside a longer string the value is interpolated as text. `$${` writes a literal
+//! `${`. Names resolve against vars (with `PORT`, `BASE_URL` and `INSTANCE_DIR`), then
+//! captures, then `env.NAME` for the environment. An undefined name is an error, never "".
+
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Template(Value);
+
+/// One piece of a template string.
+enum Piece<'a> {
+    Text(&'a str),
+    Var(&'a str),
+}
+
+fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+fn pieces(text: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        let after = &rest[i + 1..];
+        if after.starts_with("${") {
+            out.push(Piece::Text(&rest[..=i]));
+            out.push(Piece::Text("{"));
+            rest = &after[2..];
+            continue;
+        }
+        if let Some(inner) = after.strip_prefix('{') {
+            let end = inner
+                .find('}')
+                .ok_or_else(|| format!("unterminated `${{` in `{text}`"))?;
+            let name = inner[..end].trim();
+            if !is_name(name) {
+                return Err(format!("`${{{name}}}` is not a valid variable name"));
+            }
+            out.push(Piece::Text(&rest[..i]));
+            out.push(Piece::Var(name));
+            rest = &inner[end + 1..];
+        } else {
+            out.push(Piece::Text(&rest[..=i]));
+            rest = after;
+        }
+    }
+    out.push(Piece::Text(rest));
+    Ok(out)
+}
+
+/// Renders a value for interpolation into text.
+pub(crate) fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Template {
+    /// Checks the syntax of every string in `value`.
+    pub(crate) fn new(value: Value) -> Result<Template, String> {
+        fn walk(v: &Value) -> Result<(), String> {
+            match v {
+                Value::String(s) => pieces(s).map(drop),
+                Value::Array(a) => a.iter().try_for_each(walk),
+                Value::Object(o) => o.iter().try_for_each(|(k, v)| {
+                    pieces(k)?;
+                    walk(v)
+                }),
+                _ => Ok(()),
+            }
+        }
+        walk(&value)?;
+        Ok(Template(value))
+    }
+
+    /// A fixed string used as is (harden's own literals, never user input).
+    pub(crate) fn literal(s: &str) -> Template {
+        Template(Value::String(s.replace("${", "$${")))
+    }
+
+    pub(crate) fn text(s: &str) -> Result<Template, String> {
+        Template::new(Value::String(s.to_string()))
+    }
+
+    /// Every variable name referenced, in order of appearance.
+    pub(crate) fn refs(&self) -> Vec<String> {
+        fn strs(s: &str, out: &mut Vec<String>) {
+            if let Ok(ps) = pieces(s) {
+                out.extend(ps.into_iter().filter_map(|p| match p {
+                    Piece::Var(n) => Some(n.to_string()),
+                    Piece::Text(_) => None,
+                }));
+            }
+        }
+        fn walk(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::String(s) => strs(s, out),
+                Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                Value::Object(o) => o.iter().for_each(|(k, x)| {
+                    strs(k, out);
+                    walk(x, out)
+                }),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.0, &mut out);
+        out
+    }
+
+    pub(crate) fn expand(&self, scope: &Scope) -> Result<Value, String> {
+        expand_value(&self.0, scope)
+    }
+
+    /// Expands and renders as text (for paths, header values, argv).
+    pub(crate) fn expand_text(&self, scope: &Scope) -> Result<String, String> {
+        self.expand(scope).map(|v| value_text(&v))
+    }
+}
+
+fn expand_str(s: &str, scope: &Scope) -> Result<Value, String> {
+    let ps = pieces(s)?;
+    if let [Piece::Text(""), Piece::Var(name), Piece::Text("")] = ps.as_slice() {
+        return scope.lookup(name).ok_or_else(|| undefined(name));
+    }
+    let mut out = String::new();
+    for p in ps {
+        match p {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Var(name) => out.push_str(&value_text(
+                &scope.lookup(name).ok_or_else(|| undefined(name))?,
+            )),
+        }
+    }
+    Ok(Value::String(out))
+}
+
+fn undefined(name: &str) -> String {
+    format!("undefined variable `{name}`")
+}
+
+fn expand_value(v: &Value, scope: &Scope) -> Result<Value, String> {
+    Ok(match v {
+        Value::String(s) => expand_str(s, scope)?,
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| expand_value(x, scope))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(o) => {
+            let mut m = Map::new();
+            for (k, x) in o {
+                m.insert(value_text(&expand_str(k, scope)?), expand_value(x, scope)?);
+            }
+            Value::Object(m)
+        }
+        other => other.clone(),
+    })
+}
+
+/// The variables visible to a template at run time.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scope {
+    /// vars plus harden's own (`PORT`, `BASE_URL`, `INSTANCE_DIR`), shared by every check.
+    pub vars: Arc<Map<String, Value>>,
+    /// Captures: from `setup`, then from earlier steps of the same check.
+    pub captures: HashMap<String, Value>,
+}
+
+impl Scope {
+    pub(crate) fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.vars.get(name).or_else(|| self.captures.get(name)) {
+            return Some(v.clone());
+        }
+        let var = name.strip_prefix("env.")?;
+        std::env::var(var).ok().map(Value::String)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn scope() -> Scope {
+        let vars = json!({ "user": "ci-bot", "auth": { "X-User-Id": "ci-bot" }, "n": 3 });
+        Scope {
+            vars: Arc::new(vars.as_object().cloned().unwrap_or_default()),
+            captures: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn whole_string_reference_takes_the_value_itself() {
+        let t = Template::new(json!("${auth}")).unwrap();
+        assert_eq!(
+            t.expand(&scope()).unwrap(),
+            json!({ "X-User-Id": "ci-bot" })
+        );
+        let t = Template::new(json!("${n}")).unwrap();
+        assert_eq!(t.expand(&scope()).unwrap(), json!(3));
+    }
+
+    #[test]
+    fn references_inside_text_are_interpolated() {
+        let t = Template::new(json!({ "path": "/users/${user}/items/${n}" })).unwrap();
+        assert_eq!(
+            t.expand(&scope()).unwrap(),
+            json!({ "path": "/users/ci-bot/items/3" })
+        );
+    }
+
+    #[test]
+    fn double_dollar_escapes() {
+        let t = Template::text("cost: $${user} and $5").unwrap();
+        assert_eq!(t.expand_text(&scope()).unwrap(), "cost: ${user} and $5");
+        assert!(t.refs().is_empty());
+    }
+
+    #[test]
+    fn undefined_is_an_error_not_empty() {
+        let t = Template::text("/runs/${missing}").unwrap();
+        assert_eq!(
+            t.expand(&scope()).unwrap_err(),
+            "undefined variable `missing`"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_reported() {
+        assert!(Template::text("${unterminated").is_err());
+        assert!(Template::text("${bad name}").is_err());
+        assert_eq!(
+            Template::text("a ${x} b ${env.HOME}").unwrap().refs(),
+            vec!["x", "env.HOME"]
+        );
+    }
+}
