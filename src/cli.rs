@@ -82,7 +82,7 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
 
-    /// Keep the service's output here as `<suite>-<instance>.log` (default: a temporary
+    /// Keep the service's output here as `<suite>/main.log` (default: a temporary
     /// directory removed at exit; the last lines are in the reports either way).
     #[arg(long, value_name = "DIR")]
     pub log_dir: Option<PathBuf>,

@@ -13,6 +13,7 @@ mod redact;
 mod report;
 mod runner;
 mod suite;
+mod text;
 
 use clap::Parser;
 use std::ffi::OsString;

@@ -94,15 +94,7 @@ pub(crate) fn verdict(report: &RunReport, score: &Score) -> (u8, String) {
         .filter(|(_, c)| matches!(c.outcome.status, Status::Fail | Status::Error))
         .map(|(_, c)| c.info.id.as_str())
         .collect();
-    let list = |ids: &[&str]| {
-        let shown: Vec<&str> = ids.iter().take(5).copied().collect();
-        let more = if ids.len() > 5 {
-            format!(" and {} more", ids.len() - 5)
-        } else {
-            String::new()
-        };
-        format!("{}{more}", shown.join(", "))
-    };
+    let list = |ids: &[&str]| crate::text::short_list(ids, 5);
     if report.interrupted {
         return (
             error::EXIT_INTERRUPTED,
@@ -129,8 +121,8 @@ pub(crate) fn verdict(report: &RunReport, score: &Score) -> (u8, String) {
         return (
             error::EXIT_FAILED,
             format!(
-                "NOT READY: {n} check{} did not pass: {}",
-                if n == 1 { "" } else { "s" },
+                "NOT READY: {} did not pass: {}",
+                crate::text::plural(n, "check"),
                 list(&not_passed)
             ),
         );

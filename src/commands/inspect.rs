@@ -9,10 +9,10 @@ pub(crate) fn validate(args: &SuiteArgs) -> Result<u8, Error> {
     for s in suites::load_all(&paths, &args.vars)? {
         let n = s.checks.len();
         println!(
-            "ok: {} (suite `{}`, {n} check{})",
+            "ok: {} (suite `{}`, {})",
             s.file.display(),
             s.name,
-            if n == 1 { "" } else { "s" }
+            crate::text::plural(n, "check")
         );
     }
     Ok(crate::error::EXIT_OK)

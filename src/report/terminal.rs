@@ -4,6 +4,7 @@
 use crate::check::{CheckOutcome, Status};
 use crate::report::{RunReport, Score, fmt_score};
 use crate::runner::{CheckInfo, Event, EventSink};
+use crate::text::plural;
 use anstyle::{AnsiColor, Style};
 use std::io::Write;
 
@@ -57,10 +58,8 @@ impl Terminal {
             return;
         }
         let failed: Vec<_> = o.assertions.iter().filter(|a| !a.passed).collect();
-        if failed.is_empty() {
-            if let Some(m) = &o.message {
-                self.line(format!("        {m}"));
-            }
+        if let (true, Some(m)) = (failed.is_empty(), &o.message) {
+            self.line(format!("        {m}"));
         }
         for a in failed {
             self.line(format!("        {BOLD}{}{BOLD:#}", a.property));
@@ -98,8 +97,11 @@ impl Terminal {
         let n = |s| report.count(s);
         self.line("");
         self.line(format!(
-            "{} checks: {} passed, {} failed, {} errored, {} skipped ({:.1}s)",
-            n(Status::Pass) + n(Status::Fail) + n(Status::Error) + n(Status::Skip),
+            "{}: {} passed, {} failed, {} errored, {} skipped ({:.1}s)",
+            plural(
+                n(Status::Pass) + n(Status::Fail) + n(Status::Error) + n(Status::Skip),
+                "check"
+            ),
             n(Status::Pass),
             n(Status::Fail),
             n(Status::Error),
@@ -148,10 +150,9 @@ impl EventSink for Terminal {
                     String::new()
                 };
                 self.line(format!(
-                    "{BOLD}harden {}{BOLD:#}: suite `{suite}` ({file}), {} check{}{filtered}",
+                    "{BOLD}harden {}{BOLD:#}: suite `{suite}` ({file}), {}{filtered}",
                     env!("CARGO_PKG_VERSION"),
-                    checks.len(),
-                    if checks.len() == 1 { "" } else { "s" }
+                    plural(checks.len(), "check")
                 ));
             }
             Event::InstanceSpawned {

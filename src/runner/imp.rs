@@ -159,7 +159,7 @@ pub(crate) async fn run_suite(
                             NotReady::Exited(info) => (format!("the service {info} before it was ready"), None),
                             NotReady::Timeout { last } => (
                                 format!("the service was not ready after {} (last attempt: {last})", humantime::format_duration(spec.ready.timeout)),
-                                Some("raise `instance.ready.timeout`, or check the readiness probe and the log lines above".to_string()),
+                                Some("raise `instance.ready.timeout`, or check the readiness probe and the service output below".to_string()),
                             ),
                             NotReady::Cancelled => ("interrupted while waiting for the service to be ready".to_string(), None),
                         };
@@ -261,7 +261,6 @@ pub(crate) async fn run_suite(
         let exit_watch = instance.as_ref().map(Instance::exit_watch);
         let r = dispatch(&selected, &cx, opts, interrupts, exit_watch, &mut out).await;
         end.interrupted |= r.interrupted;
-        end.instance_failed |= r.instance_died;
     }
 
     if let (Some(inst), Some(spec)) = (instance.as_mut(), &suite.instance) {
@@ -273,8 +272,8 @@ pub(crate) async fn run_suite(
         }
         let died = inst.exited();
         let report = inst.stop(spec).await;
-        if let Some(info) = died.filter(|_| !end.instance_failed) {
-            // Died after the last check finished (e.g. during teardown): still a failure.
+        if let Some(info) = died {
+            // Died during the checks, or after the last one finished (e.g. in teardown).
             end.instance_failed = true;
             out.emit(Event::InstanceFailed {
                 label: inst.label.clone(),
@@ -308,7 +307,6 @@ fn finish_all(
 
 struct DispatchEnd {
     interrupted: bool,
-    instance_died: bool,
 }
 
 /// Resolves when the watched instance has exited; never, without one.
@@ -335,8 +333,82 @@ async fn deadline(at: Option<Instant>) {
     }
 }
 
-/// Runs the checks as tasks bounded by `--jobs`; exclusive checks run with nothing else in
-/// flight. This loop is the only place that emits check events, so they arrive in order.
+/// The service's last output lines. The line it logs for the request that just failed is
+/// usually still in the pipe, so wait briefly (at most 50 ms) for one more line first.
+async fn settled_tail(logs: &crate::instance::LogBuffer) -> Vec<String> {
+    let _ = tokio::time::timeout(Duration::from_millis(50), logs.notify.notified()).await;
+    logs.tail(crate::instance::LOG_TAIL_LINES)
+}
+
+/// Starts checks in suite order, each once a `--jobs` permit is free; an exclusive check
+/// waits until nothing else is in flight and holds back the ones after it.
+async fn feed(
+    checks: Vec<CheckSpec>,
+    cx: CheckContext,
+    jobs: usize,
+    tx: mpsc::UnboundedSender<Msg>,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    let permits = Arc::new(Semaphore::new(jobs.max(1)));
+    let exclusive = Arc::new(RwLock::new(()));
+    for (i, spec) in checks.into_iter().enumerate() {
+        let acquire = async {
+            let permit = permits.clone().acquire_owned().await.ok()?;
+            // Held while the check runs: the permit, and a shared or exclusive lock.
+            let guard = if spec.exclusive {
+                (None, Some(exclusive.clone().write_owned().await))
+            } else {
+                (Some(exclusive.clone().read_owned().await), None)
+            };
+            Some((permit, guard))
+        };
+        let held = tokio::select! {
+            held = acquire => held,
+            _ = stop.cancelled() => None,
+        };
+        let Some(held) = held else { return };
+        let (tx, cx, stop) = (tx.clone(), cx.clone(), stop.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = run_one(i, &spec, &cx, &tx) => {}
+                _ = stop.cancelled() => {}
+            }
+            drop(held);
+        });
+    }
+}
+
+/// One check with its timeout and retries (retries follow errors, never failures).
+async fn run_one(i: usize, spec: &CheckSpec, cx: &CheckContext, tx: &mpsc::UnboundedSender<Msg>) {
+    let _ = tx.send(Msg::Started(i));
+    let started = Instant::now();
+    let mut attempt = 1;
+    loop {
+        let mut o = match tokio::time::timeout(spec.timeout, check::run(spec, cx)).await {
+            Ok(o) => o,
+            Err(_) => CheckOutcome::error(format!(
+                "timed out after {}",
+                humantime::format_duration(spec.timeout)
+            )),
+        };
+        if o.status == Status::Error && attempt <= spec.retries {
+            let _ = tx.send(Msg::Retrying(
+                i,
+                attempt + 1,
+                o.message.clone().unwrap_or_default(),
+            ));
+            attempt += 1;
+            continue;
+        }
+        o.attempts = attempt;
+        o.duration = started.elapsed();
+        let _ = tx.send(Msg::Finished(i, o));
+        return;
+    }
+}
+
+/// Receives what the checks report and turns it into events, in order: this loop is the
+/// only place that emits check events. It also watches the service, signals and the deadline.
 async fn dispatch(
     selected: &[&CheckSpec],
     cx: &CheckContext,
@@ -346,57 +418,15 @@ async fn dispatch(
     out: &mut Emitter<'_>,
 ) -> DispatchEnd {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let permits = Arc::new(Semaphore::new(opts.jobs.max(1)));
-    let exclusive = Arc::new(RwLock::new(()));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, spec) in selected.iter().enumerate() {
-        let (tx, permits, exclusive, cx) =
-            (tx.clone(), permits.clone(), exclusive.clone(), cx.clone());
-        let (timeout, retries, is_exclusive) = (spec.timeout, spec.retries, spec.exclusive);
-        let spec: CheckSpec = (*spec).clone();
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let (_r, _w) = if is_exclusive {
-                (None, Some(exclusive.write().await))
-            } else {
-                (Some(exclusive.read().await), None)
-            };
-            let _ = tx.send(Msg::Started(i));
-            let started = Instant::now();
-            let mut attempt = 1;
-            loop {
-                let mut o = match tokio::time::timeout(timeout, check::run(&spec, &cx)).await {
-                    Ok(o) => o,
-                    Err(_) => CheckOutcome::error(format!(
-                        "timed out after {}",
-                        humantime::format_duration(timeout)
-                    )),
-                };
-                if o.status == Status::Error && attempt <= retries {
-                    let _ = tx.send(Msg::Retrying(
-                        i,
-                        attempt + 1,
-                        o.message.clone().unwrap_or_default(),
-                    ));
-                    attempt += 1;
-                    continue;
-                }
-                o.attempts = attempt;
-                o.duration = started.elapsed();
-                let _ = tx.send(Msg::Finished(i, o));
-                break;
-            }
-        });
-    }
-    drop(tx);
+    // Set on abort: the feeder stops starting checks and running ones end at once.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let checks: Vec<CheckSpec> = selected.iter().map(|c| (*c).clone()).collect();
+    let feeder = tokio::spawn(feed(checks, cx.clone(), opts.jobs, tx, stop.clone()));
 
     let mut started = vec![false; selected.len()];
     let mut finished = vec![false; selected.len()];
     let mut left = selected.len();
-    let mut end = DispatchEnd {
-        interrupted: false,
-        instance_died: false,
-    };
+    let mut end = DispatchEnd { interrupted: false };
     // Why the rest of the checks will not finish, and what they become.
     let abort: Option<(String, Status, Status)> = loop {
         if left == 0 {
@@ -420,7 +450,7 @@ async fn dispatch(
                     finished[i] = true;
                     left -= 1;
                     let log_tail = match (&cx.logs, failed) {
-                        (Some(logs), true) => logs.tail(crate::instance::LOG_TAIL_LINES),
+                        (Some(logs), true) => settled_tail(logs).await,
                         _ => Vec::new(),
                     };
                     out.emit(Event::CheckFinished { index: i, outcome: o, log_tail });
@@ -431,7 +461,6 @@ async fn dispatch(
                 None => break None,
             },
             info = exited(&mut exit_watch) => {
-                end.instance_died = true;
                 break Some((format!("the service {info} during the run"), Status::Error, Status::Error));
             }
             _ = interrupts.cancel.cancelled() => {
@@ -445,7 +474,8 @@ async fn dispatch(
             }
         }
     };
-    tasks.abort_all();
+    stop.cancel();
+    feeder.abort();
     if let Some((why, running, waiting)) = abort {
         for i in 0..selected.len() {
             if !finished[i] {

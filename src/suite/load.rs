@@ -36,12 +36,8 @@ pub(crate) fn load(file: &Path, overrides: &[(String, String)]) -> Result<Suite,
     load_str(file, &text, overrides)
 }
 
-pub(crate) fn load_str(
-    file: &Path,
-    text: &str,
-    overrides: &[(String, String)],
-) -> Result<Suite, LoadErrors> {
-    let raw = parse(file, text).map_err(|e| LoadErrors(vec![e]))?;
+fn load_str(file: &Path, text: &str, overrides: &[(String, String)]) -> Result<Suite, LoadErrors> {
+    let raw = parse(file, text).map_err(|e| LoadErrors(vec![*e]))?;
     let dir = file
         .parent()
         .map(Path::to_path_buf)
@@ -75,35 +71,71 @@ fn plain_error(file: &Path, message: String) -> LoadError {
 }
 
 /// YAML to [`SuiteRaw`], with the field path of a type or unknown-key error.
-fn parse(file: &Path, text: &str) -> Result<SuiteRaw, LoadError> {
+fn parse(file: &Path, text: &str) -> Result<SuiteRaw, Box<LoadError>> {
     let mut field = String::new();
     let result = serde_saphyr::with_deserializer_from_str(text, |de| {
         serde_path_to_error::deserialize::<_, SuiteRaw>(de).map_err(|e| {
-            field = e.path().to_string();
+            // `Spanned<T>` shows up as a `.value` segment; users never wrote it.
+            // `?` marks a position serde could not name (a syntax error inside a map).
+            field = e
+                .path()
+                .to_string()
+                .replace(".value.", ".")
+                .replace(".?", "")
+                .trim_end_matches(".value")
+                .to_string();
             e.into_inner()
         })
     });
     result.map_err(|e| {
         let loc = e.location();
         let (line, column) = loc.map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-        let message = yaml_message(&e);
+        let source_line = text
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .filter(|_| line > 0);
+        let message = friendly(yaml_message(&e), source_line, column);
         let hint = message
             .contains("unknown field")
             .then(|| "check the spelling; `harden schema` lists every key".to_string());
-        LoadError {
+        Box::new(LoadError {
             file: file.to_path_buf(),
             line,
             column,
             field: (!field.is_empty() && field != ".").then_some(field),
-            source_line: text
-                .lines()
-                .nth(line.saturating_sub(1) as usize)
-                .map(str::to_string)
-                .filter(|_| line > 0),
+            source_line: source_line.map(str::to_string),
             message,
             hint,
-        }
+        })
     })
+}
+
+/// Plain words for the parser's terse type errors ("invalid u32"), with the value found.
+fn friendly(message: String, source_line: Option<&str>, column: u64) -> String {
+    let found = source_line
+        .and_then(|l| l.get(column.saturating_sub(1) as usize..))
+        .map(|rest| {
+            rest.split([',', '}', ']', '#'])
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+        .filter(|t| !t.is_empty());
+    let expected = match message.as_str() {
+        m if m.starts_with("invalid u") => "a non-negative whole number",
+        m if m.starts_with("invalid i") => "a whole number",
+        m if m.starts_with("invalid f") => "a number",
+        m if m.starts_with("invalid bool") => "`true` or `false`",
+        "expected string scalar" => "a string",
+        _ => return message,
+    };
+    match found {
+        Some(f) if f.starts_with('[') => format!("expected {expected}, found a list"),
+        Some(f) if f.starts_with('{') => format!("expected {expected}, found a map"),
+        Some(f) => format!("expected {expected}, found `{f}`"),
+        None => format!("expected {expected}"),
+    }
 }
 
 /// The parser's message without its own location and snippet (we print those ourselves).
@@ -207,6 +239,7 @@ impl Validator<'_> {
                     .last()
                     .unwrap_or_default()
                     .trim()
+                    .trim_start_matches("error: ")
                     .to_string();
                 self.err(loc, field, format!("invalid regex `{text}`: {msg}"));
                 None
@@ -223,8 +256,8 @@ impl Validator<'_> {
                         self.env_refs.insert(var.to_string());
                     }
                     if !known.has(&name) {
-                        let hint = if name.starts_with("env.") {
-                            format!("set `{}` in the environment", &name[4..])
+                        let hint = if let Some(var) = name.strip_prefix("env.") {
+                            format!("set `{var}` in the environment")
                         } else {
                             format!(
                                 "define it under `vars:`, pass `--var {name}=VALUE`, or capture it in `setup:` or an earlier step"
@@ -410,8 +443,11 @@ impl Validator<'_> {
                 let n =
                     r.http.is_some() as u8 + r.tcp.unwrap_or(false) as u8 + r.log.is_some() as u8;
                 let probe = match (r.http, r.tcp, r.log) {
-                    _ if n > 1 => {
-                        let loc = raw.command.referenced;
+                    (http, _, log) if n > 1 => {
+                        let loc = http
+                            .map(|h| h.referenced)
+                            .or(log.map(|l| l.referenced))
+                            .unwrap_or(raw.command.referenced);
                         self.err(
                             loc,
                             "instance.ready",
@@ -810,10 +846,12 @@ impl Validator<'_> {
                     known,
                 )));
             }
-            if let Some(t) = &b.matches {
-                if let Some(re) = self.regex(&t.value, t.referenced, &format!("{f}.matches")) {
-                    body.push(BodyPredicate::Matches(re));
-                }
+            if let Some(re) = b
+                .matches
+                .as_ref()
+                .and_then(|t| self.regex(&t.value, t.referenced, &format!("{f}.matches")))
+            {
+                body.push(BodyPredicate::Matches(re));
             }
             if let Some(t) = &b.equals {
                 body.push(BodyPredicate::Equals(self.template(
@@ -1183,5 +1221,66 @@ impl Validator<'_> {
                 Some("add `expect:` with at least a `status`".into());
         }
         Some(CheckKindSpec::Http(HttpSpec { steps }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(yaml: &str) -> String {
+        match load_str(Path::new("suite.yaml"), yaml, &[]) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const HEAD: &str = "suite: s\nbase-url: http://127.0.0.1:9\nchecks:\n";
+
+    #[test]
+    fn valid_suite_becomes_a_spec_with_defaults() {
+        let yaml = format!(
+            "{HEAD}  - id: a\n    http: {{ request: {{ path: /x }}, expect: {{ status: 2xx }} }}\n  - id: b\n    severity: critical\n    category: ops\n    timeout: 2s\n    retries: 1\n    http: {{ request: {{ method: post, url: 'http://127.0.0.1:9/y' }}, expect: {{ status: [200, 204] }} }}\n"
+        );
+        let s = load_str(Path::new("dir/suite.yaml"), &yaml, &[]).unwrap();
+        assert_eq!(s.dir, PathBuf::from("dir"));
+        let (a, b) = (&s.checks[0], &s.checks[1]);
+        assert_eq!(
+            (a.category.as_str(), a.severity, a.timeout, a.retries),
+            ("contract", Severity::Medium, DEFAULT_CHECK_TIMEOUT, 0)
+        );
+        assert_eq!((a.pos.line, a.pos.column), (4, 9));
+        assert_eq!(
+            (b.category.as_str(), b.severity, b.timeout, b.retries),
+            ("ops", Severity::Critical, Duration::from_secs(2), 1)
+        );
+        let CheckKindSpec::Http(h) = &b.kind;
+        assert_eq!(h.steps[0].request.method, reqwest::Method::POST);
+        let status = h.steps[0].expect.status.as_ref().unwrap();
+        assert!(status.matches(204) && !status.matches(201));
+    }
+
+    #[test]
+    fn var_overrides_and_setup_captures_are_known() {
+        let yaml = "suite: s\nbase-url: http://127.0.0.1:9\nsetup:\n  - request: { path: /a }\n    capture: { id: \"$.id\" }\nchecks:\n  - id: a\n    http: { request: { path: \"/runs/${id}/${extra}\" }, expect: { status: 200 } }\n";
+        assert!(load_str(Path::new("s.yaml"), yaml, &[]).is_err());
+        let s = load_str(Path::new("s.yaml"), yaml, &[("extra".into(), "1".into())]).unwrap();
+        assert_eq!(s.vars["extra"], Value::String("1".into()));
+    }
+
+    #[test]
+    fn error_messages() {
+        let cases = [
+            ("unknown_key", format!("{HEAD}  - id: a\n    http:\n      request: {{ path: /x }}\n      expect: {{ stauts: 200 }}\n")),
+            ("wrong_type", format!("{HEAD}  - id: a\n    retries: -1\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n")),
+            ("two_kinds_and_bad_id", format!("{HEAD}  - id: 'has space'\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n  - id: b\n")),
+            ("bad_values", format!("{HEAD}  - id: a\n    severity: urgent\n    timeout: soon\n    http:\n      request: {{ method: 'GE T', path: x }}\n      expect: {{ status: 700, headers: {{ x-a: {{ like: b }} }}, json: {{ \"$.a\": {{ type: str, gt: x }} }}, body: {{ matches: '(' }} }}\n")),
+            ("instance", "suite: s\ninstance:\n  command: []\n  port: high\n  ready: { http: /h, log: up }\n  stop: { signal: usr1, grace: 1 }\nchecks:\n  - id: a\n    http: { request: { path: /x }, expect: { status: 200 } }\n".to_string()),
+            ("no_base_url", "suite: s\nchecks:\n  - id: a\n    http: { request: { path: /x }, expect: { status: 200 } }\n".to_string()),
+            ("steps", format!("{HEAD}  - id: a\n    http:\n      expect: {{ status: 200 }}\n      steps:\n        - request: {{ path: /x }}\n          capture: {{ id: 42 }}\n        - request: {{ path: \"/y/${{id}}/${{later}}\" }}\n          capture: {{ later: '$.z' }}\n")),
+        ];
+        for (name, yaml) in cases {
+            insta::assert_snapshot!(name, errors(&yaml));
+        }
     }
 }

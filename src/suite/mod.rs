@@ -11,6 +11,3 @@ pub(crate) use load::load;
 pub(crate) use raw::SuiteRaw;
 pub(crate) use spec::*;
 pub(crate) use template::{Scope, Template, value_text};
-
-#[cfg(test)]
-pub(crate) use load::load_str;

@@ -31,10 +31,10 @@ fn pieces(text: &str) -> Result<Vec<Piece<'_>>, String> {
     let mut rest = text;
     while let Some(i) = rest.find('$') {
         let after = &rest[i + 1..];
-        if after.starts_with("${") {
+        if let Some(escaped) = after.strip_prefix("${") {
             out.push(Piece::Text(&rest[..=i]));
             out.push(Piece::Text("{"));
-            rest = &after[2..];
+            rest = escaped;
             continue;
         }
         if let Some(inner) = after.strip_prefix('{') {

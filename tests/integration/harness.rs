@@ -1,0 +1,263 @@
+//! Runs the real `harden` binary against the real fixture service, in a temporary
+//! directory, and reads back what it wrote.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// PATH with the fixture server's directory first, as a CI job that built it would have.
+pub fn path_with_fixture() -> String {
+    let fixture = Path::new(env!("CARGO_BIN_EXE_harden-fixture"));
+    let dir = fixture.parent().expect("fixture binary has a directory");
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+pub struct Harden {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    pub dir: tempfile::TempDir,
+    timeout: Duration,
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Harden {
+    pub fn new() -> Harden {
+        Harden {
+            args: Vec::new(),
+            env: vec![("NO_COLOR".into(), "1".into())],
+            dir: tempfile::tempdir().expect("temp dir"),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// `harden check <suite>` with JUnit and JSON written into the temp dir.
+    pub fn check(suite: &str) -> Harden {
+        let h = Harden::new().args(["check", &repo().join(suite).display().to_string()]);
+        let junit = h.path("junit.xml");
+        let json = h.path("results.json");
+        h.args(["--junit", &junit, "--json", &json])
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, args: I) -> Harden {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: &str) -> Harden {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_harden"));
+        cmd.args(&self.args)
+            .current_dir(self.dir.path())
+            .env("PATH", path_with_fixture())
+            .env_remove("FIXTURE_FAULTS");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn spawn(&self) -> Child {
+        self.command()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn harden")
+    }
+
+    pub fn run(self) -> Output {
+        let child = self.spawn();
+        let out = wait_output(child, self.timeout);
+        Output {
+            code: out.0,
+            stdout: out.1,
+            stderr: out.2,
+            dir: self.dir,
+        }
+    }
+}
+
+/// Waits for the child with a deadline; a hung harden fails the test instead of hanging it.
+pub fn wait_output(mut child: Child, timeout: Duration) -> (i32, String, String) {
+    use std::io::Read;
+    fn reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut s);
+            }
+            s
+        })
+    }
+    let out_reader = reader(child.stdout.take());
+    let err_reader = reader(child.stderr.take());
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("harden did not finish within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let code = status.code().unwrap_or(-1);
+    (
+        code,
+        out_reader.join().unwrap_or_default(),
+        err_reader.join().unwrap_or_default(),
+    )
+}
+
+impl Output {
+    pub fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name))
+            .unwrap_or_else(|e| panic!("{name} was not written: {e}\n{self}"))
+    }
+
+    pub fn results(&self) -> serde_json::Value {
+        serde_json::from_str(&self.file("results.json")).expect("results.json is JSON")
+    }
+
+    /// `(status, message)` of a check in the results JSON.
+    pub fn check(&self, id: &str) -> (String, String) {
+        let results = self.results();
+        let c = results["suites"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["checks"].as_array().cloned().unwrap_or_default())
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no check `{id}` in results\n{self}"));
+        (
+            c["status"].as_str().unwrap_or_default().to_string(),
+            c["message"].as_str().unwrap_or_default().to_string(),
+        )
+    }
+
+    pub fn status_of(&self, id: &str) -> String {
+        self.check(id).0
+    }
+
+    pub fn junit(&self) -> Junit {
+        Junit(self.file("junit.xml"))
+    }
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A JUnit file, parsed with a real XML parser.
+pub struct Junit(pub String);
+
+#[derive(Debug)]
+pub struct Case {
+    pub name: String,
+    pub classname: String,
+    pub file: String,
+    pub line: String,
+    /// `pass`, `failure`, `error` or `skipped`.
+    pub outcome: String,
+    pub message: String,
+    pub text: String,
+    pub system_out: String,
+}
+
+impl Junit {
+    pub fn doc(&self) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(&self.0)
+            .unwrap_or_else(|e| panic!("JUnit is not well-formed XML: {e}\n{}", self.0))
+    }
+
+    pub fn cases(&self) -> Vec<Case> {
+        let doc = self.doc();
+        assert_eq!(doc.root_element().tag_name().name(), "testsuites");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| {
+                let child = n.children().find(|c| {
+                    c.is_element() && ["failure", "error", "skipped"].contains(&c.tag_name().name())
+                });
+                let system_out = n
+                    .children()
+                    .find(|c| c.has_tag_name("system-out"))
+                    .and_then(|c| c.text())
+                    .unwrap_or_default();
+                Case {
+                    name: n.attribute("name").unwrap_or_default().into(),
+                    classname: n.attribute("classname").unwrap_or_default().into(),
+                    file: n.attribute("file").unwrap_or_default().into(),
+                    line: n.attribute("line").unwrap_or_default().into(),
+                    outcome: child
+                        .map(|c| c.tag_name().name().to_string())
+                        .unwrap_or_else(|| "pass".into()),
+                    message: child
+                        .and_then(|c| c.attribute("message"))
+                        .unwrap_or_default()
+                        .into(),
+                    text: child.and_then(|c| c.text()).unwrap_or_default().into(),
+                    system_out: system_out.into(),
+                }
+            })
+            .collect()
+    }
+
+    pub fn case(&self, name: &str) -> Case {
+        self.cases()
+            .into_iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no testcase `{name}` in\n{}", self.0))
+    }
+}
+
+/// Whether a process with this pid exists (zombies count: nobody reaped them).
+pub fn alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+pub fn read_pid(path: &Path) -> u32 {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("pid file {}: {e}", path.display()));
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("pid file {} holds `{text}`", path.display()))
+}
+
+/// Polls until `f` holds or the deadline passes.
+pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}

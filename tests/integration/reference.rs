@@ -1,0 +1,85 @@
+//! The reference suite (`checks/orchestrator.yaml`) against the healthy fixture and against
+//! each fault it can see.
+
+use crate::harness::Harden;
+
+#[test]
+fn healthy_fixture_passes_the_reference_suite() {
+    let out = Harden::check("checks/orchestrator.yaml").run();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("verdict: READY"), "{out}");
+    assert!(
+        out.stdout
+            .contains("score 100/100 (15 of 15 checks counted)"),
+        "{out}"
+    );
+    let cases = out.junit().cases();
+    assert_eq!(cases.len(), 15);
+    assert!(cases.iter().all(|c| c.outcome == "pass"), "{cases:#?}");
+}
+
+/// Each fault the reference suite can see makes `harden check` exit 1 and names the check.
+fn assert_fault_caught(fault: &str, failing: &[&str]) {
+    let out = Harden::check("checks/orchestrator.yaml")
+        .env("FIXTURE_FAULTS", fault)
+        .run();
+    assert_eq!(out.code, 1, "fault {fault}: {out}");
+    for id in failing {
+        assert_eq!(
+            out.status_of(id),
+            "fail",
+            "fault {fault}: check {id}\n{out}"
+        );
+        assert!(
+            out.stdout.contains(&format!("FAIL  {id}")),
+            "fault {fault}: {out}"
+        );
+    }
+    assert!(out.stdout.contains("verdict: NOT READY"), "{out}");
+}
+
+#[test]
+fn wrong_status_fails_create_run() {
+    assert_fault_caught("wrong-status", &["create-run"]);
+}
+
+#[test]
+fn schema_drift_fails_the_contract_checks() {
+    assert_fault_caught(
+        "schema-drift",
+        &["create-run", "get-run-contract", "phases-advance-in-order"],
+    );
+}
+
+#[test]
+fn auth_bypass_fails_the_auth_checks() {
+    assert_fault_caught(
+        "auth-bypass",
+        &["create-run-requires-auth", "next-requires-auth"],
+    );
+}
+
+#[test]
+fn leak_500_fails_the_malformed_input_check() {
+    let out = Harden::check("checks/orchestrator.yaml")
+        .env("FIXTURE_FAULTS", "leak-500")
+        .run();
+    assert_eq!(out.code, 1, "{out}");
+    let case = out.junit().case("create-run-rejects-malformed-json");
+    assert_eq!(case.outcome, "failure");
+    assert!(
+        case.text.contains("expected: 422") && case.text.contains("actual:   500"),
+        "{}",
+        case.text
+    );
+    assert!(
+        case.text.contains("does not contain `Traceback`"),
+        "{}",
+        case.text
+    );
+}
+
+#[test]
+fn slow_endpoint_fails_the_latency_bound() {
+    assert_fault_caught("slow-endpoint=1200ms", &["create-run"]);
+}

@@ -1,0 +1,170 @@
+//! Report files: JUnit structure (parsed with a real XML parser), results JSON, secrets.
+
+use crate::harness::Harden;
+
+#[test]
+fn junit_has_the_documented_structure() {
+    let out = Harden::check("fixtures/suites/http/fail.yaml").run();
+    let junit = out.junit();
+    let doc = junit.doc();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 1);
+    assert_eq!(suites[0].attribute("name"), Some("http-fail"));
+    assert_eq!(suites[0].attribute("tests"), Some("6"));
+    assert_eq!(suites[0].attribute("failures"), Some("6"));
+    let props: Vec<(&str, &str)> = suites[0]
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("property") && n.parent().is_some_and(|p| p.parent() == Some(suites[0]))
+        })
+        .map(|n| {
+            (
+                n.attribute("name").unwrap_or_default(),
+                n.attribute("value").unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(props.contains(&("harden.score", "0")), "{props:?}");
+    assert!(
+        props.iter().any(|(k, _)| *k == "harden.version"),
+        "{props:?}"
+    );
+    assert!(
+        props.iter().any(|(k, _)| *k == "harden.startup_seconds"),
+        "{props:?}"
+    );
+    let case = junit.case("wrong-status");
+    assert_eq!(case.classname, "harden.http-fail.contract");
+    assert!(
+        case.file.ends_with("fixtures/suites/http/fail.yaml"),
+        "{case:?}"
+    );
+    assert_eq!(case.line, "7");
+    assert_eq!(case.outcome, "failure");
+    assert_eq!(case.message, "status: expected 404, got 200");
+    assert!(
+        case.system_out.contains("GET /health 200"),
+        "the service's log tail: {case:?}"
+    );
+}
+
+#[test]
+fn results_json_lists_checks_in_suite_order_with_score() {
+    let out = Harden::check("fixtures/suites/http/fail.yaml")
+        .args(["--jobs", "6"])
+        .run();
+    let r = out.results();
+    assert_eq!(r["format_version"], 1);
+    assert_eq!(r["score"]["counted"], 6);
+    let ids: Vec<&str> = r["suites"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "wrong-status",
+            "wrong-header",
+            "wrong-json-value",
+            "schema-violation",
+            "body-mismatch",
+            "missing-capture"
+        ]
+    );
+    let first = &r["suites"][0]["checks"][0];
+    assert_eq!(first["kind"], "http");
+    assert_eq!(first["severity"], "medium");
+    assert_eq!(first["line"], 7);
+    assert_eq!(
+        first["assertions"][0],
+        serde_json::json!({ "property": "status", "expected": "404", "actual": "200", "passed": false })
+    );
+}
+
+#[test]
+fn secrets_are_redacted_in_every_output() {
+    let h = Harden::new();
+    let suite = h.dir.path().join("secret.yaml");
+    std::fs::write(
+        &suite,
+        r#"
+suite: secrets
+instance:
+  command: ["harden-fixture", "--port", "${PORT}"]
+  ready: { http: /health/ready }
+vars: { token: "s3cr3t-token-value" }
+secrets: [token]
+checks:
+  - id: echo-secret-var
+    http:
+      request: { path: "/runs/${token}" }
+      expect: { status: 200 }
+  - id: echo-env-secret
+    http:
+      request: { path: "/runs/${env.HARDEN_TEST_API_KEY}" }
+      expect: { status: 200 }
+"#,
+    )
+    .unwrap();
+    let junit = h.path("junit.xml");
+    let json = h.path("results.json");
+    let out = h
+        .env("HARDEN_TEST_API_KEY", "env-key-1234567")
+        .args([
+            "check",
+            &suite.display().to_string(),
+            "--junit",
+            &junit,
+            "--json",
+            &json,
+        ])
+        .run();
+    assert_eq!(out.code, 1, "{out}");
+    for (what, text) in [
+        ("stdout", out.stdout.clone()),
+        ("junit", out.file("junit.xml")),
+        ("json", out.file("results.json")),
+    ] {
+        assert!(
+            !text.contains("s3cr3t-token-value"),
+            "{what} leaks the secret var:\n{text}"
+        );
+        assert!(
+            !text.contains("env-key-1234567"),
+            "{what} leaks the env secret:\n{text}"
+        );
+    }
+    assert!(
+        out.file("junit.xml").contains("GET /runs/*** 404"),
+        "the service's log tail is shown, redacted"
+    );
+}
+
+#[test]
+fn unwritable_report_path_exits_4() {
+    let suite = crate::harness::repo()
+        .join("fixtures/suites/http/pass.yaml")
+        .display()
+        .to_string();
+    let out = Harden::new()
+        .args([
+            "check",
+            &suite,
+            "--junit",
+            "/proc/harden-cannot-write/junit.xml",
+        ])
+        .run();
+    assert_eq!(out.code, 4, "{out}");
+    assert!(
+        out.stderr
+            .contains("failed to write JUnit report `/proc/harden-cannot-write/junit.xml`"),
+        "{out}"
+    );
+}

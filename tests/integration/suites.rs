@@ -1,0 +1,168 @@
+//! Suite problems: `file:line:col`, the field path, exit 2, and nothing started.
+//! Also `validate`, `list` and `schema`.
+
+use crate::harness::{Harden, repo};
+
+fn invalid(name: &str) -> String {
+    repo()
+        .join("fixtures/suites/invalid")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn each_invalid_suite_is_located_and_exits_2() {
+    let cases = [
+        (
+            "unknown-key.yaml",
+            "8:9: checks[0].http.expect.statuss: unknown field `statuss`, expected one of status, headers",
+        ),
+        (
+            "wrong-type.yaml",
+            "5:14: checks[0].retries: expected a non-negative whole number, found `many`",
+        ),
+        (
+            "duplicate-id.yaml",
+            "6:9: checks[1].id: duplicate check id `health` (first used on line 4)",
+        ),
+        ("no-kind.yaml", "4:9: checks[0]: check `lonely` has no kind"),
+        (
+            "undefined-var.yaml",
+            "5:30: checks[0].http.request.path: undefined variable `run_id`",
+        ),
+        (
+            "asserts-nothing.yaml",
+            "5:11: checks[0].http: this check asserts nothing",
+        ),
+        (
+            "bad-jsonpath.yaml",
+            "7:38: checks[0].http.expect.json.\"$.status[\": invalid JSONPath `$.status[`",
+        ),
+        (
+            "missing-schema.yaml",
+            "7:25: checks[0].http.expect.schema: cannot read schema",
+        ),
+        (
+            "syntax-error.yaml",
+            "4:11: checks[0].http: unclosed bracket '{'",
+        ),
+    ];
+    for (file, expected) in cases {
+        for command in ["validate", "check"] {
+            let out = Harden::new().args([command, &invalid(file)]).run();
+            assert_eq!(out.code, 2, "{command} {file}: {out}");
+            let want = format!("error: {}:{expected}", invalid(file));
+            assert!(
+                out.stderr.contains(&want),
+                "{command} {file}: expected\n{want}\nin\n{}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn invalid_suite_starts_nothing() {
+    let h = Harden::new();
+    let pid_file = h.path("service.pid");
+    let out = h
+        .args([
+            "check",
+            &invalid("spawns-nothing.yaml"),
+            "--var",
+            &format!("pid_file={pid_file}"),
+        ])
+        .run();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr
+            .contains("checks[0].http.expect.status: invalid status `\"maybe\"`"),
+        "{out}"
+    );
+    assert!(out.stdout.is_empty(), "{out}");
+    assert!(
+        !std::path::Path::new(&pid_file).exists(),
+        "the service was started"
+    );
+}
+
+#[test]
+fn errors_show_the_source_line_and_a_hint() {
+    let out = Harden::new()
+        .args(["validate", &invalid("undefined-var.yaml")])
+        .run();
+    assert!(
+        out.stderr.contains(
+            "5 |     http: { request: { path: \"/runs/${run_id}\" }, expect: { status: 200 } }"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("hint: define it under `vars:`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn validate_and_list_accept_the_reference_suite() {
+    let suite = repo()
+        .join("checks/orchestrator.yaml")
+        .display()
+        .to_string();
+    let out = Harden::new().args(["validate", &suite]).run();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains("(suite `orchestrator`, 15 checks)"),
+        "{out}"
+    );
+    let out = Harden::new().args(["list", &suite]).run();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("create-run ") && l.contains("http") && l.contains("critical")),
+        "{out}"
+    );
+    assert_eq!(out.stdout.lines().count(), 16, "header + 15 checks\n{out}");
+}
+
+#[test]
+fn default_suites_are_harden_yaml_else_checks_dir() {
+    let h = Harden::new();
+    std::fs::create_dir(h.dir.path().join("checks")).unwrap();
+    std::fs::copy(
+        invalid("../http/unreachable.yaml"),
+        h.dir.path().join("checks/a.yaml"),
+    )
+    .unwrap();
+    let out = h.args(["list"]).run();
+    assert!(out.stdout.contains("connection-refused"), "{out}");
+    let h = Harden::new();
+    let out = h.args(["validate"]).run();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("no suite given"), "{out}");
+}
+
+#[test]
+fn schema_is_json_schema_with_every_top_level_key() {
+    let out = Harden::new().args(["schema"]).run();
+    assert_eq!(out.code, 0, "{out}");
+    let schema: serde_json::Value = serde_json::from_str(&out.stdout).expect("schema is JSON");
+    let props = schema["properties"].as_object().expect("properties");
+    for key in [
+        "suite", "instance", "base-url", "vars", "secrets", "setup", "teardown", "checks",
+    ] {
+        assert!(props.contains_key(key), "missing {key}");
+    }
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let out = Harden::new().args(["check", "--jobs", "0"]).run();
+    assert_eq!(out.code, 2, "{out}");
+    let out = Harden::new().args(["check", "--timeout", "soon"]).run();
+    assert_eq!(out.code, 2, "{out}");
+    let out = Harden::new().args(["--help"]).run();
+    assert_eq!(out.code, 0, "{out}");
+}
