@@ -13,7 +13,6 @@ pub(crate) struct CheckContext {
     /// vars, harden's own variables and `setup` captures.
     pub scope: Scope,
     /// Directory relative paths resolve against.
-    #[expect(dead_code, reason = "read by the file-based check kinds")]
     pub suite_dir: PathBuf,
     /// The instance's output, when harden started the service.
     pub logs: Option<Arc<LogBuffer>>,

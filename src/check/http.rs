@@ -4,8 +4,8 @@
 use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::suite::{
-    BodyPredicate, BodySpec, CaptureSpec, ExpectSpec, HeaderPredicate, JsonPredicate, RequestSpec,
-    Scope, StepSpec, Target, value_text,
+    BodyPredicate, BodySpec, CaptureSpec, ExpectSpec, HeaderPredicate, JsonAssertion,
+    JsonPredicate, RequestSpec, Scope, StepSpec, Target, value_text,
 };
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -274,6 +274,54 @@ pub(crate) fn unified_diff(expected: &str, actual: &str) -> String {
         .to_string()
 }
 
+/// JSONPath assertions on a response body (shared by `http` and `health`).
+pub(crate) fn json_assertions(
+    assertions: &[JsonAssertion],
+    r: &Response,
+    scope: &Scope,
+) -> Result<(Vec<Assertion>, Option<String>), String> {
+    let mut out = Vec::new();
+    let mut diff = None;
+    if assertions.is_empty() {
+        return Ok((out, diff));
+    }
+    let Some(doc) = &r.json else {
+        out.push(Assertion::new(
+            "body",
+            "a JSON document",
+            snippet(&r.body),
+            false,
+        ));
+        return Ok((out, diff));
+    };
+    for ja in assertions {
+        let nodes = ja.path.query(doc).all();
+        let value: Option<Value> = match nodes.as_slice() {
+            [] => None,
+            [one] => Some((*one).clone()),
+            many => Some(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
+        };
+        for p in &ja.predicates {
+            let (a, d) = json_predicate(&ja.path_text, p, value.as_ref(), scope)?;
+            diff = diff.or(d);
+            out.push(a);
+        }
+    }
+    Ok((out, diff))
+}
+
+/// A plain `GET path` against the service (health endpoints, metrics).
+pub(crate) async fn get(cx: &CheckContext, path: &str) -> Result<Response, String> {
+    let req = RequestSpec {
+        method: reqwest::Method::GET,
+        target: Target::Path(crate::suite::Template::literal(path)),
+        headers: None,
+        query: None,
+        body: BodySpec::None,
+    };
+    send(&req, cx, &cx.scope).await
+}
+
 /// Asserts `expect` against a response. `Err` only when an expected value cannot be
 /// expanded (an undefined capture).
 pub(crate) fn evaluate(
@@ -329,33 +377,9 @@ pub(crate) fn evaluate(
             HeaderPredicate::Absent => Assertion::new(prop, "absent", shown, actual.is_none()),
         });
     }
-    if !expect.json.is_empty() {
-        match &r.json {
-            None => out.push(Assertion::new(
-                "body",
-                "a JSON document",
-                snippet(&r.body),
-                false,
-            )),
-            Some(doc) => {
-                for ja in &expect.json {
-                    let nodes = ja.path.query(doc).all();
-                    let value: Option<Value> = match nodes.as_slice() {
-                        [] => None,
-                        [one] => Some((*one).clone()),
-                        many => Some(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
-                    };
-                    for p in &ja.predicates {
-                        let (a, d) = json_predicate(&ja.path_text, p, value.as_ref(), scope)?;
-                        if diff.is_none() {
-                            diff = d;
-                        }
-                        out.push(a);
-                    }
-                }
-            }
-        }
-    }
+    let (json, json_diff) = json_assertions(&expect.json, r, scope)?;
+    out.extend(json);
+    diff = diff.or(json_diff);
     if let Some(schema) = &expect.schema {
         let prop = format!("schema `{}`", schema.label);
         match &r.json {

@@ -1,8 +1,13 @@
 //! Check kinds. Each kind observes (async, touches the service) apart from asserting (pure).
 
 mod context;
+mod dependency;
+mod health;
 mod http;
+mod metrics;
 mod outcome;
+mod prom;
+mod rate_limit;
 
 pub(crate) use context::{CheckContext, http_client};
 pub(crate) use http::{human_duration, run_steps};
@@ -14,6 +19,10 @@ use crate::suite::{CheckKindSpec, CheckSpec};
 pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
     match &spec.kind {
         CheckKindSpec::Http(h) => http::run(&h.steps, cx).await,
+        CheckKindSpec::Health(h) => health::run(h, cx).await,
+        CheckKindSpec::Dependency(d) => dependency::run(d).await,
+        CheckKindSpec::RateLimit(r) => rate_limit::run(r, cx).await,
+        CheckKindSpec::Metrics(m) => metrics::run(m, cx).await,
     }
 }
 

@@ -107,7 +107,11 @@ impl Recorder {
         self.report.suites.last_mut()
     }
 
-    fn instance(&mut self) -> Option<&mut InstanceReport> {
+    /// The suite's main instance; variant instances are reported through their checks.
+    fn instance(&mut self, label: &str) -> Option<&mut InstanceReport> {
+        if label != "main" {
+            return None;
+        }
         self.suite()
             .map(|s| s.instance.get_or_insert_with(InstanceReport::default))
     }
@@ -138,26 +142,29 @@ impl EventSink for Recorder {
                     .collect(),
             }),
             Event::InstanceSpawned {
-                command, pid, port, ..
+                label,
+                command,
+                pid,
+                port,
             } => {
-                if let Some(i) = self.instance() {
+                if let Some(i) = self.instance(label) {
                     i.command = command.clone();
                     i.pid = Some(*pid);
                     i.port = Some(*port);
                 }
             }
-            Event::InstanceReady { after, .. } => {
-                if let Some(i) = self.instance() {
+            Event::InstanceReady { label, after } => {
+                if let Some(i) = self.instance(label) {
                     i.ready_after_seconds = Some((after.as_secs_f64() * 1000.0).round() / 1000.0);
                 }
             }
             Event::InstanceFailed {
+                label,
                 message,
                 hint,
                 log_tail,
-                ..
             } => {
-                if let Some(i) = self.instance() {
+                if let Some(i) = self.instance(label) {
                     i.failure = Some(message.clone());
                     i.hint = hint.clone();
                     i.log_tail = log_tail.clone();
@@ -183,8 +190,8 @@ impl EventSink for Recorder {
                     s.cancelled = Some(reason.clone());
                 }
             }
-            Event::InstanceStopped { report, .. } => {
-                if let Some(i) = self.instance() {
+            Event::InstanceStopped { label, report } => {
+                if let Some(i) = self.instance(label) {
                     i.stop = Some(report.clone());
                 }
             }

@@ -1,12 +1,17 @@
 //! The runner: owns the service's life for one suite, runs its checks concurrently, and
 //! emits events in order from one dispatcher loop.
+//!
+//! Order of a suite: dependency checks (a preflight; nothing is started yet), then the
+//! main instance, `setup`, the other checks (each variant check brings up and stops its own
+//! instance), `teardown`, and stopping the main instance.
 
 use crate::check::{self, CheckContext, CheckOutcome, Status};
-use crate::instance::{Instance, NotReady, wait_ready};
+use crate::instance::{ExitInfo, Instance, LogBuffer, NotReady, wait_ready};
 use crate::redact::Redactor;
 use crate::runner::event::{CheckInfo, Event, EventSink};
 use crate::runner::signal::Interrupts;
-use crate::suite::{CheckSpec, Scope, Suite, Template};
+use crate::runner::variant::{self, VariantEnv};
+use crate::suite::{CheckSpec, Scope, Severity, Suite, Template};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,7 +32,7 @@ pub(crate) struct RunOptions {
 /// How the suite's run ended, beyond the checks' own outcomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct SuiteEnd {
-    /// The instance could not start, never became ready, or died during the run.
+    /// The main instance could not start, never became ready, or died during the run.
     pub instance_failed: bool,
     pub interrupted: bool,
 }
@@ -50,10 +55,14 @@ pub(crate) fn matches_filter(id: &str, filters: &[String]) -> bool {
         })
 }
 
+/// What check tasks tell the dispatcher.
 enum Msg {
     Started(usize),
     Retrying(usize, u32, String),
-    Finished(usize, CheckOutcome),
+    /// The outcome, and the log tail of the check's own (variant) instance if it had one.
+    Finished(usize, CheckOutcome, Option<Vec<String>>),
+    /// A variant instance's lifecycle, passed on as is.
+    Event(Event),
 }
 
 struct Emitter<'s> {
@@ -69,6 +78,14 @@ impl Emitter<'_> {
             s.event(&e);
         }
     }
+
+    fn finish(&mut self, index: usize, outcome: CheckOutcome) {
+        self.emit(Event::CheckFinished {
+            index,
+            outcome,
+            log_tail: Vec::new(),
+        });
+    }
 }
 
 pub(crate) async fn run_suite(
@@ -81,17 +98,18 @@ pub(crate) async fn run_suite(
         sinks,
         redactor: Redactor::for_suite(suite),
     };
-    let selected: Vec<&CheckSpec> = suite
+    let selected: Vec<(usize, &CheckSpec)> = suite
         .checks
         .iter()
         .filter(|c| matches_filter(&c.id, &opts.filters))
+        .enumerate()
         .collect();
     out.emit(Event::SuiteStarted {
         suite: suite.name.clone(),
         file: suite.file.display().to_string(),
         checks: selected
             .iter()
-            .map(|c| CheckInfo {
+            .map(|(_, c)| CheckInfo {
                 id: c.id.clone(),
                 name: c.name.clone(),
                 kind: c.kind.name().to_string(),
@@ -103,14 +121,76 @@ pub(crate) async fn run_suite(
             .collect(),
         filtered_out: suite.checks.len() - selected.len(),
     });
+    let end = run_selected(suite, opts, interrupts, &selected, &mut out).await;
+    out.emit(Event::SuiteFinished);
+    end
+}
+
+async fn run_selected(
+    suite: &Suite,
+    opts: &RunOptions,
+    interrupts: &Interrupts,
+    selected: &[(usize, &CheckSpec)],
+    out: &mut Emitter<'_>,
+) -> SuiteEnd {
     let mut end = SuiteEnd::default();
     let client = check::http_client();
+    let (preflight, service): (Vec<(usize, &CheckSpec)>, Vec<(usize, &CheckSpec)>) = selected
+        .iter()
+        .copied()
+        .partition(|(_, c)| !c.kind.needs_service());
 
-    // The service under test.
+    // Preflight: is everything the service and its tests need present?
+    let base_cx = CheckContext {
+        base_url: String::new(),
+        client: client.clone(),
+        scope: Scope {
+            vars: Arc::new(suite.vars.clone()),
+            captures: Default::default(),
+        },
+        suite_dir: suite.dir.clone(),
+        logs: None,
+    };
+    let mut blocked_by = None;
+    for (i, spec) in &preflight {
+        out.emit(Event::CheckStarted { index: *i });
+        let started = Instant::now();
+        let mut o = tokio::select! {
+            o = tokio::time::timeout(spec.timeout, check::run(spec, &base_cx)) => o.unwrap_or_else(|_| CheckOutcome::error(format!("timed out after {}", humantime::format_duration(spec.timeout)))),
+            _ = interrupts.cancel.cancelled() => CheckOutcome::error("interrupted"),
+        };
+        o.duration = started.elapsed();
+        if o.status != Status::Pass && spec.severity == Severity::Critical && blocked_by.is_none() {
+            blocked_by = Some(spec.id.clone());
+        }
+        out.finish(*i, o);
+    }
+    if interrupts.cancel.is_cancelled() {
+        end.interrupted = true;
+        out.emit(Event::RunCancelled {
+            reason: "interrupted".into(),
+        });
+        skip_all(out, &service, "not run: interrupted");
+        return end;
+    }
+    if let Some(id) = blocked_by {
+        skip_all(
+            out,
+            &service,
+            &format!("not run: critical dependency check `{id}` failed"),
+        );
+        return end;
+    }
+    if service.is_empty() {
+        return end;
+    }
+
+    // The service under test, unless every check brings up its own variant.
     let mut instance = None;
-    if let Some(spec) = &suite.instance {
+    let needs_main = service.iter().any(|(_, c)| c.variant.is_none());
+    if let (Some(spec), true) = (&suite.instance, needs_main) {
         let label = "main";
-        match Instance::start(
+        let inst = match Instance::start(
             spec,
             label,
             &suite.vars,
@@ -118,6 +198,7 @@ pub(crate) async fn run_suite(
             &opts.log_dir,
             interrupts.kill_now.clone(),
         ) {
+            Ok(i) => i,
             Err(e) => {
                 end.instance_failed = true;
                 out.emit(Event::InstanceFailed {
@@ -126,76 +207,67 @@ pub(crate) async fn run_suite(
                     hint: e.hint,
                     log_tail: vec![],
                 });
-                finish_all(&mut out, &selected, |_| {
-                    CheckOutcome::error(format!("not run: {}", e.message))
-                });
-                out.emit(Event::SuiteFinished);
+                for (i, _) in &service {
+                    out.finish(*i, CheckOutcome::error(format!("not run: {}", e.message)));
+                }
                 return end;
             }
-            Ok(inst) => {
-                let command = spec
-                    .command
-                    .iter()
-                    .filter_map(|t| t.expand_text(&inst.scope).ok())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                out.emit(Event::InstanceSpawned {
+        };
+        let command = spec
+            .command
+            .iter()
+            .filter_map(|t| t.expand_text(&inst.scope).ok())
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.emit(Event::InstanceSpawned {
+            label: label.into(),
+            command,
+            pid: inst.pid(),
+            port: inst.port,
+        });
+        match wait_ready(&inst, &spec.ready, &client, &interrupts.cancel).await {
+            Ok(after) => {
+                out.emit(Event::InstanceReady {
                     label: label.into(),
-                    command,
-                    pid: inst.pid(),
-                    port: inst.port,
+                    after,
                 });
-                match wait_ready(&inst, &spec.ready, &client, &interrupts.cancel).await {
-                    Ok(after) => {
-                        out.emit(Event::InstanceReady {
-                            label: label.into(),
-                            after,
-                        });
-                        instance = Some(inst);
-                    }
-                    Err(why) => {
-                        let mut inst = inst;
-                        let (message, hint) = match &why {
-                            NotReady::Exited(info) => (format!("the service {info} before it was ready"), None),
-                            NotReady::Timeout { last } => (
-                                format!("the service was not ready after {} (last attempt: {last})", humantime::format_duration(spec.ready.timeout)),
-                                Some("raise `instance.ready.timeout`, or check the readiness probe and the service output below".to_string()),
-                            ),
-                            NotReady::Cancelled => ("interrupted while waiting for the service to be ready".to_string(), None),
-                        };
-                        let report = inst.stop(spec).await;
-                        // Read the tail after stopping so the last words of the service are in.
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        let interrupted = matches!(why, NotReady::Cancelled);
-                        if interrupted {
-                            end.interrupted = true;
-                            out.emit(Event::RunCancelled {
-                                reason: "interrupted".into(),
-                            });
-                        } else {
-                            end.instance_failed = true;
-                            out.emit(Event::InstanceFailed {
-                                label: label.into(),
-                                message: message.clone(),
-                                hint,
-                                log_tail: inst.log_tail(),
-                            });
-                        }
-                        finish_all(&mut out, &selected, |_| {
-                            if interrupted {
-                                CheckOutcome::skip("not run: interrupted")
-                            } else {
-                                CheckOutcome::error(format!("not run: {message}"))
-                            }
-                        });
-                        out.emit(Event::InstanceStopped {
-                            label: label.into(),
-                            report,
-                        });
-                        out.emit(Event::SuiteFinished);
-                        return end;
+                instance = Some(inst);
+            }
+            Err(why) => {
+                let mut inst = inst;
+                let (message, hint) = match &why {
+                    NotReady::Exited(info) => (format!("the service {info} before it was ready"), None),
+                    NotReady::Timeout { last } => (
+                        format!("the service was not ready after {} (last attempt: {last})", humantime::format_duration(spec.ready.timeout)),
+                        Some("raise `instance.ready.timeout`, or check the readiness probe and the service output below".to_string()),
+                    ),
+                    NotReady::Cancelled => ("interrupted while waiting for the service to be ready".to_string(), None),
+                };
+                let report = inst.stop(spec).await;
+                let interrupted = matches!(why, NotReady::Cancelled);
+                if interrupted {
+                    end.interrupted = true;
+                    out.emit(Event::RunCancelled {
+                        reason: "interrupted".into(),
+                    });
+                    skip_all(out, &service, "not run: interrupted");
+                } else {
+                    end.instance_failed = true;
+                    out.emit(Event::InstanceFailed {
+                        label: label.into(),
+                        message: message.clone(),
+                        hint,
+                        log_tail: inst.log_tail(),
+                    });
+                    for (i, _) in &service {
+                        out.finish(*i, CheckOutcome::error(format!("not run: {message}")));
                     }
                 }
+                out.emit(Event::InstanceStopped {
+                    label: label.into(),
+                    report,
+                });
+                return end;
             }
         }
     }
@@ -238,7 +310,8 @@ pub(crate) async fn run_suite(
     };
 
     let mut setup_error = None;
-    if !suite.setup.is_empty() {
+    // Setup runs against the main instance (or base-url); variants run it on their own.
+    if !suite.setup.is_empty() && (instance.is_some() || suite.instance.is_none()) {
         let r = check::run_steps(&suite.setup, &cx, scope.clone()).await;
         if r.failed() {
             let why = r
@@ -256,10 +329,22 @@ pub(crate) async fn run_suite(
         out.emit(Event::SetupFailed {
             message: msg.clone(),
         });
-        finish_all(&mut out, &selected, |_| CheckOutcome::error(msg.clone()));
+        for (i, _) in &service {
+            out.finish(*i, CheckOutcome::error(msg.clone()));
+        }
     } else {
+        let env = Arc::new(VariantEnv {
+            vars: suite.vars.clone(),
+            base_url: suite.base_url.clone(),
+            log_dir: opts.log_dir.clone(),
+            setup: suite.setup.clone(),
+            cancel: interrupts.cancel.clone(),
+            kill_now: interrupts.kill_now.clone(),
+        });
         let exit_watch = instance.as_ref().map(Instance::exit_watch);
-        let r = dispatch(&selected, &cx, opts, interrupts, exit_watch, &mut out).await;
+        let checks: Vec<(usize, CheckSpec)> =
+            service.iter().map(|(i, c)| (*i, (*c).clone())).collect();
+        let r = dispatch(checks, &cx, env, opts, interrupts, exit_watch, out).await;
         end.interrupted |= r.interrupted;
     }
 
@@ -287,21 +372,12 @@ pub(crate) async fn run_suite(
             report,
         });
     }
-    out.emit(Event::SuiteFinished);
     end
 }
 
-fn finish_all(
-    out: &mut Emitter<'_>,
-    selected: &[&CheckSpec],
-    outcome: impl Fn(usize) -> CheckOutcome,
-) {
-    for i in 0..selected.len() {
-        out.emit(Event::CheckFinished {
-            index: i,
-            outcome: outcome(i),
-            log_tail: Vec::new(),
-        });
+fn skip_all(out: &mut Emitter<'_>, checks: &[(usize, &CheckSpec)], why: &str) {
+    for (i, _) in checks {
+        out.finish(*i, CheckOutcome::skip(why));
     }
 }
 
@@ -310,9 +386,7 @@ struct DispatchEnd {
 }
 
 /// Resolves when the watched instance has exited; never, without one.
-async fn exited(
-    rx: &mut Option<watch::Receiver<Option<crate::instance::ExitInfo>>>,
-) -> crate::instance::ExitInfo {
+async fn exited(rx: &mut Option<watch::Receiver<Option<ExitInfo>>>) -> ExitInfo {
     let Some(rx) = rx else {
         return std::future::pending().await;
     };
@@ -335,7 +409,7 @@ async fn deadline(at: Option<Instant>) {
 
 /// The service's last output lines. The line it logs for the request that just failed is
 /// usually still in the pipe, so wait briefly (at most 50 ms) for one more line first.
-async fn settled_tail(logs: &crate::instance::LogBuffer) -> Vec<String> {
+async fn settled_tail(logs: &LogBuffer) -> Vec<String> {
     let _ = tokio::time::timeout(Duration::from_millis(50), logs.notify.notified()).await;
     logs.tail(crate::instance::LOG_TAIL_LINES)
 }
@@ -343,15 +417,16 @@ async fn settled_tail(logs: &crate::instance::LogBuffer) -> Vec<String> {
 /// Starts checks in suite order, each once a `--jobs` permit is free; an exclusive check
 /// waits until nothing else is in flight and holds back the ones after it.
 async fn feed(
-    checks: Vec<CheckSpec>,
+    checks: Vec<(usize, CheckSpec)>,
     cx: CheckContext,
+    env: Arc<VariantEnv>,
     jobs: usize,
     tx: mpsc::UnboundedSender<Msg>,
     stop: tokio_util::sync::CancellationToken,
 ) {
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
     let exclusive = Arc::new(RwLock::new(()));
-    for (i, spec) in checks.into_iter().enumerate() {
+    for (i, spec) in checks {
         let acquire = async {
             let permit = permits.clone().acquire_owned().await.ok()?;
             // Held while the check runs: the permit, and a shared or exclusive lock.
@@ -367,10 +442,10 @@ async fn feed(
             _ = stop.cancelled() => None,
         };
         let Some(held) = held else { return };
-        let (tx, cx, stop) = (tx.clone(), cx.clone(), stop.clone());
+        let (tx, cx, env, stop) = (tx.clone(), cx.clone(), env.clone(), stop.clone());
         tokio::spawn(async move {
             tokio::select! {
-                _ = run_one(i, &spec, &cx, &tx) => {}
+                _ = run_one(i, &spec, &cx, &env, &tx) => {}
                 _ = stop.cancelled() => {}
             }
             drop(held);
@@ -378,13 +453,36 @@ async fn feed(
     }
 }
 
-/// One check with its timeout and retries (retries follow errors, never failures).
-async fn run_one(i: usize, spec: &CheckSpec, cx: &CheckContext, tx: &mpsc::UnboundedSender<Msg>) {
+/// One check with its timeout and retries (retries follow errors, never failures), against
+/// its own variant instance when it has one.
+async fn run_one(
+    i: usize,
+    spec: &CheckSpec,
+    cx: &CheckContext,
+    env: &VariantEnv,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
     let _ = tx.send(Msg::Started(i));
     let started = Instant::now();
+    let emit = |e: Event| {
+        let _ = tx.send(Msg::Event(e));
+    };
+    let running = match &spec.variant {
+        None => None,
+        Some(v) => match variant::start(env, &spec.id, v, cx, &emit).await {
+            Ok(r) => Some(r),
+            Err(failed) => {
+                let mut o = failed.outcome;
+                o.duration = started.elapsed();
+                let _ = tx.send(Msg::Finished(i, o, Some(failed.log_tail)));
+                return;
+            }
+        },
+    };
+    let run_cx = running.as_ref().map(|r| &r.cx).unwrap_or(cx);
     let mut attempt = 1;
-    loop {
-        let mut o = match tokio::time::timeout(spec.timeout, check::run(spec, cx)).await {
+    let mut o = loop {
+        let mut o = match tokio::time::timeout(spec.timeout, check::run(spec, run_cx)).await {
             Ok(o) => o,
             Err(_) => CheckOutcome::error(format!(
                 "timed out after {}",
@@ -395,37 +493,49 @@ async fn run_one(i: usize, spec: &CheckSpec, cx: &CheckContext, tx: &mpsc::Unbou
             let _ = tx.send(Msg::Retrying(
                 i,
                 attempt + 1,
-                o.message.clone().unwrap_or_default(),
+                o.message.take().unwrap_or_default(),
             ));
             attempt += 1;
             continue;
         }
-        o.attempts = attempt;
-        o.duration = started.elapsed();
-        let _ = tx.send(Msg::Finished(i, o));
-        return;
-    }
+        break o;
+    };
+    o.attempts = attempt;
+    let tail = match running {
+        Some(r) => {
+            let tail =
+                matches!(o.status, Status::Fail | Status::Error).then(|| r.instance.log_tail());
+            variant::stop(r, &emit).await;
+            tail.or(Some(Vec::new()))
+        }
+        None => None,
+    };
+    o.duration = started.elapsed();
+    let _ = tx.send(Msg::Finished(i, o, tail));
 }
 
 /// Receives what the checks report and turns it into events, in order: this loop is the
 /// only place that emits check events. It also watches the service, signals and the deadline.
 async fn dispatch(
-    selected: &[&CheckSpec],
+    checks: Vec<(usize, CheckSpec)>,
     cx: &CheckContext,
+    env: Arc<VariantEnv>,
     opts: &RunOptions,
     interrupts: &Interrupts,
-    mut exit_watch: Option<watch::Receiver<Option<crate::instance::ExitInfo>>>,
+    mut exit_watch: Option<watch::Receiver<Option<ExitInfo>>>,
     out: &mut Emitter<'_>,
 ) -> DispatchEnd {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Set on abort: the feeder stops starting checks and running ones end at once.
     let stop = tokio_util::sync::CancellationToken::new();
-    let checks: Vec<CheckSpec> = selected.iter().map(|c| (*c).clone()).collect();
-    let feeder = tokio::spawn(feed(checks, cx.clone(), opts.jobs, tx, stop.clone()));
+    let indices: Vec<usize> = checks.iter().map(|(i, _)| *i).collect();
+    let uses_main: Vec<bool> = checks.iter().map(|(_, c)| c.variant.is_none()).collect();
+    let feeder = tokio::spawn(feed(checks, cx.clone(), env, opts.jobs, tx, stop.clone()));
+    let pos = |i: usize| indices.iter().position(|x| *x == i).unwrap_or(0);
 
-    let mut started = vec![false; selected.len()];
-    let mut finished = vec![false; selected.len()];
-    let mut left = selected.len();
+    let mut started = vec![false; indices.len()];
+    let mut finished = vec![false; indices.len()];
+    let mut left = indices.len();
     let mut end = DispatchEnd { interrupted: false };
     // Why the rest of the checks will not finish, and what they become.
     let abort: Option<(String, Status, Status)> = loop {
@@ -435,22 +545,25 @@ async fn dispatch(
         tokio::select! {
             msg = rx.recv() => match msg {
                 Some(Msg::Started(i)) => {
-                    started[i] = true;
+                    started[pos(i)] = true;
                     out.emit(Event::CheckStarted { index: i });
                 }
                 Some(Msg::Retrying(i, attempt, reason)) => out.emit(Event::CheckRetrying { index: i, attempt, reason }),
-                Some(Msg::Finished(i, mut o)) => {
-                    if o.status == Status::Error && exit_watch.is_some() {
+                Some(Msg::Event(e)) => out.emit(e),
+                Some(Msg::Finished(i, mut o, own_tail)) => {
+                    let p = pos(i);
+                    if o.status == Status::Error && uses_main[p] && exit_watch.is_some() {
                         // A refused connection is usually the service dying: say so.
                         if let Ok(info) = tokio::time::timeout(Duration::from_millis(100), exited(&mut exit_watch)).await {
                             o.message = Some(format!("the service {info} during the run: {}", o.message.unwrap_or_default()));
                         }
                     }
                     let failed = matches!(o.status, Status::Fail | Status::Error);
-                    finished[i] = true;
+                    finished[p] = true;
                     left -= 1;
-                    let log_tail = match (&cx.logs, failed) {
-                        (Some(logs), true) => settled_tail(logs).await,
+                    let log_tail = match (own_tail, &cx.logs, failed) {
+                        (Some(t), _, _) => t,
+                        (None, Some(logs), true) => settled_tail(logs).await,
                         _ => Vec::new(),
                     };
                     out.emit(Event::CheckFinished { index: i, outcome: o, log_tail });
@@ -477,20 +590,22 @@ async fn dispatch(
     stop.cancel();
     feeder.abort();
     if let Some((why, running, waiting)) = abort {
-        for i in 0..selected.len() {
-            if !finished[i] {
-                let status = if started[i] { running } else { waiting };
+        for (p, i) in indices.iter().enumerate() {
+            if !finished[p] {
+                let status = if started[p] { running } else { waiting };
                 let o = if status == Status::Skip {
                     CheckOutcome::skip(why.clone())
                 } else {
                     CheckOutcome::error(why.clone())
                 };
                 let log_tail = match (&cx.logs, status) {
-                    (Some(logs), Status::Error) => logs.tail(crate::instance::LOG_TAIL_LINES),
+                    (Some(logs), Status::Error) if uses_main[p] => {
+                        logs.tail(crate::instance::LOG_TAIL_LINES)
+                    }
                     _ => Vec::new(),
                 };
                 out.emit(Event::CheckFinished {
-                    index: i,
+                    index: *i,
                     outcome: o,
                     log_tail,
                 });

@@ -3,6 +3,7 @@
 mod event;
 mod imp;
 mod signal;
+mod variant;
 
 pub(crate) use event::{CheckInfo, Event, EventSink};
 pub(crate) use imp::{RunOptions, run_suite};

@@ -323,7 +323,7 @@ impl Validator<'_> {
                     Some("check ids must be unique within a suite".into());
             }
             seen.insert(c.id.value.clone(), c.id.referenced.line());
-            if let Some(check) = self.check(c, &field, &known) {
+            if let Some(check) = self.check(c, &field, &known, instance.as_ref()) {
                 checks.push(check);
             }
         }
@@ -332,14 +332,19 @@ impl Validator<'_> {
             self.err(loc, "checks", "the suite has no checks");
         }
         if instance.is_none() && base_url.is_none() {
-            let needs_base = checks.iter().any(|c| match &c.kind {
+            let uses_path = |c: &CheckSpec| match &c.kind {
                 CheckKindSpec::Http(h) => h
                     .steps
                     .iter()
                     .any(|s| matches!(s.request.target, Target::Path(_))),
-            }) || setup
-                .iter()
-                .any(|s| matches!(s.request.target, Target::Path(_)));
+                CheckKindSpec::RateLimit(r) => matches!(r.request.target, Target::Path(_)),
+                CheckKindSpec::Dependency(_) => false,
+                CheckKindSpec::Health(_) | CheckKindSpec::Metrics(_) => true,
+            };
+            let needs_base = checks.iter().any(uses_path)
+                || setup
+                    .iter()
+                    .any(|s| matches!(s.request.target, Target::Path(_)));
             if needs_base {
                 let loc = raw.suite.referenced;
                 self.err(loc, "", "requests use `path` but the suite has neither `instance` nor `base-url`")
@@ -437,47 +442,14 @@ impl Validator<'_> {
                 probe: ReadyProbe::Tcp,
                 timeout: DEFAULT_READY_TIMEOUT,
             },
-            Some(r) => {
-                let timeout =
-                    self.duration(&r.timeout, "instance.ready.timeout", DEFAULT_READY_TIMEOUT);
-                let n =
-                    r.http.is_some() as u8 + r.tcp.unwrap_or(false) as u8 + r.log.is_some() as u8;
-                let probe = match (r.http, r.tcp, r.log) {
-                    (http, _, log) if n > 1 => {
-                        let loc = http
-                            .map(|h| h.referenced)
-                            .or(log.map(|l| l.referenced))
-                            .unwrap_or(raw.command.referenced);
-                        self.err(
-                            loc,
-                            "instance.ready",
-                            "set only one of `http`, `tcp` or `log`",
-                        );
-                        ReadyProbe::Tcp
-                    }
-                    (Some(path), _, _) => {
-                        let status = match &r.status {
-                            Some(s) => self.status(s, "instance.ready.status"),
-                            None => StatusMatcher {
-                                ranges: vec![(200, 399)],
-                                text: "200-399".into(),
-                            },
-                        };
-                        ReadyProbe::Http {
-                            path: path.value,
-                            status,
-                        }
-                    }
-                    (_, _, Some(log)) => {
-                        match self.regex(&log.value, log.referenced, "instance.ready.log") {
-                            Some(re) => ReadyProbe::Log(re),
-                            None => ReadyProbe::Tcp,
-                        }
-                    }
-                    _ => ReadyProbe::Tcp,
-                };
-                ReadySpec { probe, timeout }
-            }
+            Some(r) => self.ready(
+                r,
+                "instance.ready",
+                ReadySpec {
+                    probe: ReadyProbe::Tcp,
+                    timeout: DEFAULT_READY_TIMEOUT,
+                },
+            ),
         };
         let stop = match raw.stop {
             None => StopSpec {
@@ -522,6 +494,45 @@ impl Validator<'_> {
             ready,
             stop,
         }
+    }
+
+    /// A readiness probe; `base` supplies what `r` leaves out (a variant keeps the suite's
+    /// timeout when it only changes the probe).
+    fn ready(&mut self, r: raw::ReadyRaw, field: &str, base: ReadySpec) -> ReadySpec {
+        let timeout = self.duration(&r.timeout, &format!("{field}.timeout"), base.timeout);
+        let n = r.http.is_some() as u8 + r.tcp.unwrap_or(false) as u8 + r.log.is_some() as u8;
+        let probe = match (r.http, r.tcp, r.log) {
+            (http, _, log) if n > 1 => {
+                let loc = http
+                    .map(|h| h.referenced)
+                    .or(log.map(|l| l.referenced))
+                    .unwrap_or(Location::UNKNOWN);
+                self.err(loc, field, "set only one of `http`, `tcp` or `log`");
+                ReadyProbe::Tcp
+            }
+            (Some(path), _, _) => {
+                let status = match &r.status {
+                    Some(s) => self.status(s, &format!("{field}.status")),
+                    None => StatusMatcher {
+                        ranges: vec![(200, 399)],
+                        text: "200-399".into(),
+                    },
+                };
+                ReadyProbe::Http {
+                    path: path.value,
+                    status,
+                }
+            }
+            (_, _, Some(log)) => {
+                match self.regex(&log.value, log.referenced, &format!("{field}.log")) {
+                    Some(re) => ReadyProbe::Log(re),
+                    None => ReadyProbe::Tcp,
+                }
+            }
+            (_, Some(true), _) => ReadyProbe::Tcp,
+            _ => base.probe,
+        };
+        ReadySpec { probe, timeout }
     }
 
     fn steps(&mut self, raws: &[StepRaw], field: &str, known: &mut Known) -> Vec<StepSpec> {
@@ -799,30 +810,7 @@ impl Validator<'_> {
                 headers.push((name.to_ascii_lowercase(), p));
             }
         }
-        let mut json = Vec::new();
-        for (path_text, v) in &e.json {
-            let f = format!("{field}.json.\"{path_text}\"");
-            let path = match serde_json_path::JsonPath::parse(path_text) {
-                Ok(p) => Arc::new(p),
-                Err(err) => {
-                    self.err(
-                        v.referenced,
-                        &f,
-                        format!("invalid JSONPath `{path_text}`: {err}"),
-                    )
-                    .hint = Some(
-                        "JSONPath starts with `$`, e.g. `$.run_id` or `$.phases[0].status`".into(),
-                    );
-                    continue;
-                }
-            };
-            let predicates = self.json_predicates(v, &f, known);
-            json.push(JsonAssertion {
-                path_text: path_text.clone(),
-                path,
-                predicates,
-            });
-        }
+        let json = self.json_assertions(&e.json, &format!("{field}.json"), known);
         let schema = e
             .schema
             .as_ref()
@@ -1003,6 +991,39 @@ impl Validator<'_> {
         preds
     }
 
+    fn json_assertions(
+        &mut self,
+        map: &std::collections::BTreeMap<String, Any>,
+        field: &str,
+        known: &Known,
+    ) -> Vec<JsonAssertion> {
+        let mut json = Vec::new();
+        for (path_text, v) in map {
+            let f = format!("{field}.\"{path_text}\"");
+            let path = match serde_json_path::JsonPath::parse(path_text) {
+                Ok(p) => Arc::new(p),
+                Err(err) => {
+                    self.err(
+                        v.referenced,
+                        &f,
+                        format!("invalid JSONPath `{path_text}`: {err}"),
+                    )
+                    .hint = Some(
+                        "JSONPath starts with `$`, e.g. `$.run_id` or `$.phases[0].status`".into(),
+                    );
+                    continue;
+                }
+            };
+            let predicates = self.json_predicates(v, &f, known);
+            json.push(JsonAssertion {
+                path_text: path_text.clone(),
+                path,
+                predicates,
+            });
+        }
+        json
+    }
+
     fn schema(&mut self, s: &Any, field: &str) -> Option<SchemaSpec> {
         let (label, doc) = match &s.value {
             Value::String(rel) => {
@@ -1103,7 +1124,13 @@ impl Validator<'_> {
         }
     }
 
-    fn check(&mut self, c: CheckRaw, field: &str, known: &Known) -> Option<CheckSpec> {
+    fn check(
+        &mut self,
+        c: CheckRaw,
+        field: &str,
+        known: &Known,
+        instance: Option<&InstanceSpec>,
+    ) -> Option<CheckSpec> {
         let id = c.id.value.clone();
         let id_ok = id
             .chars()
@@ -1142,20 +1169,40 @@ impl Validator<'_> {
             &format!("{field}.timeout"),
             DEFAULT_CHECK_TIMEOUT,
         );
-        let kinds: Vec<(&str, Location)> = [c.http.as_ref().map(|h| ("http", h.referenced))]
-            .into_iter()
-            .flatten()
-            .collect();
+        let kinds: Vec<(&str, Location)> = [
+            c.http.as_ref().map(|h| ("http", h.referenced)),
+            c.health.as_ref().map(|h| ("health", h.referenced)),
+            c.dependency.as_ref().map(|h| ("dependency", h.referenced)),
+            c.rate_limit.as_ref().map(|h| ("rate-limit", h.referenced)),
+            c.metrics.as_ref().map(|h| ("metrics", h.referenced)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let kind = match kinds.as_slice() {
             [] => {
                 self.err(c.id.referenced, field, format!("check `{id}` has no kind"))
-                    .hint = Some("add exactly one kind key, e.g. `http:`".into());
+                    .hint = Some(
+                    "add exactly one kind key: `http`, `health`, `dependency`, `rate-limit` or `metrics`"
+                        .into(),
+                );
                 return None;
             }
-            [_] => match c.http {
-                Some(h) => self.http(h, &format!("{field}.http"), known)?,
-                None => return None,
-            },
+            [_] => {
+                if let Some(h) = c.http {
+                    self.http(h, &format!("{field}.http"), known)?
+                } else if let Some(h) = c.health {
+                    self.health(h, &format!("{field}.health"), known)?
+                } else if let Some(d) = c.dependency {
+                    self.dependency(d, &format!("{field}.dependency"))?
+                } else if let Some(r) = c.rate_limit {
+                    self.rate_limit(r, &format!("{field}.rate-limit"), known)?
+                } else if let Some(m) = c.metrics {
+                    self.metrics(m, &format!("{field}.metrics"), known)?
+                } else {
+                    return None;
+                }
+            }
             [first, second, ..] => {
                 let msg = format!(
                     "check `{id}` has both `{}` and `{}`; a check has exactly one kind",
@@ -1165,9 +1212,31 @@ impl Validator<'_> {
                 return None;
             }
         };
-        let (default_category, default_severity) = match &kind {
-            CheckKindSpec::Http(_) => ("contract", Severity::Medium),
+        let (default_category, default_severity) = kind.defaults();
+        let variant = match (c.variant, instance) {
+            (None, _) => None,
+            (Some(_), _) if !kind.needs_service() => {
+                self.err(
+                    c.id.referenced,
+                    &format!("{field}.variant"),
+                    "a `dependency` check runs before any instance; it takes no `variant`",
+                );
+                None
+            }
+            (Some(_), None) => {
+                self.err(
+                    c.id.referenced,
+                    &format!("{field}.variant"),
+                    "`variant` needs the suite's `instance:` to start from",
+                );
+                None
+            }
+            (Some(v), Some(base)) => {
+                Some(self.variant(v, base, &format!("{field}.variant"), known))
+            }
         };
+        // Probes that measure the service itself run with nothing else in flight.
+        let exclusive_default = matches!(kind, CheckKindSpec::RateLimit(_));
         Some(CheckSpec {
             id,
             name: c.name,
@@ -1175,10 +1244,423 @@ impl Validator<'_> {
             severity: severity.unwrap_or(default_severity),
             timeout,
             retries: c.retries.unwrap_or(0),
-            exclusive: c.exclusive.unwrap_or(false),
+            exclusive: c.exclusive.unwrap_or(exclusive_default),
             pos,
+            variant,
             kind,
         })
+    }
+
+    fn variant(
+        &mut self,
+        v: raw::VariantRaw,
+        base: &InstanceSpec,
+        field: &str,
+        known: &Known,
+    ) -> VariantSpec {
+        let mut instance = base.clone();
+        for (k, val) in v.env {
+            let t = self.template(
+                Value::String(val.value),
+                val.referenced,
+                &format!("{field}.env.{k}"),
+                known,
+            );
+            instance.env.retain(|(name, _)| name != &k);
+            instance.env.push((k, t));
+        }
+        for a in v.args {
+            let t = self.template(
+                Value::String(a.value),
+                a.referenced,
+                &format!("{field}.args"),
+                known,
+            );
+            instance.command.push(t);
+        }
+        if let Some(r) = v.ready {
+            instance.ready = self.ready(r, &format!("{field}.ready"), base.ready.clone());
+        }
+        let break_command = v
+            .break_
+            .map(|b| self.command(&b, &format!("{field}.break"), known));
+        VariantSpec {
+            instance,
+            break_command,
+        }
+    }
+
+    /// An argv list, or a string run by `sh -c`.
+    fn command(&mut self, c: &Any, field: &str, known: &Known) -> Vec<Template> {
+        match &c.value {
+            Value::String(s) if !s.trim().is_empty() => vec![
+                Template::literal("sh"),
+                Template::literal("-c"),
+                self.template(Value::String(s.clone()), c.referenced, field, known),
+            ],
+            Value::Array(items)
+                if !items.is_empty() && items.iter().all(|v| v.is_string() || v.is_number()) =>
+            {
+                items
+                    .iter()
+                    .map(|v| {
+                        self.template(
+                            Value::String(crate::suite::template::value_text(v)),
+                            c.referenced,
+                            field,
+                            known,
+                        )
+                    })
+                    .collect()
+            }
+            _ => {
+                self.err(
+                    c.referenced,
+                    field,
+                    "expected a non-empty list of strings or a shell command string",
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn health(
+        &mut self,
+        h: Spanned<raw::HealthRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<CheckKindSpec> {
+        let loc = h.referenced;
+        let h = h.value;
+        let within = self.duration(
+            &h.within,
+            &format!("{field}.within"),
+            Duration::from_secs(5),
+        );
+        if h.endpoints.is_empty() {
+            self.err(
+                loc,
+                field,
+                "`endpoints` is empty: this check asserts nothing",
+            );
+            return None;
+        }
+        let mut endpoints = Vec::new();
+        for (i, e) in h.endpoints.into_iter().enumerate() {
+            let f = format!("{field}.endpoints[{i}]");
+            if !e.path.value.starts_with('/') {
+                self.err(
+                    e.path.referenced,
+                    &format!("{f}.path"),
+                    format!("path `{}` must start with `/`", e.path.value),
+                );
+            }
+            let state = match e.expect.value.as_str() {
+                "healthy" => HealthState::Healthy,
+                "degraded" => HealthState::Degraded,
+                "unhealthy" => HealthState::Unhealthy,
+                other => {
+                    self.err(
+                        e.expect.referenced,
+                        &format!("{f}.expect"),
+                        format!("unknown health state `{other}`"),
+                    )
+                    .hint = Some("use one of `healthy`, `degraded`, `unhealthy`".into());
+                    continue;
+                }
+            };
+            let status = e
+                .status
+                .as_ref()
+                .map(|s| self.status(s, &format!("{f}.status")));
+            let fields = self.json_assertions(&e.fields, &format!("{f}.fields"), known);
+            endpoints.push(HealthEndpoint {
+                path: e.path.value,
+                state,
+                status,
+                fields,
+            });
+        }
+        Some(CheckKindSpec::Health(HealthSpec { endpoints, within }))
+    }
+
+    fn dependency(&mut self, d: Spanned<raw::DependencyRaw>, field: &str) -> Option<CheckKindSpec> {
+        let loc = d.referenced;
+        let d = d.value;
+        let mut spec = DependencySpec::default();
+        let default_version_re = Regex::new(r"(\d+(?:\.\d+)+)").ok()?;
+        for (i, b) in d.binaries.iter().enumerate() {
+            let f = format!("{field}.binaries[{i}]");
+            let (name, version, arg, re) = match &b.value {
+                Value::String(n) => (n.clone(), None, None, None),
+                Value::Object(o) => {
+                    let known_keys = ["name", "version", "version-arg", "version-regex"];
+                    if let Some(k) = o.keys().find(|k| !known_keys.contains(&k.as_str())) {
+                        self.err(b.referenced, &f, format!("unknown field `{k}`, expected one of name, version, version-arg, version-regex"));
+                        continue;
+                    }
+                    let text = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
+                    let Some(name) = text("name") else {
+                        self.err(b.referenced, &f, "a binary needs `name`");
+                        continue;
+                    };
+                    (
+                        name,
+                        text("version"),
+                        text("version-arg"),
+                        text("version-regex"),
+                    )
+                }
+                _ => {
+                    self.err(
+                        b.referenced,
+                        &f,
+                        "expected a program name or `{name, version}`",
+                    );
+                    continue;
+                }
+            };
+            let version = version.and_then(|v| match VersionReq::parse(&v) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    self.err(b.referenced, &format!("{f}.version"), e);
+                    None
+                }
+            });
+            let version_regex = match re {
+                Some(r) => match self.regex(&r, b.referenced, &format!("{f}.version-regex")) {
+                    Some(r) => r,
+                    None => continue,
+                },
+                None => default_version_re.clone(),
+            };
+            spec.binaries.push(BinarySpec {
+                name,
+                version,
+                version_arg: arg.unwrap_or_else(|| "--version".into()),
+                version_regex,
+            });
+        }
+        if let Some(p) = d.python {
+            let mut modules = Vec::new();
+            for (i, m) in p.modules.iter().enumerate() {
+                let text = m.value.trim();
+                let split = text.find(['<', '>', '=', '!', '~']).unwrap_or(text.len());
+                let (name, req) = (text[..split].trim(), text[split..].trim());
+                let valid = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                if !valid {
+                    self.err(
+                        m.referenced,
+                        &format!("{field}.python.modules[{i}]"),
+                        format!("invalid module name `{name}`"),
+                    );
+                    continue;
+                }
+                let req = if req.is_empty() {
+                    None
+                } else {
+                    match VersionReq::parse(req) {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            self.err(m.referenced, &format!("{field}.python.modules[{i}]"), e);
+                            None
+                        }
+                    }
+                };
+                modules.push((name.to_string(), req));
+            }
+            spec.python = Some(PythonSpec {
+                interpreter: p.interpreter.unwrap_or_else(|| "python3".into()),
+                modules,
+            });
+        }
+        spec.env = d.env;
+        spec.files = d
+            .files
+            .into_iter()
+            .map(|f| (f.value.clone(), self.dir.join(&f.value)))
+            .collect();
+        for t in &d.tcp {
+            if t.value
+                .rsplit_once(':')
+                .is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
+            {
+                self.err(
+                    t.referenced,
+                    &format!("{field}.tcp"),
+                    format!("expected `host:port`, found `{}`", t.value),
+                );
+            }
+        }
+        spec.tcp = d.tcp.into_iter().map(|t| t.value).collect();
+        spec.pinned = d
+            .pinned
+            .into_iter()
+            .map(|f| (f.value.clone(), self.dir.join(&f.value)))
+            .collect();
+        let empty = spec.binaries.is_empty()
+            && spec.python.as_ref().is_none_or(|p| p.modules.is_empty())
+            && spec.env.is_empty()
+            && spec.files.is_empty()
+            && spec.tcp.is_empty()
+            && spec.pinned.is_empty();
+        if empty {
+            self.err(loc, field, "this check asserts nothing").hint =
+                Some("list `binaries`, `python.modules`, `env`, `files`, `tcp` or `pinned`".into());
+            return None;
+        }
+        Some(CheckKindSpec::Dependency(spec))
+    }
+
+    fn rate_limit(
+        &mut self,
+        r: Spanned<raw::RateLimitRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<CheckKindSpec> {
+        let loc = r.referenced;
+        let r = r.value;
+        let request = self.request(&r.request, &format!("{field}.request"), known);
+        let window = self.duration(
+            &Some(r.window),
+            &format!("{field}.window"),
+            Duration::from_secs(60),
+        );
+        if r.limit == 0 || r.limit > 10_000 {
+            self.err(
+                loc,
+                &format!("{field}.limit"),
+                format!("limit {} is out of range (1 to 10000)", r.limit),
+            );
+            return None;
+        }
+        let clients = match (r.client_header, r.source) {
+            (Some(_), Some(_)) => {
+                self.err(
+                    loc,
+                    field,
+                    "set either `client-header` or `source`, not both",
+                );
+                return None;
+            }
+            (Some(h), None) => RateLimitClients::Header(h),
+            (None, source) => {
+                let text = source.unwrap_or_else(|| "127.0.0.2".into());
+                match text.parse::<std::net::Ipv4Addr>() {
+                    Ok(a) if a.is_loopback() && a.octets()[3] < 255 => {
+                        let [w, x, y, z] = a.octets();
+                        RateLimitClients::Addresses(a, std::net::Ipv4Addr::new(w, x, y, z + 1))
+                    }
+                    _ => {
+                        self.err(
+                            loc,
+                            &format!("{field}.source"),
+                            format!("`{text}` is not a loopback IPv4 address"),
+                        )
+                        .hint = Some("use an address in 127.0.0.0/8 such as `127.0.0.2`".into());
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(CheckKindSpec::RateLimit(RateLimitSpec {
+            request,
+            limit: r.limit,
+            window,
+            refused_status: r.expect_status.unwrap_or(429),
+            tolerance: r.tolerance.unwrap_or(0),
+            concurrency: r.concurrency.unwrap_or(10).clamp(1, 100) as usize,
+            clients,
+        }))
+    }
+
+    fn metrics(
+        &mut self,
+        m: Spanned<raw::MetricsRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<CheckKindSpec> {
+        let m = m.value;
+        let lint = match m.lint.as_ref().map(|l| l.value.as_str()) {
+            None | Some("warn") => LintMode::Warn,
+            Some("off") => LintMode::Off,
+            Some("fail") => LintMode::Fail,
+            Some(other) => {
+                let at = m
+                    .lint
+                    .as_ref()
+                    .map(|l| l.referenced)
+                    .unwrap_or(Location::UNKNOWN);
+                self.err(
+                    at,
+                    &format!("{field}.lint"),
+                    format!("unknown lint mode `{other}`"),
+                )
+                .hint = Some("use one of `off`, `warn`, `fail`".into());
+                LintMode::Warn
+            }
+        };
+        let mut require = Vec::new();
+        for (i, r) in m.require.into_iter().enumerate() {
+            let kind = match &r.kind {
+                None => None,
+                Some(k) => match MetricType::parse(&k.value) {
+                    Some(t) => Some(t),
+                    None => {
+                        self.err(
+                            k.referenced,
+                            &format!("{field}.require[{i}].type"),
+                            format!("unknown metric type `{}`", k.value),
+                        )
+                        .hint = Some(
+                            "use one of `counter`, `gauge`, `histogram`, `summary`, `untyped`"
+                                .into(),
+                        );
+                        None
+                    }
+                },
+            };
+            require.push(MetricRequirement {
+                name: r.name.value,
+                kind,
+                labels: r.labels,
+            });
+        }
+        let mut increases = Vec::new();
+        for (i, inc) in m.increases_after.into_iter().enumerate() {
+            let f = format!("{field}.increases-after[{i}]");
+            let action = match (inc.request, inc.steps) {
+                (Some(req), None) => {
+                    vec![self.step(&req, None, &Default::default(), None, &f, known)]
+                }
+                (None, Some(steps)) if !steps.is_empty() => {
+                    self.steps(&steps, &format!("{f}.steps"), &mut known.clone())
+                }
+                _ => {
+                    self.err(
+                        inc.metric.referenced,
+                        &f,
+                        "set the action as either `request` or `steps`",
+                    );
+                    continue;
+                }
+            };
+            increases.push(IncreaseSpec {
+                metric: inc.metric.value,
+                labels: inc.labels.into_iter().collect(),
+                by: inc.by.unwrap_or(1.0),
+                action,
+            });
+        }
+        Some(CheckKindSpec::Metrics(MetricsSpec {
+            path: m.path.unwrap_or_else(|| "/metrics".into()),
+            require,
+            lint,
+            increases,
+        }))
     }
 
     fn http(
@@ -1254,7 +1736,9 @@ mod tests {
             (b.category.as_str(), b.severity, b.timeout, b.retries),
             ("ops", Severity::Critical, Duration::from_secs(2), 1)
         );
-        let CheckKindSpec::Http(h) = &b.kind;
+        let CheckKindSpec::Http(h) = &b.kind else {
+            panic!("expected an http check")
+        };
         assert_eq!(h.steps[0].request.method, reqwest::Method::POST);
         let status = h.steps[0].expect.status.as_ref().unwrap();
         assert!(status.matches(204) && !status.matches(201));

@@ -118,9 +118,181 @@ pub(crate) struct CheckRaw {
     pub retries: Option<u32>,
     /// Run with nothing else in flight.
     pub exclusive: Option<bool>,
+    /// Run this check against its own instance of the service, started with these
+    /// overrides (and optionally broken on purpose once it is ready).
+    pub variant: Option<VariantRaw>,
     /// HTTP request(s) and what the responses must satisfy.
     #[schemars(with = "Option<HttpRaw>")]
     pub http: Option<Spanned<HttpRaw>>,
+    /// Health and readiness endpoints report the state they should.
+    #[schemars(with = "Option<HealthRaw>")]
+    pub health: Option<Spanned<HealthRaw>>,
+    /// Preflight: what the service and its tests need is present (before anything starts).
+    #[schemars(with = "Option<DependencyRaw>")]
+    pub dependency: Option<Spanned<DependencyRaw>>,
+    /// A burst beyond the declared limit is refused, and a second client is not.
+    #[schemars(with = "Option<RateLimitRaw>")]
+    pub rate_limit: Option<Spanned<RateLimitRaw>>,
+    /// The metrics endpoint parses, has the required families, and counters move.
+    #[schemars(with = "Option<MetricsRaw>")]
+    pub metrics: Option<Spanned<MetricsRaw>>,
+}
+
+/// Overrides for a check's own instance.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct VariantRaw {
+    /// Added to (and overriding) `instance.env`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub env: BTreeMap<String, Spanned<String>>,
+    /// Appended to `instance.command`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub args: Vec<Spanned<String>>,
+    /// Replaces `instance.ready`.
+    pub ready: Option<ReadyRaw>,
+    /// Command run once the variant is ready (argv list, or a string run by `sh -c`),
+    /// e.g. `["rm", "${INSTANCE_DIR}/app.db"]`.
+    #[serde(rename = "break")]
+    #[schemars(with = "Option<CommandSchema>")]
+    pub break_: Option<Any>,
+}
+
+/// Health endpoints and the state each must report.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct HealthRaw {
+    pub endpoints: Vec<HealthEndpointRaw>,
+    /// Keep polling until every endpoint reports its state, up to this long (default `5s`):
+    /// a service may need a moment to notice a lost dependency.
+    #[schemars(with = "Option<String>")]
+    pub within: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct HealthEndpointRaw {
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// `healthy` (2xx, status healthy/ok/ready/up), `degraded` (2xx, status degraded) or
+    /// `unhealthy` (5xx, or status unhealthy/down/not ready/error).
+    #[schemars(with = "String")]
+    pub expect: Spanned<String>,
+    /// Exact status code(s), when the state's default range is not precise enough.
+    #[schemars(with = "Option<StatusSchema>")]
+    pub status: Option<Any>,
+    /// More JSONPath assertions on the body, as in `http.expect.json`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Value>")]
+    pub fields: BTreeMap<String, Any>,
+}
+
+/// What must be present before anything starts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct DependencyRaw {
+    /// Programs on PATH: `python3`, or `{name: python3, version: ">=3.10", version-arg: --version, version-regex: "..."}`.
+    #[serde(default)]
+    #[schemars(with = "Vec<Value>")]
+    pub binaries: Vec<Any>,
+    /// Python modules that must import.
+    pub python: Option<PythonRaw>,
+    /// Environment variables that must be set (values are never printed).
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Files that must exist (relative to the suite file).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub files: Vec<Spanned<String>>,
+    /// `host:port` endpoints that must accept a TCP connection.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub tcp: Vec<Spanned<String>>,
+    /// Requirement files in which every requirement must be pinned with `==`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub pinned: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct PythonRaw {
+    /// Default `python3`.
+    pub interpreter: Option<String>,
+    /// Module names, optionally with a version constraint: `structlog>=23.1`.
+    #[schemars(with = "Vec<String>")]
+    pub modules: Vec<Spanned<String>>,
+}
+
+/// A rate-limit probe.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RateLimitRaw {
+    /// The request the burst repeats.
+    pub request: RequestRaw,
+    /// Requests allowed per window.
+    pub limit: u64,
+    /// The window, e.g. `60s` or `1m`.
+    #[schemars(with = "String")]
+    pub window: Spanned<String>,
+    /// Status of a refusal (default 429).
+    pub expect_status: Option<u16>,
+    /// Extra requests a fixed or sliding window may let through (default 0).
+    pub tolerance: Option<u64>,
+    /// Requests in flight at once during the burst (default 10).
+    pub concurrency: Option<u64>,
+    /// Vary this header per client instead of the source address (per-user limits).
+    pub client_header: Option<String>,
+    /// Loopback source address of the burst (default `127.0.0.2`); the second client
+    /// uses the next address.
+    pub source: Option<String>,
+}
+
+/// A metrics scrape.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct MetricsRaw {
+    /// Default `/metrics`.
+    pub path: Option<String>,
+    /// Families that must be exposed.
+    #[serde(default)]
+    pub require: Vec<MetricRequireRaw>,
+    /// promtool-style lint findings: `off`, `warn` (shown, default) or `fail`.
+    #[schemars(with = "Option<String>")]
+    pub lint: Option<Spanned<String>>,
+    /// Counters that must grow after an action.
+    #[serde(default)]
+    pub increases_after: Vec<IncreaseRaw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct MetricRequireRaw {
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// `counter`, `gauge`, `histogram`, `summary` or `untyped`.
+    #[serde(rename = "type")]
+    #[schemars(with = "Option<String>")]
+    pub kind: Option<Spanned<String>>,
+    /// Label names every sample must carry.
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct IncreaseRaw {
+    /// Metric (sample) name; with `labels`, only matching series are summed.
+    #[schemars(with = "String")]
+    pub metric: Spanned<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Minimum growth (default 1).
+    pub by: Option<f64>,
+    /// The action: one request, or several steps.
+    pub request: Option<RequestRaw>,
+    pub steps: Option<Vec<StepRaw>>,
 }
 
 /// An `http` check: one `request` + `expect`, or a list of `steps`.

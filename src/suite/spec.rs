@@ -116,20 +116,200 @@ pub(crate) struct CheckSpec {
     pub retries: u32,
     pub exclusive: bool,
     pub pos: SourcePos,
+    /// Run against a dedicated instance started with these overrides.
+    pub variant: Option<VariantSpec>,
     pub kind: CheckKindSpec,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct VariantSpec {
+    /// The suite's instance with the overrides applied.
+    pub instance: InstanceSpec,
+    /// Run once the variant is ready; argv.
+    pub break_command: Option<Vec<Template>>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) enum CheckKindSpec {
     Http(HttpSpec),
+    Health(HealthSpec),
+    Dependency(DependencySpec),
+    RateLimit(RateLimitSpec),
+    Metrics(MetricsSpec),
 }
 
 impl CheckKindSpec {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             CheckKindSpec::Http(_) => "http",
+            CheckKindSpec::Health(_) => "health",
+            CheckKindSpec::Dependency(_) => "dependency",
+            CheckKindSpec::RateLimit(_) => "rate-limit",
+            CheckKindSpec::Metrics(_) => "metrics",
         }
     }
+
+    /// Default category and severity of each kind.
+    pub(crate) fn defaults(&self) -> (&'static str, Severity) {
+        match self {
+            CheckKindSpec::Http(_) => ("contract", Severity::Medium),
+            CheckKindSpec::Health(_) => ("health", Severity::High),
+            CheckKindSpec::Dependency(_) => ("dependencies", Severity::High),
+            CheckKindSpec::RateLimit(_) => ("security", Severity::High),
+            CheckKindSpec::Metrics(_) => ("observability", Severity::Medium),
+        }
+    }
+
+    /// Whether the check sends requests to the service (everything but `dependency`).
+    pub(crate) fn needs_service(&self) -> bool {
+        !matches!(self, CheckKindSpec::Dependency(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct HealthSpec {
+    pub endpoints: Vec<HealthEndpoint>,
+    pub within: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HealthState {
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
+
+impl HealthState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            HealthState::Healthy => "healthy",
+            HealthState::Degraded => "degraded",
+            HealthState::Unhealthy => "unhealthy",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct HealthEndpoint {
+    pub path: String,
+    pub state: HealthState,
+    pub status: Option<StatusMatcher>,
+    pub fields: Vec<JsonAssertion>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DependencySpec {
+    pub binaries: Vec<BinarySpec>,
+    pub python: Option<PythonSpec>,
+    pub env: Vec<String>,
+    /// As written, and resolved against the suite directory.
+    pub files: Vec<(String, PathBuf)>,
+    pub tcp: Vec<String>,
+    pub pinned: Vec<(String, PathBuf)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct BinarySpec {
+    pub name: String,
+    pub version: Option<VersionReq>,
+    pub version_arg: String,
+    pub version_regex: Regex,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PythonSpec {
+    pub interpreter: String,
+    pub modules: Vec<(String, Option<VersionReq>)>,
+}
+
+/// A version constraint such as `>=3.10,<4`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VersionReq {
+    pub text: String,
+    pub clauses: Vec<(CompareOp, Vec<u64>)>,
+    /// `==` clauses compare equal; kept apart from the ordering operators.
+    pub exact: Vec<Vec<u64>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RateLimitSpec {
+    pub request: RequestSpec,
+    pub limit: u64,
+    pub window: Duration,
+    pub refused_status: u16,
+    pub tolerance: u64,
+    pub concurrency: usize,
+    pub clients: RateLimitClients,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum RateLimitClients {
+    /// The burst from this loopback address, the second client from the next one.
+    Addresses(std::net::Ipv4Addr, std::net::Ipv4Addr),
+    /// The burst and the second client differ in this header.
+    Header(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MetricsSpec {
+    pub path: String,
+    pub require: Vec<MetricRequirement>,
+    pub lint: LintMode,
+    pub increases: Vec<IncreaseSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LintMode {
+    Off,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MetricType {
+    Counter,
+    Gauge,
+    Histogram,
+    Summary,
+    Untyped,
+}
+
+impl MetricType {
+    pub(crate) fn parse(text: &str) -> Option<MetricType> {
+        Some(match text {
+            "counter" => MetricType::Counter,
+            "gauge" => MetricType::Gauge,
+            "histogram" => MetricType::Histogram,
+            "summary" => MetricType::Summary,
+            "untyped" | "unknown" => MetricType::Untyped,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Histogram => "histogram",
+            MetricType::Summary => "summary",
+            MetricType::Untyped => "untyped",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MetricRequirement {
+    pub name: String,
+    pub kind: Option<MetricType>,
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct IncreaseSpec {
+    pub metric: String,
+    pub labels: Vec<(String, String)>,
+    pub by: f64,
+    pub action: Vec<StepSpec>,
 }
 
 #[derive(Debug, Clone)]
@@ -332,4 +512,98 @@ pub(crate) enum CaptureSpec {
     },
     Header(String),
     Regex(Regex),
+}
+
+/// Numeric components of a version (`3.11.7` -> `[3, 11, 7]`; `1.2rc1` -> `[1, 2]`).
+pub(crate) fn version_parts(text: &str) -> Vec<u64> {
+    text.trim()
+        .trim_start_matches('v')
+        .split('.')
+        .map_while(|p| {
+            let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+fn cmp_versions(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
+    let n = a.len().max(b.len());
+    (0..n)
+        .map(|i| a.get(i).unwrap_or(&0).cmp(b.get(i).unwrap_or(&0)))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
+impl VersionReq {
+    /// `>=3.10`, `==1.2.3`, `<4`, `>=3.10,<4` (a bare version means `==`).
+    pub(crate) fn parse(text: &str) -> Result<VersionReq, String> {
+        let mut req = VersionReq {
+            text: text.trim().to_string(),
+            clauses: Vec::new(),
+            exact: Vec::new(),
+        };
+        for clause in text.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            let (op, rest) = [">=", "<=", "==", ">", "<", "="]
+                .iter()
+                .find_map(|op| clause.strip_prefix(op).map(|r| (*op, r)))
+                .unwrap_or(("==", clause));
+            let v = version_parts(rest);
+            if v.is_empty() {
+                return Err(format!(
+                    "invalid version constraint `{text}`; write e.g. `>=3.10` or `>=1.2,<2`"
+                ));
+            }
+            match op {
+                "==" | "=" => req.exact.push(v),
+                ">=" => req.clauses.push((CompareOp::Gte, v)),
+                "<=" => req.clauses.push((CompareOp::Lte, v)),
+                ">" => req.clauses.push((CompareOp::Gt, v)),
+                _ => req.clauses.push((CompareOp::Lt, v)),
+            }
+        }
+        if req.clauses.is_empty() && req.exact.is_empty() {
+            return Err(format!("empty version constraint `{text}`"));
+        }
+        Ok(req)
+    }
+
+    pub(crate) fn matches(&self, version: &str) -> bool {
+        let v = version_parts(version);
+        if v.is_empty() {
+            return false;
+        }
+        // `==3.11` accepts 3.11.7: compare only as many parts as were written.
+        let exact_ok = self
+            .exact
+            .iter()
+            .all(|e| v.len() >= e.len() && v[..e.len()] == e[..]);
+        exact_ok
+            && self.clauses.iter().all(|(op, want)| {
+                let o = cmp_versions(&v, want);
+                match op {
+                    CompareOp::Gt => o.is_gt(),
+                    CompareOp::Gte => o.is_ge(),
+                    CompareOp::Lt => o.is_lt(),
+                    CompareOp::Lte => o.is_le(),
+                }
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_constraints() {
+        let r = VersionReq::parse(">=3.10,<4").unwrap();
+        assert!(
+            r.matches("3.11.7") && r.matches("3.10") && !r.matches("3.9.18") && !r.matches("4.0.1")
+        );
+        assert!(VersionReq::parse("==1.2").unwrap().matches("1.2.9"));
+        assert!(!VersionReq::parse("1.2.3").unwrap().matches("1.2.4"));
+        assert!(VersionReq::parse(">1.0rc1").unwrap().matches("1.1"));
+        assert!(VersionReq::parse(">=x").is_err());
+        assert!(!r.matches("unknown"));
+    }
 }

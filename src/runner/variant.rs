@@ -1,0 +1,202 @@
+//! A check's own instance of the service: started with the variant's overrides, given its
+//! own port, scratch directory and `setup` captures, broken on purpose if asked, and
+//! stopped like the main instance when the check is done.
+
+use crate::check::{self, CheckContext, CheckOutcome};
+use crate::instance::{Instance, NotReady, wait_ready};
+use crate::runner::event::Event;
+use crate::suite::{InstanceSpec, StepSpec, VariantSpec};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const BREAK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every variant of a suite shares.
+pub(crate) struct VariantEnv {
+    pub vars: serde_json::Map<String, Value>,
+    pub base_url: Option<String>,
+    pub log_dir: PathBuf,
+    pub setup: Vec<StepSpec>,
+    pub cancel: CancellationToken,
+    pub kill_now: CancellationToken,
+}
+
+pub(crate) struct Running {
+    pub instance: Instance,
+    pub spec: InstanceSpec,
+    pub cx: CheckContext,
+}
+
+/// A variant that could not be brought up: the check's error and the service's last lines.
+pub(crate) struct Failed {
+    pub outcome: CheckOutcome,
+    pub log_tail: Vec<String>,
+}
+
+pub(crate) fn label(id: &str) -> String {
+    format!("variant of {id}")
+}
+
+pub(crate) async fn start(
+    env: &VariantEnv,
+    id: &str,
+    v: &VariantSpec,
+    base: &CheckContext,
+    emit: &impl Fn(Event),
+) -> Result<Running, Failed> {
+    let label = label(id);
+    let fail = |message: String, log_tail: Vec<String>| Failed {
+        outcome: CheckOutcome::error(format!("{label}: {message}")),
+        log_tail,
+    };
+    let mut inst = Instance::start(
+        &v.instance,
+        &label,
+        &env.vars,
+        env.base_url.as_deref(),
+        &env.log_dir,
+        env.kill_now.clone(),
+    )
+    .map_err(|e| fail(e.message, Vec::new()))?;
+    let command = v
+        .instance
+        .command
+        .iter()
+        .filter_map(|t| t.expand_text(&inst.scope).ok())
+        .collect::<Vec<_>>()
+        .join(" ");
+    emit(Event::InstanceSpawned {
+        label: label.clone(),
+        command,
+        pid: inst.pid(),
+        port: inst.port,
+    });
+    match wait_ready(&inst, &v.instance.ready, &base.client, &env.cancel).await {
+        Ok(after) => emit(Event::InstanceReady {
+            label: label.clone(),
+            after,
+        }),
+        Err(why) => {
+            let message = match why {
+                NotReady::Exited(info) => format!("the service {info} before it was ready"),
+                NotReady::Timeout { last } => format!(
+                    "the service was not ready after {} (last attempt: {last})",
+                    humantime::format_duration(v.instance.ready.timeout)
+                ),
+                NotReady::Cancelled => {
+                    "interrupted while waiting for the service to be ready".into()
+                }
+            };
+            let report = inst.stop(&v.instance).await;
+            emit(Event::InstanceStopped {
+                label: label.clone(),
+                report,
+            });
+            return Err(fail(message, inst.log_tail()));
+        }
+    }
+    let mut cx = CheckContext {
+        base_url: inst.base_url.clone(),
+        scope: inst.scope.clone(),
+        logs: Some(inst.logs.clone()),
+        ..base.clone()
+    };
+    if !env.setup.is_empty() {
+        let r = check::run_steps(&env.setup, &cx, cx.scope.clone()).await;
+        if r.failed() {
+            let why = r
+                .error
+                .clone()
+                .or_else(|| r.into_outcome().message)
+                .unwrap_or_default();
+            let tail = inst.log_tail();
+            stop(
+                Running {
+                    instance: inst,
+                    spec: v.instance.clone(),
+                    cx,
+                },
+                emit,
+            )
+            .await;
+            return Err(fail(format!("setup failed: {why}"), tail));
+        }
+        cx.scope.captures.extend(r.captures);
+    }
+    if let Some(argv) = &v.break_command {
+        if let Err(message) = run_break(argv, &inst, &cx).await {
+            let tail = inst.log_tail();
+            stop(
+                Running {
+                    instance: inst,
+                    spec: v.instance.clone(),
+                    cx,
+                },
+                emit,
+            )
+            .await;
+            return Err(fail(message, tail));
+        }
+    }
+    Ok(Running {
+        instance: inst,
+        spec: v.instance.clone(),
+        cx,
+    })
+}
+
+async fn run_break(
+    argv: &[crate::suite::Template],
+    inst: &Instance,
+    cx: &CheckContext,
+) -> Result<(), String> {
+    let words: Vec<String> = argv
+        .iter()
+        .map(|t| t.expand_text(&inst.scope))
+        .collect::<Result<_, _>>()?;
+    let Some((program, args)) = words.split_first() else {
+        return Err("the break command is empty".into());
+    };
+    let shown = words.join(" ");
+    let run = tokio::process::Command::new(program)
+        .args(args)
+        .current_dir(&cx.suite_dir)
+        .env("PORT", inst.port.to_string())
+        .env(
+            "HARDEN_INSTANCE_DIR",
+            inst.scope
+                .vars
+                .get("INSTANCE_DIR")
+                .map(crate::suite::value_text)
+                .unwrap_or_default(),
+        )
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    match tokio::time::timeout(BREAK_TIMEOUT, run).await {
+        Ok(Ok(o)) if o.status.success() => Ok(()),
+        Ok(Ok(o)) => {
+            let err = String::from_utf8_lossy(&o.stderr);
+            Err(format!(
+                "break command `{shown}` failed ({}): {}",
+                o.status,
+                err.lines().last().unwrap_or_default()
+            ))
+        }
+        Ok(Err(e)) => Err(format!(
+            "break command `{shown}` could not run: {}",
+            crate::error::io_reason(&e)
+        )),
+        Err(_) => Err(format!("break command `{shown}` did not finish within 30s")),
+    }
+}
+
+pub(crate) async fn stop(mut r: Running, emit: &impl Fn(Event)) {
+    let report = r.instance.stop(&r.spec).await;
+    emit(Event::InstanceStopped {
+        label: r.instance.label.clone(),
+        report,
+    });
+}
