@@ -98,7 +98,9 @@ pub(crate) async fn run(spec: &DependencySpec) -> CheckOutcome {
     }
     let mut outcome = CheckOutcome::from_assertions(assertions, None);
     if !summary.is_empty() {
-        outcome.message = Some(summary.join("; "));
+        let summary = summary.join("; ");
+        outcome.message = Some(summary.clone());
+        outcome.note = Some(summary);
     }
     outcome
 }

@@ -49,6 +49,10 @@ pub(crate) struct CheckOutcome {
     pub message: Option<String>,
     /// Unified diff of expected vs actual JSON, when an equality on a document failed.
     pub diff: Option<String>,
+    /// What the check measured or concluded, shown even when it passes
+    /// ("101 requests in 48ms: 100 accepted, 1 refused").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// 1 + retries used.
     pub attempts: u32,
     #[serde(with = "secs")]
@@ -82,6 +86,7 @@ impl CheckOutcome {
             assertions,
             message,
             diff,
+            note: None,
             attempts: 1,
             duration: Duration::ZERO,
         }
@@ -101,6 +106,7 @@ impl CheckOutcome {
             assertions: Vec::new(),
             message: Some(message.into()),
             diff: None,
+            note: None,
             attempts: 1,
             duration: Duration::ZERO,
         }

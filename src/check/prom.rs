@@ -58,6 +58,12 @@ fn parse_value(s: &str) -> Option<f64> {
     }
 }
 
+/// Label pairs in the order written.
+type Labels = Vec<(String, String)>;
+
+/// A histogram series: `(le, cumulative count)` buckets and its `_count`.
+type Buckets = (Vec<(f64, f64)>, Option<f64>);
+
 /// Suffixes that attach a sample to a typed family.
 fn family_of<'a>(sample: &'a str, types: &HashMap<String, MetricType>) -> &'a str {
     for (suffix, kinds) in [
@@ -74,17 +80,18 @@ fn family_of<'a>(sample: &'a str, types: &HashMap<String, MetricType>) -> &'a st
         ),
         ("_total", &[MetricType::Counter][..]),
     ] {
-        if let Some(base) = sample.strip_suffix(suffix) {
-            if types.get(base).is_some_and(|t| kinds.contains(t)) {
-                return base;
-            }
+        if let Some(base) = sample
+            .strip_suffix(suffix)
+            .filter(|b| types.get(*b).is_some_and(|t| kinds.contains(t)))
+        {
+            return base;
         }
     }
     sample
 }
 
 /// `{a="1",b="x\"y"}` -> labels; returns the rest of the line after `}`.
-fn parse_labels(s: &str) -> Result<(Vec<(String, String)>, &str), String> {
+fn parse_labels(s: &str) -> Result<(Labels, &str), String> {
     let mut labels = Vec::new();
     let mut rest = s.strip_prefix('{').ok_or("expected `{`")?;
     loop {
@@ -216,10 +223,8 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Family>, ParseError> {
             .ok_or_else(|| err(line, format!("`{name}` has no value")))?;
         let value = parse_value(value_text)
             .ok_or_else(|| err(line, format!("invalid value `{value_text}` for `{name}`")))?;
-        if let Some(ts) = fields.next() {
-            if ts.parse::<f64>().is_err() {
-                return Err(err(line, format!("invalid timestamp `{ts}` for `{name}`")));
-            }
+        if let Some(ts) = fields.next().filter(|ts| ts.parse::<f64>().is_err()) {
+            return Err(err(line, format!("invalid timestamp `{ts}` for `{name}`")));
         }
         if let Some(extra) = fields.next() {
             return Err(err(
@@ -257,10 +262,10 @@ pub(crate) fn invariant_violations(families: &[Family]) -> Vec<String> {
     for f in families {
         match f.kind {
             MetricType::Histogram => {
-                let mut series: BTreeMap<Vec<(String, String)>, (Vec<(f64, f64)>, Option<f64>)> =
-                    BTreeMap::new();
+                // Per label set (without `le`): the (le, count) buckets and `_count`.
+                let mut series: BTreeMap<Labels, Buckets> = BTreeMap::new();
                 for s in &f.samples {
-                    let key: Vec<(String, String)> = s
+                    let key: Labels = s
                         .labels
                         .iter()
                         .filter(|(k, _)| k != "le")

@@ -312,24 +312,33 @@ pub(crate) fn evaluate(spec: &RateLimitSpec, f: &Facts) -> CheckOutcome {
                 max == 0,
             ));
         }
-        // In completion order; concurrent requests may finish slightly out of order.
-        let slack = spec.concurrency as u64;
-        let mut min = u64::MAX;
-        let mut rise = None;
-        for r in quotas.iter().filter_map(|q| q.remaining) {
-            if r > min.saturating_add(slack) {
-                rise = Some((min, r));
-            }
-            min = min.min(r);
-        }
+        // Each accepted request uses one unit of quota, so `Remaining` values never repeat
+        // unless the quota was reset inside the window. (Completion order says nothing:
+        // concurrent requests finish in any order.)
+        let mut seen = std::collections::BTreeSet::new();
+        let repeated: Vec<u64> = answered
+            .iter()
+            .filter(|r| r.status != refused_status)
+            .filter_map(|r| quota(r).and_then(|q| q.remaining))
+            .filter(|r| !seen.insert(*r))
+            .collect();
+        let allowed = spec.tolerance as usize;
         a.push(Assertion::new(
             "remaining",
             "never increases inside the window",
-            match rise {
-                Some((from, to)) => format!("rose from {from} to {to}"),
-                None => "never increased".into(),
+            if repeated.len() > allowed {
+                format!(
+                    "values repeat ({}): the quota was reset inside the window",
+                    repeated
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                "never increased".into()
             },
-            rise.is_none(),
+            repeated.len() <= allowed,
         ));
     }
     a.push(match &f.follow_up {
@@ -361,7 +370,17 @@ pub(crate) fn evaluate(spec: &RateLimitSpec, f: &Facts) -> CheckOutcome {
             Assertion::new(second, "not throttled", format!("no answer: {e}"), false)
         }
     });
-    CheckOutcome::from_assertions(a, None)
+    let mut o = CheckOutcome::from_assertions(a, None);
+    o.note = Some(format!(
+        "{total} requests in {}: {accepted} accepted, {} refused{}",
+        crate::check::human_duration(f.elapsed),
+        refused.len(),
+        quotas
+            .first()
+            .map(|q| format!("; quota headers {}", q.family))
+            .unwrap_or_default()
+    ));
+    o
 }
 
 #[cfg(test)]

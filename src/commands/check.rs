@@ -130,8 +130,10 @@ pub(crate) fn verdict(report: &RunReport, score: &Score) -> (u8, String) {
     if score.counted == 0 {
         return (error::EXIT_FAILED, "NOT READY: no check ran".into());
     }
-    (
-        error::EXIT_OK,
-        format!("READY: all {} checks passed", score.counted),
-    )
+    let all = if score.counted == 1 {
+        "the only check passed".to_string()
+    } else {
+        format!("all {} checks passed", score.counted)
+    };
+    (error::EXIT_OK, format!("READY: {all}"))
 }

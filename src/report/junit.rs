@@ -98,6 +98,9 @@ fn render_suite(report: &RunReport, suite: &SuiteReport, score: &Score) -> TestS
         );
         tc.add_property(Property::new("harden.kind", c.info.kind.as_str()));
         tc.add_property(Property::new("harden.severity", c.info.severity.as_str()));
+        if let Some(note) = &o.note {
+            tc.add_property(Property::new("harden.note", note.as_str()));
+        }
         if o.attempts > 1 {
             tc.add_property(Property::new("harden.attempts", o.attempts.to_string()));
         }

@@ -54,6 +54,9 @@ impl Terminal {
             "  {style}{label}{style:#} {:<w$} {DIM}[{}] {time}{retries}{DIM:#}",
             info.id, info.category
         ));
+        if let Some(note) = &o.note {
+            self.line(format!("        {DIM}{note}{DIM:#}"));
+        }
         if o.status == Status::Pass {
             return;
         }

@@ -55,6 +55,9 @@ pub(crate) fn matches_filter(id: &str, filters: &[String]) -> bool {
         })
 }
 
+/// A selected check and its index in the suite's report.
+type Selected<'a> = (usize, &'a CheckSpec);
+
 /// What check tasks tell the dispatcher.
 enum Msg {
     Started(usize),
@@ -130,12 +133,12 @@ async fn run_selected(
     suite: &Suite,
     opts: &RunOptions,
     interrupts: &Interrupts,
-    selected: &[(usize, &CheckSpec)],
+    selected: &[Selected<'_>],
     out: &mut Emitter<'_>,
 ) -> SuiteEnd {
     let mut end = SuiteEnd::default();
     let client = check::http_client();
-    let (preflight, service): (Vec<(usize, &CheckSpec)>, Vec<(usize, &CheckSpec)>) = selected
+    let (preflight, service): (Vec<Selected>, Vec<Selected>) = selected
         .iter()
         .copied()
         .partition(|(_, c)| !c.kind.needs_service());
@@ -375,7 +378,7 @@ async fn run_selected(
     end
 }
 
-fn skip_all(out: &mut Emitter<'_>, checks: &[(usize, &CheckSpec)], why: &str) {
+fn skip_all(out: &mut Emitter<'_>, checks: &[Selected<'_>], why: &str) {
     for (i, _) in checks {
         out.finish(*i, CheckOutcome::skip(why));
     }

@@ -125,20 +125,22 @@ pub(crate) async fn start(
         }
         cx.scope.captures.extend(r.captures);
     }
-    if let Some(argv) = &v.break_command {
-        if let Err(message) = run_break(argv, &inst, &cx).await {
-            let tail = inst.log_tail();
-            stop(
-                Running {
-                    instance: inst,
-                    spec: v.instance.clone(),
-                    cx,
-                },
-                emit,
-            )
-            .await;
-            return Err(fail(message, tail));
-        }
+    let broken = match &v.break_command {
+        Some(argv) => run_break(argv, &inst, &cx).await.err(),
+        None => None,
+    };
+    if let Some(message) = broken {
+        let tail = inst.log_tail();
+        stop(
+            Running {
+                instance: inst,
+                spec: v.instance.clone(),
+                cx,
+            },
+            emit,
+        )
+        .await;
+        return Err(fail(message, tail));
     }
     Ok(Running {
         instance: inst,

@@ -1566,7 +1566,7 @@ impl Validator<'_> {
                 }
             }
         };
-        Some(CheckKindSpec::RateLimit(RateLimitSpec {
+        Some(CheckKindSpec::RateLimit(Box::new(RateLimitSpec {
             request,
             limit: r.limit,
             window,
@@ -1574,7 +1574,7 @@ impl Validator<'_> {
             tolerance: r.tolerance.unwrap_or(0),
             concurrency: r.concurrency.unwrap_or(10).clamp(1, 100) as usize,
             clients,
-        }))
+        })))
     }
 
     fn metrics(

@@ -134,7 +134,7 @@ pub(crate) enum CheckKindSpec {
     Http(HttpSpec),
     Health(HealthSpec),
     Dependency(DependencySpec),
-    RateLimit(RateLimitSpec),
+    RateLimit(Box<RateLimitSpec>),
     Metrics(MetricsSpec),
 }
 

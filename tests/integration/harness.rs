@@ -87,6 +87,21 @@ impl Harden {
             .expect("spawn harden")
     }
 
+    /// Runs with `dir` as the working directory (default suites are found there).
+    pub fn run_in(self, dir: &Path) -> Output {
+        let mut cmd = self.command();
+        cmd.current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let out = wait_output(cmd.spawn().expect("spawn harden"), self.timeout);
+        Output {
+            code: out.0,
+            stdout: out.1,
+            stderr: out.2,
+            dir: self.dir,
+        }
+    }
+
     pub fn run(self) -> Output {
         let child = self.spawn();
         let out = wait_output(child, self.timeout);

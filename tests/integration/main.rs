@@ -3,8 +3,13 @@
 
 mod harness;
 
+mod dependency;
+mod examples;
+mod health;
 mod http;
 mod instance;
+mod metrics;
+mod rate_limit;
 mod reference;
 mod reports;
 mod suites;

@@ -10,11 +10,11 @@ fn healthy_fixture_passes_the_reference_suite() {
     assert!(out.stdout.contains("verdict: READY"), "{out}");
     assert!(
         out.stdout
-            .contains("score 100/100 (15 of 15 checks counted)"),
+            .contains("score 100/100 (20 of 20 checks counted)"),
         "{out}"
     );
     let cases = out.junit().cases();
-    assert_eq!(cases.len(), 15);
+    assert_eq!(cases.len(), 20);
     assert!(cases.iter().all(|c| c.outcome == "pass"), "{cases:#?}");
 }
 
@@ -82,4 +82,26 @@ fn leak_500_fails_the_malformed_input_check() {
 #[test]
 fn slow_endpoint_fails_the_latency_bound() {
     assert_fault_caught("slow-endpoint=1200ms", &["create-run"]);
+}
+
+#[test]
+fn health_lies_fails_the_database_loss_check() {
+    assert_fault_caught(
+        "health-lies",
+        &[
+            "database-loss-is-reported",
+            "ai-outage-is-degraded-not-down",
+        ],
+    );
+}
+
+#[test]
+fn no_rate_limit_fails_the_rate_limit_probe() {
+    assert_fault_caught("no-rate-limit", &["runs-api-rate-limited"]);
+}
+
+#[test]
+fn missing_and_malformed_metrics_fail_the_metrics_check() {
+    assert_fault_caught("metrics-missing", &["prometheus-metrics"]);
+    assert_fault_caught("metrics-malformed", &["prometheus-metrics"]);
 }
