@@ -38,6 +38,11 @@ impl Redactor {
         Redactor { secrets }
     }
 
+    /// The secret values themselves, for checks that look for leaks.
+    pub(crate) fn values(&self) -> Vec<String> {
+        self.secrets.clone()
+    }
+
     pub(crate) fn text(&self, s: &mut String) {
         for secret in &self.secrets {
             if s.contains(secret.as_str()) {

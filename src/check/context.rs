@@ -16,6 +16,8 @@ pub(crate) struct CheckContext {
     pub suite_dir: PathBuf,
     /// The instance's output, when harden started the service.
     pub logs: Option<Arc<LogBuffer>>,
+    /// Values that must never appear in the service's output (the suite's secrets).
+    pub secrets: Arc<Vec<String>>,
 }
 
 /// The HTTP client checks use: no proxy (probes target the service directly), no redirects

@@ -456,6 +456,9 @@ pub(crate) fn evaluate(
 }
 
 pub(crate) fn human_duration(d: Duration) -> String {
+    if d < Duration::from_millis(10) {
+        return format!("{:.2}ms", d.as_secs_f64() * 1000.0);
+    }
     if d < Duration::from_secs(1) {
         format!("{}ms", d.as_millis())
     } else {

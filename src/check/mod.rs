@@ -1,13 +1,18 @@
 //! Check kinds. Each kind observes (async, touches the service) apart from asserting (pure).
 
+mod code;
+mod command;
 mod context;
 mod dependency;
 mod health;
 mod http;
+mod load;
+mod logs;
 mod metrics;
 mod outcome;
 mod prom;
 mod rate_limit;
+mod security;
 
 pub(crate) use context::{CheckContext, http_client};
 pub(crate) use http::{human_duration, run_steps};
@@ -23,6 +28,11 @@ pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
         CheckKindSpec::Dependency(d) => dependency::run(d).await,
         CheckKindSpec::RateLimit(r) => rate_limit::run(r, cx).await,
         CheckKindSpec::Metrics(m) => metrics::run(m, cx).await,
+        CheckKindSpec::Logs(l) => logs::run(l, cx).await,
+        CheckKindSpec::Security(s) => security::run(s, cx).await,
+        CheckKindSpec::Load(l) => load::run(l, cx).await,
+        CheckKindSpec::Code(c) => code::run(c).await,
+        CheckKindSpec::Command(c) => command::run(c, cx).await,
     }
 }
 

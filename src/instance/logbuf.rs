@@ -70,6 +70,11 @@ impl LogBuffer {
             .collect()
     }
 
+    /// Sequence number the next line will get.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.lock().next_seq
+    }
+
     /// Lines with `seq >= from` still in the ring.
     pub(crate) fn since(&self, from: u64) -> Vec<LogLine> {
         self.lock()

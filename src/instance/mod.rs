@@ -5,7 +5,7 @@ mod logbuf;
 mod process;
 mod ready;
 
-pub(crate) use logbuf::LogBuffer;
+pub(crate) use logbuf::{LogBuffer, LogLine};
 pub(crate) use process::{ExitInfo, StopReport, StopRequest};
 pub(crate) use ready::{NotReady, wait_ready};
 

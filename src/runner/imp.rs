@@ -153,6 +153,7 @@ async fn run_selected(
         },
         suite_dir: suite.dir.clone(),
         logs: None,
+        secrets: Arc::new(Redactor::for_suite(suite).values()),
     };
     let mut blocked_by = None;
     for (i, spec) in &preflight {
@@ -306,10 +307,9 @@ async fn run_selected(
     let logs = instance.as_ref().map(|i| i.logs.clone());
     let mut cx = CheckContext {
         base_url,
-        client,
         scope: scope.clone(),
-        suite_dir: suite.dir.clone(),
         logs,
+        ..base_cx
     };
 
     let mut setup_error = None;

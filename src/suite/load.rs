@@ -338,8 +338,14 @@ impl Validator<'_> {
                     .iter()
                     .any(|s| matches!(s.request.target, Target::Path(_))),
                 CheckKindSpec::RateLimit(r) => matches!(r.request.target, Target::Path(_)),
-                CheckKindSpec::Dependency(_) => false,
-                CheckKindSpec::Health(_) | CheckKindSpec::Metrics(_) => true,
+                CheckKindSpec::Dependency(_)
+                | CheckKindSpec::Code(_)
+                | CheckKindSpec::Command(_) => false,
+                CheckKindSpec::Load(l) => matches!(l.request.target, Target::Path(_)),
+                CheckKindSpec::Health(_)
+                | CheckKindSpec::Metrics(_)
+                | CheckKindSpec::Logs(_)
+                | CheckKindSpec::Security(_) => true,
             };
             let needs_base = checks.iter().any(uses_path)
                 || setup
@@ -1175,6 +1181,11 @@ impl Validator<'_> {
             c.dependency.as_ref().map(|h| ("dependency", h.referenced)),
             c.rate_limit.as_ref().map(|h| ("rate-limit", h.referenced)),
             c.metrics.as_ref().map(|h| ("metrics", h.referenced)),
+            c.logs.as_ref().map(|h| ("logs", h.referenced)),
+            c.security.as_ref().map(|h| ("security", h.referenced)),
+            c.load.as_ref().map(|h| ("load", h.referenced)),
+            c.code.as_ref().map(|h| ("code", h.referenced)),
+            c.command.as_ref().map(|h| ("command", h.referenced)),
         ]
         .into_iter()
         .flatten()
@@ -1183,7 +1194,7 @@ impl Validator<'_> {
             [] => {
                 self.err(c.id.referenced, field, format!("check `{id}` has no kind"))
                     .hint = Some(
-                    "add exactly one kind key: `http`, `health`, `dependency`, `rate-limit` or `metrics`"
+                    "add exactly one kind key: `http`, `health`, `dependency`, `rate-limit`, `metrics`, `logs`, `security`, `load`, `code` or `command`"
                         .into(),
                 );
                 return None;
@@ -1199,6 +1210,16 @@ impl Validator<'_> {
                     self.rate_limit(r, &format!("{field}.rate-limit"), known)?
                 } else if let Some(m) = c.metrics {
                     self.metrics(m, &format!("{field}.metrics"), known)?
+                } else if let Some(l) = c.logs {
+                    self.logs(l, &format!("{field}.logs"), known)?
+                } else if let Some(x) = c.security {
+                    self.security(x, &format!("{field}.security"), known)?
+                } else if let Some(l) = c.load {
+                    self.load(l, &format!("{field}.load"), known)?
+                } else if let Some(x) = c.code {
+                    self.code(x, &format!("{field}.code"))?
+                } else if let Some(x) = c.command {
+                    self.command_check(x, &format!("{field}.command"), known)?
                 } else {
                     return None;
                 }
@@ -1236,7 +1257,8 @@ impl Validator<'_> {
             }
         };
         // Probes that measure the service itself run with nothing else in flight.
-        let exclusive_default = matches!(kind, CheckKindSpec::RateLimit(_));
+        let exclusive_default =
+            matches!(kind, CheckKindSpec::RateLimit(_) | CheckKindSpec::Load(_));
         Some(CheckSpec {
             id,
             name: c.name,
@@ -1574,6 +1596,472 @@ impl Validator<'_> {
             tolerance: r.tolerance.unwrap_or(0),
             concurrency: r.concurrency.unwrap_or(10).clamp(1, 100) as usize,
             clients,
+        })))
+    }
+
+    /// An action written as one `request` or as `steps` (both optional).
+    fn action(
+        &mut self,
+        request: Option<&RequestRaw>,
+        steps: Option<&Vec<StepRaw>>,
+        loc: Location,
+        field: &str,
+        known: &Known,
+    ) -> Vec<StepSpec> {
+        match (request, steps) {
+            (Some(r), None) => vec![self.step(r, None, &Default::default(), None, field, known)],
+            (None, Some(s)) => self.steps(s, &format!("{field}.steps"), &mut known.clone()),
+            (None, None) => Vec::new(),
+            (Some(_), Some(_)) => {
+                self.err(loc, field, "set either `request` or `steps`, not both");
+                Vec::new()
+            }
+        }
+    }
+
+    fn percent(&mut self, s: &Spanned<String>, field: &str) -> Option<f64> {
+        let t = s.value.trim();
+        let v = match t.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().ok().map(|p| p / 100.0),
+            None => t.parse::<f64>().ok(),
+        };
+        match v {
+            Some(v) if (0.0..=1.0).contains(&v) => Some(v),
+            _ => {
+                self.err(s.referenced, field, format!("invalid rate `{t}`"))
+                    .hint = Some("write a percentage like `1%` or a fraction like `0.01`".into());
+                None
+            }
+        }
+    }
+
+    fn logs(
+        &mut self,
+        l: Spanned<raw::LogsRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<CheckKindSpec> {
+        let loc = l.referenced;
+        let l = l.value;
+        let action = self.action(l.request.as_ref(), l.steps.as_ref(), loc, field, known);
+        let mut known = known.clone();
+        for s in &action {
+            known.0.extend(s.capture.iter().map(|(k, _)| k.clone()));
+        }
+        let output = l.output.map(|o| OutputLogSpec {
+            json: o.json.unwrap_or(false),
+            fields: o.fields,
+            must_not_match: o
+                .must_not_match
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    self.regex(
+                        &r.value,
+                        r.referenced,
+                        &format!("{field}.output.must-not-match[{i}]"),
+                    )
+                })
+                .collect(),
+        });
+        let audit = l.audit.map(|a| AuditSpec {
+            file: self.template(
+                Value::String(a.file.value.clone()),
+                a.file.referenced,
+                &format!("{field}.audit.file"),
+                &known,
+            ),
+            expect: a
+                .expect
+                .value
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        self.template(
+                            v.clone(),
+                            a.expect.referenced,
+                            &format!("{field}.audit.expect.{k}"),
+                            &known,
+                        ),
+                    )
+                })
+                .collect(),
+            within: self.duration(
+                &a.within,
+                &format!("{field}.audit.within"),
+                Duration::from_secs(2),
+            ),
+        });
+        if output.is_none() && audit.is_none() {
+            self.err(loc, field, "this check asserts nothing").hint =
+                Some("add `output:` or `audit:`".into());
+            return None;
+        }
+        Some(CheckKindSpec::Logs(Box::new(LogsSpec {
+            action,
+            output,
+            audit,
+        })))
+    }
+
+    fn path(&mut self, p: &Spanned<String>, field: &str) -> String {
+        if !p.value.starts_with('/') {
+            self.err(
+                p.referenced,
+                field,
+                format!("path `{}` must start with `/`", p.value),
+            );
+        }
+        p.value.clone()
+    }
+
+    fn security(
+        &mut self,
+        x: Spanned<raw::SecurityRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<CheckKindSpec> {
+        let loc = x.referenced;
+        let x = x.value;
+        let mut spec = SecuritySpec::default();
+        for (i, r) in x.auth_required.iter().flatten().enumerate() {
+            let req = self.request(r, &format!("{field}.auth-required[{i}]"), known);
+            spec.auth_required.push(req);
+        }
+        spec.spoofable_identity = x
+            .spoofable_identity
+            .as_ref()
+            .map(|r| self.request(r, &format!("{field}.spoofable-identity"), known));
+        spec.error_hygiene = x
+            .error_hygiene
+            .as_ref()
+            .map(|r| self.request(r, &format!("{field}.error-hygiene"), known));
+        spec.cors = x.cors.map(|c| CorsSpec {
+            path: self.path(&c.path, &format!("{field}.cors.path")),
+            allowed: c.allowed,
+            method: c
+                .method
+                .unwrap_or_else(|| "POST".into())
+                .to_ascii_uppercase(),
+        });
+        if let Some(w) = x.webhook_signature {
+            let f = format!("{field}.webhook-signature");
+            let headers = w.headers.as_ref().map(|h| {
+                self.template(
+                    h.value.clone(),
+                    h.referenced,
+                    &format!("{f}.headers"),
+                    known,
+                )
+            });
+            let payload = match &w.json {
+                Some(j) => {
+                    self.template(j.value.clone(), j.referenced, &format!("{f}.json"), known)
+                }
+                None => Template::new(serde_json::json!({ "zen": "harden" }))
+                    .unwrap_or_else(|_| Template::literal("")),
+            };
+            spec.webhook = Some(WebhookSpec {
+                path: self.path(&w.path, &format!("{f}.path")),
+                secret: self.template(
+                    Value::String(w.secret.value.clone()),
+                    w.secret.referenced,
+                    &format!("{f}.secret"),
+                    known,
+                ),
+                header: w.header.unwrap_or_else(|| "X-Hub-Signature-256".into()),
+                prefix: w.prefix.unwrap_or_else(|| "sha256=".into()),
+                headers,
+                payload,
+            });
+        }
+        if let Some(h) = x.headers {
+            let f = format!("{field}.headers");
+            let mut require = Vec::new();
+            for item in &h.require {
+                match &item.value {
+                    Value::String(n) => require.push((n.to_ascii_lowercase(), None)),
+                    Value::Object(o) if o.len() == 1 => {
+                        for (k, v) in o {
+                            require.push((
+                                k.to_ascii_lowercase(),
+                                Some(crate::suite::template::value_text(v)),
+                            ));
+                        }
+                    }
+                    _ => {
+                        self.err(
+                            item.referenced,
+                            &format!("{f}.require"),
+                            "expected a header name or `{name: value}`",
+                        );
+                    }
+                }
+            }
+            spec.headers = Some(SecurityHeadersSpec {
+                path: self.path(&h.path, &format!("{f}.path")),
+                require,
+            });
+        }
+        let empty = spec.auth_required.is_empty()
+            && spec.spoofable_identity.is_none()
+            && spec.error_hygiene.is_none()
+            && spec.cors.is_none()
+            && spec.webhook.is_none()
+            && spec.headers.as_ref().is_none_or(|h| h.require.is_empty());
+        if empty {
+            self.err(loc, field, "this check asserts nothing").hint = Some(
+                "add a probe: `auth-required`, `spoofable-identity`, `error-hygiene`, `cors`, `webhook-signature` or `headers`".into(),
+            );
+            return None;
+        }
+        Some(CheckKindSpec::Security(Box::new(spec)))
+    }
+
+    fn load(
+        &mut self,
+        l: Spanned<raw::LoadRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<CheckKindSpec> {
+        let loc = l.referenced;
+        let l = l.value;
+        let request = self.request(&l.request, &format!("{field}.request"), known);
+        let amount = match (l.requests, &l.duration) {
+            (Some(_), Some(_)) => {
+                self.err(loc, field, "set either `requests` or `duration`, not both");
+                return None;
+            }
+            (Some(n), None) if (1..=1_000_000).contains(&n) => LoadAmount::Requests(n),
+            (Some(n), None) => {
+                self.err(
+                    loc,
+                    &format!("{field}.requests"),
+                    format!("{n} requests is out of range (1 to 1000000)"),
+                );
+                return None;
+            }
+            (None, Some(_)) => LoadAmount::Duration(self.duration(
+                &l.duration,
+                &format!("{field}.duration"),
+                Duration::from_secs(10),
+            )),
+            (None, None) => LoadAmount::Requests(1000),
+        };
+        let t = &l.thresholds;
+        let mut dur = |d: &Option<Spanned<String>>, name: &str| {
+            d.as_ref()
+                .map(|_| self.duration(d, &format!("{field}.thresholds.{name}"), Duration::ZERO))
+        };
+        let thresholds = LoadThresholds {
+            p50: dur(&t.p50, "p50"),
+            p95: dur(&t.p95, "p95"),
+            p99: dur(&t.p99, "p99"),
+            max: dur(&t.max, "max"),
+            error_rate: t
+                .error_rate
+                .as_ref()
+                .and_then(|e| self.percent(e, &format!("{field}.thresholds.error-rate"))),
+            min_rps: t.min_rps,
+        };
+        let th = &thresholds;
+        if th.p50.is_none()
+            && th.p95.is_none()
+            && th.p99.is_none()
+            && th.max.is_none()
+            && th.error_rate.is_none()
+            && th.min_rps.is_none()
+        {
+            self.err(
+                loc,
+                &format!("{field}.thresholds"),
+                "no threshold: this check asserts nothing",
+            )
+            .hint = Some(
+                "set at least one of `p50`, `p95`, `p99`, `max`, `error-rate`, `min-rps`".into(),
+            );
+            return None;
+        }
+        Some(CheckKindSpec::Load(Box::new(LoadSpec {
+            request,
+            amount,
+            concurrency: l.concurrency.unwrap_or(10).clamp(1, 1000) as usize,
+            ok_status: match &l.expect_status {
+                Some(s) => self.status(s, &format!("{field}.expect-status")),
+                None => StatusMatcher {
+                    ranges: vec![(200, 399)],
+                    text: "200-399".into(),
+                },
+            },
+            thresholds,
+        })))
+    }
+
+    fn code(&mut self, c: Spanned<raw::CodeRaw>, field: &str) -> Option<CheckKindSpec> {
+        let loc = c.referenced;
+        let c = c.value;
+        let root = match &c.root {
+            Some(r) => self.dir.join(r),
+            None => self.dir.clone(),
+        };
+        if !root.is_dir() {
+            self.err(
+                loc,
+                &format!("{field}.root"),
+                format!("`{}` is not a directory", root.display()),
+            );
+        }
+        for g in c.include.iter().chain(&c.exclude) {
+            if let Err(e) = globset::Glob::new(g) {
+                self.err(loc, field, format!("invalid glob `{g}`: {e}"));
+            }
+        }
+        let mut rules = Vec::new();
+        for (i, r) in c.rules.iter().enumerate() {
+            let f = format!("{field}.rules[{i}]");
+            let (name, pattern, files) = match (&r.preset, &r.pattern) {
+                (Some(p), None) => match crate::suite::presets::code_preset(&p.value) {
+                    Some((n, re, globs)) => (
+                        r.name.clone().unwrap_or_else(|| n.to_string()),
+                        re.to_string(),
+                        globs.iter().map(|g| g.to_string()).collect(),
+                    ),
+                    None => {
+                        let names: Vec<&str> = crate::suite::presets::CODE_PRESETS
+                            .iter()
+                            .map(|(n, _, _)| *n)
+                            .collect();
+                        self.err(
+                            p.referenced,
+                            &format!("{f}.preset"),
+                            format!("unknown preset `{}`", p.value),
+                        )
+                        .hint = Some(format!("use one of {}", names.join(", ")));
+                        continue;
+                    }
+                },
+                (None, Some(p)) => (
+                    r.name.clone().unwrap_or_else(|| p.value.clone()),
+                    p.value.clone(),
+                    Vec::new(),
+                ),
+                _ => {
+                    self.err(loc, &f, "a rule needs either `preset` or `pattern`");
+                    continue;
+                }
+            };
+            let at = r.pattern.as_ref().map(|p| p.referenced).unwrap_or(loc);
+            let Some(pattern) = self.regex(&pattern, at, &format!("{f}.pattern")) else {
+                continue;
+            };
+            let files = if r.files.is_empty() {
+                files
+            } else {
+                r.files.clone()
+            };
+            rules.push(CodeRule {
+                name,
+                pattern,
+                files,
+                max: r.max.unwrap_or(0),
+            });
+        }
+        if rules.is_empty() {
+            self.err(
+                loc,
+                &format!("{field}.rules"),
+                "no rules: this check asserts nothing",
+            );
+            return None;
+        }
+        Some(CheckKindSpec::Code(CodeSpec {
+            root,
+            include: c.include,
+            exclude: c.exclude,
+            rules,
+        }))
+    }
+
+    fn command_check(
+        &mut self,
+        c: Spanned<raw::CommandRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<CheckKindSpec> {
+        let c = c.value;
+        let argv = self.command(&c.run, &format!("{field}.run"), known);
+        let cwd = match &c.cwd {
+            Some(d) => self.dir.join(d),
+            None => self.dir.clone(),
+        };
+        let env = c
+            .env
+            .into_iter()
+            .map(|(k, v)| {
+                let t = self.template(
+                    Value::String(v.value),
+                    v.referenced,
+                    &format!("{field}.env.{k}"),
+                    known,
+                );
+                (k, t)
+            })
+            .collect();
+        let mut body = |b: &Option<raw::BodyExpectRaw>, name: &str| -> Vec<BodyPredicate> {
+            let mut out = Vec::new();
+            let Some(b) = b else { return out };
+            let f = format!("{field}.{name}");
+            if let Some(t) = &b.contains {
+                out.push(BodyPredicate::Contains(self.template(
+                    Value::String(t.value.clone()),
+                    t.referenced,
+                    &f,
+                    known,
+                )));
+            }
+            if let Some(t) = &b.not_contains {
+                out.push(BodyPredicate::NotContains(self.template(
+                    Value::String(t.value.clone()),
+                    t.referenced,
+                    &f,
+                    known,
+                )));
+            }
+            if let Some(re) = b
+                .matches
+                .as_ref()
+                .and_then(|t| self.regex(&t.value, t.referenced, &format!("{f}.matches")))
+            {
+                out.push(BodyPredicate::Matches(re));
+            }
+            if let Some(t) = &b.equals {
+                out.push(BodyPredicate::Equals(self.template(
+                    Value::String(t.value.clone()),
+                    t.referenced,
+                    &f,
+                    known,
+                )));
+            }
+            out
+        };
+        let stdout = body(&c.stdout, "stdout");
+        let stderr = body(&c.stderr, "stderr");
+        let min_pass_rate = match &c.min_pass_rate {
+            Some(r) => self
+                .percent(r, &format!("{field}.min-pass-rate"))
+                .unwrap_or(1.0),
+            None => 1.0,
+        };
+        Some(CheckKindSpec::Command(Box::new(CommandSpec {
+            argv,
+            junit: c.junit.as_ref().map(|j| self.template(Value::String(j.value.clone()), j.referenced, &format!("{field}.junit"), known)),
+            cwd,
+            env,
+            exit: c.exit.or(if c.junit.is_some() { None } else { Some(0) }),
+            stdout,
+            stderr,
+            min_pass_rate,
         })))
     }
 

@@ -2,12 +2,14 @@
 
 mod diagnostic;
 mod load;
+mod presets;
 mod raw;
 mod spec;
 mod template;
 
 pub(crate) use diagnostic::LoadErrors;
 pub(crate) use load::load;
+pub(crate) use presets::TOKEN_SHAPES;
 pub(crate) use raw::SuiteRaw;
 pub(crate) use spec::*;
 pub(crate) use template::{Scope, Template, value_text};

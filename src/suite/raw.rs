@@ -136,6 +136,216 @@ pub(crate) struct CheckRaw {
     /// The metrics endpoint parses, has the required families, and counters move.
     #[schemars(with = "Option<MetricsRaw>")]
     pub metrics: Option<Spanned<MetricsRaw>>,
+    /// The service's own output and audit log.
+    #[schemars(with = "Option<LogsRaw>")]
+    pub logs: Option<Spanned<LogsRaw>>,
+    /// Probes for authentication, error hygiene, CORS, webhook signatures, headers.
+    #[schemars(with = "Option<SecurityRaw>")]
+    pub security: Option<Spanned<SecurityRaw>>,
+    /// Latency and throughput under concurrent load.
+    #[schemars(with = "Option<LoadRaw>")]
+    pub load: Option<Spanned<LoadRaw>>,
+    /// Source hygiene budgets: regex matches counted over files.
+    #[schemars(with = "Option<CodeRaw>")]
+    pub code: Option<Spanned<CodeRaw>>,
+    /// Run a command: exit code, output, or the JUnit file it writes.
+    #[schemars(with = "Option<CommandRaw>")]
+    pub command: Option<Spanned<CommandRaw>>,
+}
+
+/// The service's output and audit log.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct LogsRaw {
+    /// An action first (one request or steps); then only what it caused is examined.
+    pub request: Option<RequestRaw>,
+    pub steps: Option<Vec<StepRaw>>,
+    /// The instance's stdout and stderr.
+    pub output: Option<OutputLogRaw>,
+    /// An audit log file that must gain a matching JSON line.
+    pub audit: Option<AuditRaw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct OutputLogRaw {
+    /// Every line is a JSON object.
+    pub json: Option<bool>,
+    /// Fields every JSON line must have.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Regexes no line may match (stack traces, token shapes). Secret values of the suite
+    /// and well-known token shapes are always looked for.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub must_not_match: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct AuditRaw {
+    /// The audit file (templates allowed, e.g. `${INSTANCE_DIR}/logs/audit.log`).
+    #[schemars(with = "String")]
+    pub file: Spanned<String>,
+    /// Fields the new line must have, with their values.
+    #[schemars(with = "BTreeMap<String, Value>")]
+    pub expect: Spanned<serde_json::Map<String, Value>>,
+    /// How long to wait for the line (default `2s`).
+    #[schemars(with = "Option<String>")]
+    pub within: Option<Spanned<String>>,
+}
+
+/// Security probes; a check may combine several.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SecurityRaw {
+    /// Requests that must be refused (401/403) as written, without credentials.
+    pub auth_required: Option<Vec<RequestRaw>>,
+    /// A request made with a made-up identity in plain headers must be refused.
+    pub spoofable_identity: Option<RequestRaw>,
+    /// Malformed input to this endpoint must get 4xx, never 5xx, and no error body may
+    /// leak a stack trace, file path or exception name.
+    pub error_hygiene: Option<RequestRaw>,
+    /// CORS preflights: foreign origins refused, the allowed ones accepted.
+    pub cors: Option<CorsRaw>,
+    /// HMAC-SHA256 webhook signatures: unsigned and tampered refused, valid accepted.
+    pub webhook_signature: Option<WebhookRaw>,
+    /// Security response headers the endpoint must send.
+    pub headers: Option<SecurityHeadersRaw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CorsRaw {
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// Origins that must be allowed.
+    #[serde(default)]
+    pub allowed: Vec<String>,
+    /// The method the preflight asks for (default POST).
+    pub method: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct WebhookRaw {
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// The shared secret, usually `${env.WEBHOOK_SECRET}` or a secret var.
+    #[schemars(with = "String")]
+    pub secret: Spanned<String>,
+    /// Default `X-Hub-Signature-256`.
+    pub header: Option<String>,
+    /// Default `sha256=`.
+    pub prefix: Option<String>,
+    /// Other headers to send (e.g. `X-GitHub-Event`).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub headers: Option<Any>,
+    /// The JSON payload (default `{"zen": "harden"}`).
+    #[schemars(with = "Option<Value>")]
+    pub json: Option<Any>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SecurityHeadersRaw {
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// Header names that must be present; `{name: value}` items also fix the value.
+    #[schemars(with = "Vec<Value>")]
+    pub require: Vec<Any>,
+}
+
+/// A load run.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct LoadRaw {
+    pub request: RequestRaw,
+    /// Number of requests (default 1000 unless `duration` is set).
+    pub requests: Option<u64>,
+    /// Or send for this long.
+    #[schemars(with = "Option<String>")]
+    pub duration: Option<Spanned<String>>,
+    /// Requests in flight (default 10).
+    pub concurrency: Option<u64>,
+    /// Statuses that count as served (default `200-399`); anything else is an error.
+    #[schemars(with = "Option<StatusSchema>")]
+    pub expect_status: Option<Any>,
+    /// Upper bounds: `p50`, `p95`, `p99`, `max` (durations), `error-rate` (`1%`),
+    /// and a lower bound `min-rps`.
+    pub thresholds: LoadThresholdsRaw,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct LoadThresholdsRaw {
+    #[schemars(with = "Option<String>")]
+    pub p50: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub p95: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub p99: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub max: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub error_rate: Option<Spanned<String>>,
+    pub min_rps: Option<f64>,
+}
+
+/// Source hygiene budgets.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CodeRaw {
+    /// Directory to scan, relative to the suite file (default: the suite's directory).
+    pub root: Option<String>,
+    /// Globs of files to scan, relative to `root` (default every file). `.gitignore` is respected.
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub rules: Vec<CodeRuleRaw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CodeRuleRaw {
+    /// A built-in rule: `console-log`, `except-pass`, `datetime-utcnow`,
+    /// `pydantic-class-config`, `generic-exception`, `secrets`.
+    #[schemars(with = "Option<String>")]
+    pub preset: Option<Spanned<String>>,
+    /// Or a name and a regex of your own.
+    pub name: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub pattern: Option<Spanned<String>>,
+    /// Globs this rule applies to (default: the preset's, or every scanned file).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Matches allowed (default 0).
+    pub max: Option<u64>,
+}
+
+/// Run a command.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CommandRaw {
+    /// Argument list, or a string run by `sh -c`.
+    #[schemars(with = "CommandSchema")]
+    pub run: Any,
+    /// Working directory, relative to the suite file.
+    pub cwd: Option<String>,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub env: BTreeMap<String, Spanned<String>>,
+    /// Expected exit code (default 0 unless `junit` is set).
+    pub exit: Option<i32>,
+    pub stdout: Option<BodyExpectRaw>,
+    pub stderr: Option<BodyExpectRaw>,
+    /// A JUnit XML file the command writes (relative to `cwd`): its tests must pass.
+    #[schemars(with = "Option<String>")]
+    pub junit: Option<Spanned<String>>,
+    /// Pass rate required from the JUnit file (default `100%`).
+    #[schemars(with = "Option<String>")]
+    pub min_pass_rate: Option<Spanned<String>>,
 }
 
 /// Overrides for a check's own instance.

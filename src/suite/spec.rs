@@ -136,6 +136,11 @@ pub(crate) enum CheckKindSpec {
     Dependency(DependencySpec),
     RateLimit(Box<RateLimitSpec>),
     Metrics(MetricsSpec),
+    Logs(Box<LogsSpec>),
+    Security(Box<SecuritySpec>),
+    Load(Box<LoadSpec>),
+    Code(CodeSpec),
+    Command(Box<CommandSpec>),
 }
 
 impl CheckKindSpec {
@@ -146,6 +151,11 @@ impl CheckKindSpec {
             CheckKindSpec::Dependency(_) => "dependency",
             CheckKindSpec::RateLimit(_) => "rate-limit",
             CheckKindSpec::Metrics(_) => "metrics",
+            CheckKindSpec::Logs(_) => "logs",
+            CheckKindSpec::Security(_) => "security",
+            CheckKindSpec::Load(_) => "load",
+            CheckKindSpec::Code(_) => "code",
+            CheckKindSpec::Command(_) => "command",
         }
     }
 
@@ -157,12 +167,21 @@ impl CheckKindSpec {
             CheckKindSpec::Dependency(_) => ("dependencies", Severity::High),
             CheckKindSpec::RateLimit(_) => ("security", Severity::High),
             CheckKindSpec::Metrics(_) => ("observability", Severity::Medium),
+            CheckKindSpec::Logs(_) => ("observability", Severity::Medium),
+            CheckKindSpec::Security(_) => ("security", Severity::High),
+            CheckKindSpec::Load(_) => ("performance", Severity::Medium),
+            CheckKindSpec::Code(_) => ("hygiene", Severity::Low),
+            CheckKindSpec::Command(_) => ("tests", Severity::High),
         }
     }
 
-    /// Whether the check sends requests to the service (everything but `dependency`).
+    /// Whether the check talks to the service. The others (`dependency`, `code`, `command`)
+    /// run as a preflight, before anything is started.
     pub(crate) fn needs_service(&self) -> bool {
-        !matches!(self, CheckKindSpec::Dependency(_))
+        !matches!(
+            self,
+            CheckKindSpec::Dependency(_) | CheckKindSpec::Code(_) | CheckKindSpec::Command(_)
+        )
     }
 }
 
@@ -606,4 +625,117 @@ mod tests {
         assert!(VersionReq::parse(">=x").is_err());
         assert!(!r.matches("unknown"));
     }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LogsSpec {
+    /// Steps run first; then only the output they caused is examined.
+    pub action: Vec<StepSpec>,
+    pub output: Option<OutputLogSpec>,
+    pub audit: Option<AuditSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct OutputLogSpec {
+    pub json: bool,
+    pub fields: Vec<String>,
+    pub must_not_match: Vec<Regex>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AuditSpec {
+    pub file: Template,
+    pub expect: Vec<(String, Template)>,
+    pub within: Duration,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SecuritySpec {
+    pub auth_required: Vec<RequestSpec>,
+    pub spoofable_identity: Option<RequestSpec>,
+    pub error_hygiene: Option<RequestSpec>,
+    pub cors: Option<CorsSpec>,
+    pub webhook: Option<WebhookSpec>,
+    pub headers: Option<SecurityHeadersSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CorsSpec {
+    pub path: String,
+    pub allowed: Vec<String>,
+    pub method: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct WebhookSpec {
+    pub path: String,
+    pub secret: Template,
+    pub header: String,
+    pub prefix: String,
+    pub headers: Option<Template>,
+    pub payload: Template,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SecurityHeadersSpec {
+    pub path: String,
+    /// Lowercase names, with the value they must have when given.
+    pub require: Vec<(String, Option<String>)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LoadSpec {
+    pub request: RequestSpec,
+    pub amount: LoadAmount,
+    pub concurrency: usize,
+    pub ok_status: StatusMatcher,
+    pub thresholds: LoadThresholds,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LoadAmount {
+    Requests(u64),
+    Duration(Duration),
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoadThresholds {
+    pub p50: Option<Duration>,
+    pub p95: Option<Duration>,
+    pub p99: Option<Duration>,
+    pub max: Option<Duration>,
+    /// 0.0 to 1.0.
+    pub error_rate: Option<f64>,
+    pub min_rps: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CodeSpec {
+    pub root: PathBuf,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub rules: Vec<CodeRule>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CodeRule {
+    pub name: String,
+    pub pattern: Regex,
+    /// Globs of files the rule applies to; empty means all scanned files.
+    pub files: Vec<String>,
+    pub max: u64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CommandSpec {
+    pub argv: Vec<Template>,
+    pub cwd: PathBuf,
+    pub env: Vec<(String, Template)>,
+    pub exit: Option<i32>,
+    pub stdout: Vec<BodyPredicate>,
+    pub stderr: Vec<BodyPredicate>,
+    /// Relative to `cwd` once expanded.
+    pub junit: Option<Template>,
+    /// 0.0 to 1.0.
+    pub min_pass_rate: f64,
 }

@@ -3,13 +3,18 @@
 
 mod harness;
 
+mod code;
+mod command;
 mod dependency;
 mod examples;
 mod health;
 mod http;
 mod instance;
+mod load;
+mod logs;
 mod metrics;
 mod rate_limit;
 mod reference;
 mod reports;
+mod security;
 mod suites;

@@ -1,0 +1,322 @@
+//! The `command` check kind: run a command (a test collector, a linter) and assert on its
+//! exit code, its output, or the JUnit file it writes: "100% of tests passing, no
+//! collection errors", measured.
+
+use crate::check::context::CheckContext;
+use crate::check::outcome::{Assertion, CheckOutcome};
+use crate::suite::{BodyPredicate, CommandSpec, Scope};
+use std::path::Path;
+use std::time::SystemTime;
+
+/// Kills the command's whole process group if the check is abandoned (timeout, Ctrl-C).
+struct GroupGuard(i32);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(self.0),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
+    let argv: Vec<String> = match spec.argv.iter().map(|t| t.expand_text(&cx.scope)).collect() {
+        Ok(a) => a,
+        Err(e) => return CheckOutcome::error(e),
+    };
+    let Some((program, args)) = argv.split_first() else {
+        return CheckOutcome::error("the command is empty");
+    };
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .current_dir(&spec.cwd)
+        .stdin(std::process::Stdio::null())
+        .process_group(0)
+        .kill_on_drop(true);
+    for (k, v) in &spec.env {
+        match v.expand_text(&cx.scope) {
+            Ok(v) => {
+                cmd.env(k, v);
+            }
+            Err(e) => return CheckOutcome::error(e),
+        }
+    }
+    let started = SystemTime::now();
+    let child = match cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            return CheckOutcome::error(format!(
+                "failed to run `{program}`: {}",
+                crate::error::io_reason(&e)
+            ));
+        }
+    };
+    let _guard = child.id().map(|pid| GroupGuard(pid as i32));
+    let out = match child.wait_with_output().await {
+        Ok(o) => o,
+        Err(e) => {
+            return CheckOutcome::error(format!("`{program}`: {}", crate::error::io_reason(&e)));
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut a = Vec::new();
+    let code = out.status.code();
+    if let Some(want) = spec.exit {
+        let last = stderr
+            .lines()
+            .chain(stdout.lines())
+            .filter(|l| !l.trim().is_empty())
+            .last()
+            .unwrap_or_default();
+        let actual = match code {
+            Some(c) if last.is_empty() => c.to_string(),
+            Some(c) => format!(
+                "{c} (last output: `{}`)",
+                last.chars().take(160).collect::<String>()
+            ),
+            None => format!("killed by a signal ({})", out.status),
+        };
+        a.push(Assertion::new(
+            "exit code",
+            want.to_string(),
+            actual,
+            code == Some(want),
+        ));
+    }
+    match (
+        output("stdout", &spec.stdout, &stdout, &cx.scope),
+        output("stderr", &spec.stderr, &stderr, &cx.scope),
+    ) {
+        (Ok(x), Ok(y)) => a.extend(x.into_iter().chain(y)),
+        (Err(e), _) | (_, Err(e)) => return CheckOutcome::error(e),
+    }
+    let mut note = None;
+    if let Some(path) = &spec.junit {
+        let path = match path.expand_text(&cx.scope) {
+            Ok(p) => spec.cwd.join(p),
+            Err(e) => return CheckOutcome::error(e),
+        };
+        let (x, n) = junit(&path, started, spec.min_pass_rate);
+        a.extend(x);
+        note = n;
+    }
+    let mut o = CheckOutcome::from_assertions(a, None);
+    o.note = note;
+    o
+}
+
+fn output(
+    label: &str,
+    preds: &[BodyPredicate],
+    text: &str,
+    scope: &Scope,
+) -> Result<Vec<Assertion>, String> {
+    let tail: String = text
+        .lines()
+        .rev()
+        .take(3)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let shown = || {
+        if text.is_empty() {
+            "(empty)".to_string()
+        } else {
+            format!("…`{}`", tail.chars().take(200).collect::<String>())
+        }
+    };
+    preds
+        .iter()
+        .map(|p| {
+            Ok(match p {
+                BodyPredicate::Contains(t) => {
+                    let w = t.expand_text(scope)?;
+                    Assertion::new(label, format!("contains `{w}`"), shown(), text.contains(&w))
+                }
+                BodyPredicate::NotContains(t) => {
+                    let w = t.expand_text(scope)?;
+                    Assertion::new(
+                        label,
+                        format!("does not contain `{w}`"),
+                        shown(),
+                        !text.contains(&w),
+                    )
+                }
+                BodyPredicate::Matches(re) => {
+                    Assertion::new(label, format!("matches `{re}`"), shown(), re.is_match(text))
+                }
+                BodyPredicate::Equals(t) => {
+                    let w = t.expand_text(scope)?;
+                    Assertion::new(
+                        label,
+                        format!("`{w}`"),
+                        shown(),
+                        text.trim_end() == w.trim_end(),
+                    )
+                }
+            })
+        })
+        .collect()
+}
+
+/// Test counts read from a JUnit file.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Tally {
+    pub total: usize,
+    pub failed: Vec<String>,
+    pub errored: Vec<String>,
+    pub skipped: usize,
+}
+
+/// Reads `<testcase>` elements; suite-level errors (collection errors that produced no
+/// test case) count as errors too.
+pub(crate) fn tally(xml: &str) -> Result<Tally, String> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| format!("not well-formed XML: {e}"))?;
+    let mut t = Tally::default();
+    for case in doc.descendants().filter(|n| n.has_tag_name("testcase")) {
+        t.total += 1;
+        let name = match case.attribute("classname").filter(|c| !c.is_empty()) {
+            Some(c) => format!("{c}::{}", case.attribute("name").unwrap_or("?")),
+            None => case.attribute("name").unwrap_or("?").to_string(),
+        };
+        let child = |tag: &str| case.children().any(|c| c.has_tag_name(tag));
+        if child("error") {
+            t.errored.push(name);
+        } else if child("failure") {
+            t.failed.push(name);
+        } else if child("skipped") {
+            t.skipped += 1;
+        }
+    }
+    for suite in doc.descendants().filter(|n| n.has_tag_name("testsuite")) {
+        let declared: usize = suite
+            .attribute("errors")
+            .and_then(|e| e.parse().ok())
+            .unwrap_or(0);
+        let seen = suite
+            .children()
+            .filter(|c| c.has_tag_name("testcase") && c.children().any(|x| x.has_tag_name("error")))
+            .count();
+        for i in seen..declared {
+            t.errored.push(format!(
+                "{} (error {} without a test case)",
+                suite.attribute("name").unwrap_or("testsuite"),
+                i + 1
+            ));
+        }
+    }
+    Ok(t)
+}
+
+fn junit(path: &Path, started: SystemTime, min_rate: f64) -> (Vec<Assertion>, Option<String>) {
+    let prop = format!("junit `{}`", path.display());
+    let fresh = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|m| m + std::time::Duration::from_secs(1) >= started);
+    let xml = match std::fs::read_to_string(path) {
+        Ok(x) if fresh => x,
+        Ok(_) => {
+            return (
+                vec![Assertion::new(
+                    prop,
+                    "written by the command",
+                    "an older file (not written by this run)",
+                    false,
+                )],
+                None,
+            );
+        }
+        Err(e) => {
+            return (
+                vec![Assertion::new(
+                    prop,
+                    "written by the command",
+                    crate::error::io_reason(&e),
+                    false,
+                )],
+                None,
+            );
+        }
+    };
+    let t = match tally(&xml) {
+        Ok(t) => t,
+        Err(e) => return (vec![Assertion::new(prop, "a JUnit report", e, false)], None),
+    };
+    let counted = t.total - t.skipped;
+    let passed = counted.saturating_sub(t.failed.len() + t.errored.len());
+    let rate = if counted == 0 {
+        0.0
+    } else {
+        passed as f64 / counted as f64
+    };
+    let names = |v: &[String]| {
+        let shown: Vec<&str> = v.iter().map(String::as_str).collect();
+        crate::text::short_list(&shown, 10)
+    };
+    let mut a = vec![Assertion::new(
+        "errors (collection errors included)",
+        "0",
+        if t.errored.is_empty() {
+            "0".to_string()
+        } else {
+            format!("{}: {}", t.errored.len(), names(&t.errored))
+        },
+        t.errored.is_empty(),
+    )];
+    a.push(Assertion::new(
+        "pass rate",
+        format!(">= {}%", min_rate * 100.0),
+        if t.failed.is_empty() {
+            format!("{:.1}% ({passed} of {counted})", rate * 100.0)
+        } else {
+            format!(
+                "{:.1}% ({passed} of {counted}); failed: {}",
+                rate * 100.0,
+                names(&t.failed)
+            )
+        },
+        counted > 0 && rate >= min_rate,
+    ));
+    let note = format!(
+        "{} tests: {passed} passed, {} failed, {} errors, {} skipped",
+        t.total,
+        t.failed.len(),
+        t.errored.len(),
+        t.skipped
+    );
+    (a, Some(note))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pytest_collection_errors_and_failures_are_counted() {
+        let xml = r#"<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="2" failures="1" skipped="1" tests="5">
+            <testcase classname="" name="tests.test_db"><error message="collection failure">ModuleNotFoundError: No module named 'duckdb'</error></testcase>
+            <testcase classname="tests.test_api" name="test_create"/>
+            <testcase classname="tests.test_api" name="test_next"><failure message="assert 404 == 200"/></testcase>
+            <testcase classname="tests.test_api" name="test_slow"><skipped/></testcase>
+            </testsuite></testsuites>"#;
+        let t = tally(xml).unwrap();
+        assert_eq!(t.total, 4);
+        assert_eq!(t.failed, vec!["tests.test_api::test_next"]);
+        assert_eq!(
+            t.errored,
+            vec![
+                "tests.test_db".to_string(),
+                "pytest (error 2 without a test case)".to_string()
+            ]
+        );
+        assert_eq!(t.skipped, 1);
+    }
+}

@@ -1,0 +1,392 @@
+//! The `security` check kind: probes for the production gaps readiness reviews name.
+//! Endpoints refuse missing (and made-up) identities, malformed input gets 4xx without a
+//! stack trace, CORS refuses foreign origins, webhooks verify HMAC signatures, and the
+//! security headers are there.
+
+use crate::check::context::CheckContext;
+use crate::check::http::{Response, send};
+use crate::check::outcome::{Assertion, CheckOutcome};
+use crate::suite::{
+    BodySpec, CorsSpec, RequestSpec, SecurityHeadersSpec, SecuritySpec, Target, Template,
+    WebhookSpec,
+};
+use serde_json::Value;
+
+/// A foreign origin no service should allow.
+const FOREIGN_ORIGIN: &str = "https://attacker.harden.invalid";
+
+/// What an error body must never show: stack traces, source paths, exception names.
+const LEAKS: &str = concat!(
+    r"Traceback \(most recent call last\)",
+    r#"|File "[^"]+", line \d+"#,
+    r"|\bat [\w$.]+\([\w$]+\.(?:java|kt|scala|cs):\d+\)",
+    r"|\b[A-Z][A-Za-z]*(?:Error|Exception)\b:",
+    r"|/(?:usr|home|app|srv|opt|var)/[\w./-]+\.(?:py|js|ts|rb|go|java|rs|php)\b",
+    r"|node_modules/|goroutine \d+ \[",
+);
+
+pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome {
+    let mut a = Vec::new();
+    for req in &spec.auth_required {
+        match probe(cx, req).await {
+            Ok((label, r)) => a.push(Assertion::new(
+                format!("{label} without credentials"),
+                "401 or 403",
+                r.status.to_string(),
+                matches!(r.status, 401 | 403),
+            )),
+            Err(e) => return CheckOutcome::error(e),
+        }
+    }
+    if let Some(req) = &spec.spoofable_identity {
+        match probe(cx, req).await {
+            Ok((label, r)) => a.push(Assertion::new(
+                format!("{label} with a made-up identity in plain headers"),
+                "refused (401 or 403): identity must be verified, not read from headers",
+                r.status.to_string(),
+                matches!(r.status, 401 | 403),
+            )),
+            Err(e) => return CheckOutcome::error(e),
+        }
+    }
+    if let Some(base) = &spec.error_hygiene {
+        match error_hygiene(cx, base).await {
+            Ok(x) => a.extend(x),
+            Err(e) => return CheckOutcome::error(e),
+        }
+    }
+    if let Some(c) = &spec.cors {
+        match cors(cx, c).await {
+            Ok(x) => a.extend(x),
+            Err(e) => return CheckOutcome::error(e),
+        }
+    }
+    if let Some(w) = &spec.webhook {
+        match webhook(cx, w).await {
+            Ok(x) => a.extend(x),
+            Err(e) => return CheckOutcome::error(e),
+        }
+    }
+    if let Some(h) = &spec.headers {
+        match headers(cx, h).await {
+            Ok(x) => a.extend(x),
+            Err(e) => return CheckOutcome::error(e),
+        }
+    }
+    CheckOutcome::from_assertions(a, None)
+}
+
+fn describe(req: &RequestSpec, cx: &CheckContext) -> String {
+    let target = match &req.target {
+        Target::Path(t) | Target::Url(t) => t.expand_text(&cx.scope).unwrap_or_default(),
+    };
+    format!("{} {target}", req.method)
+}
+
+async fn probe(cx: &CheckContext, req: &RequestSpec) -> Result<(String, Response), String> {
+    let r = send(req, cx, &cx.scope).await?;
+    Ok((describe(req, cx), r))
+}
+
+/// The base request's headers, expanded, as a map (`headers: "${auth}"` included).
+fn base_headers(base: &RequestSpec, cx: &CheckContext) -> serde_json::Map<String, Value> {
+    match base.headers.as_ref().map(|t| t.expand(&cx.scope)) {
+        Some(Ok(Value::Object(m))) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+fn with_body(
+    base: &RequestSpec,
+    cx: &CheckContext,
+    method: reqwest::Method,
+    body: BodySpec,
+    json_type: bool,
+) -> RequestSpec {
+    let mut headers = base_headers(base, cx);
+    if json_type {
+        headers.insert(
+            "Content-Type".into(),
+            Value::String("application/json".into()),
+        );
+    }
+    RequestSpec {
+        method,
+        target: base.target.clone(),
+        headers: Some(literal_map(headers)),
+        query: base.query.clone(),
+        body,
+    }
+}
+
+/// Already-expanded values, protected from a second expansion.
+fn literal_map(m: serde_json::Map<String, Value>) -> Template {
+    let escaped = m
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k,
+                Value::String(crate::suite::value_text(&v).replace("${", "$${")),
+            )
+        })
+        .collect();
+    Template::new(Value::Object(escaped)).unwrap_or_else(|_| Template::literal(""))
+}
+
+/// Malformed input of five kinds; each must get 4xx with no leak in the body.
+async fn error_hygiene(cx: &CheckContext, base: &RequestSpec) -> Result<Vec<Assertion>, String> {
+    let leaks = regex::Regex::new(LEAKS).map_err(|e| e.to_string())?;
+    let text = |s: &str| BodySpec::Text(Template::literal(s));
+    let oversized = format!("{{\"data\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
+    let other_method = if base.method == reqwest::Method::DELETE {
+        reqwest::Method::PATCH
+    } else {
+        reqwest::Method::DELETE
+    };
+    let unknown = RequestSpec {
+        method: reqwest::Method::GET,
+        target: Target::Path(Template::literal("/harden-no-such-path-7f3a9c")),
+        headers: Some(literal_map(base_headers(base, cx))),
+        query: None,
+        body: BodySpec::None,
+    };
+    let probes: Vec<(&str, RequestSpec)> = vec![
+        (
+            "malformed JSON",
+            with_body(
+                base,
+                cx,
+                base.method.clone(),
+                text("{\"harden\": [1, 2,"),
+                true,
+            ),
+        ),
+        (
+            "wrong types",
+            with_body(
+                base,
+                cx,
+                base.method.clone(),
+                text("[1, \"two\", null, {\"nested\": true}]"),
+                true,
+            ),
+        ),
+        (
+            "oversized body (2 MiB)",
+            with_body(base, cx, base.method.clone(), text(&oversized), true),
+        ),
+        ("unknown path", unknown),
+        (
+            "wrong method",
+            with_body(base, cx, other_method, BodySpec::None, false),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (what, req) in probes {
+        let label = format!("{what}: {}", describe(&req, cx));
+        let r = send(&req, cx, &cx.scope).await?;
+        let leak = leaks.find(&r.body).map(|m| m.as_str().to_string());
+        let actual = match &leak {
+            Some(l) => format!("{} with `{l}` in the body", r.status),
+            None => r.status.to_string(),
+        };
+        out.push(Assertion::new(
+            label,
+            "4xx, no stack trace in the body",
+            actual,
+            (400..500).contains(&r.status) && leak.is_none(),
+        ));
+    }
+    Ok(out)
+}
+
+async fn preflight(cx: &CheckContext, c: &CorsSpec, origin: &str) -> Result<Response, String> {
+    let headers = serde_json::json!({
+        "Origin": origin,
+        "Access-Control-Request-Method": c.method,
+        "Access-Control-Request-Headers": "content-type",
+    });
+    let req = RequestSpec {
+        method: reqwest::Method::OPTIONS,
+        target: Target::Path(Template::literal(&c.path)),
+        headers: Template::new(headers).ok(),
+        query: None,
+        body: BodySpec::None,
+    };
+    send(&req, cx, &cx.scope).await
+}
+
+async fn cors(cx: &CheckContext, c: &CorsSpec) -> Result<Vec<Assertion>, String> {
+    let mut out = Vec::new();
+    let r = preflight(cx, c, FOREIGN_ORIGIN).await?;
+    let allow = r.header("access-control-allow-origin");
+    let credentials = r
+        .header("access-control-allow-credentials")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let allowed = match allow.as_deref() {
+        Some(o) if o == FOREIGN_ORIGIN => Some(format!("echoed `{o}`")),
+        Some("*") if credentials => Some("`*` with credentials".to_string()),
+        _ => None,
+    };
+    out.push(Assertion::new(
+        format!("OPTIONS {} from a foreign origin", c.path),
+        "not allowed",
+        allowed
+            .clone()
+            .unwrap_or_else(|| format!("not allowed ({})", r.status)),
+        allowed.is_none(),
+    ));
+    for origin in &c.allowed {
+        let r = preflight(cx, c, origin).await?;
+        let got = r.header("access-control-allow-origin");
+        let ok = got.as_deref().is_some_and(|o| o == origin || o == "*")
+            && (200..300).contains(&r.status);
+        out.push(Assertion::new(
+            format!("OPTIONS {} from `{origin}`", c.path),
+            "allowed",
+            match got {
+                Some(o) => format!("{} allowing `{o}`", r.status),
+                None => format!("{} without Access-Control-Allow-Origin", r.status),
+            },
+            ok,
+        ));
+    }
+    Ok(out)
+}
+
+pub(crate) fn hmac_hex(secret: &[u8], body: &[u8]) -> String {
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
+    aws_lc_rs::hmac::sign(&key, body)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn webhook(cx: &CheckContext, w: &WebhookSpec) -> Result<Vec<Assertion>, String> {
+    let secret = w.secret.expand_text(&cx.scope)?;
+    let body = serde_json::to_string(&w.payload.expand(&cx.scope)?).map_err(|e| e.to_string())?;
+    let tampered = body.replacen('{', "{\"tampered\": true, ", 1);
+    let good = format!(
+        "{}{}",
+        w.prefix,
+        hmac_hex(secret.as_bytes(), body.as_bytes())
+    );
+    let wrong_secret = format!(
+        "{}{}",
+        w.prefix,
+        hmac_hex(b"harden-wrong-secret", body.as_bytes())
+    );
+    let base_headers = match w
+        .headers
+        .as_ref()
+        .map(|h| h.expand(&cx.scope))
+        .transpose()?
+    {
+        Some(Value::Object(m)) => m,
+        Some(other) => return Err(format!("webhook `headers` must be a map, found `{other}`")),
+        None => serde_json::Map::new(),
+    };
+    let cases: [(&str, Option<&str>, &str, bool); 4] = [
+        ("unsigned", None, body.as_str(), false),
+        (
+            "signed with the wrong secret",
+            Some(wrong_secret.as_str()),
+            body.as_str(),
+            false,
+        ),
+        (
+            "body tampered after signing",
+            Some(good.as_str()),
+            tampered.as_str(),
+            false,
+        ),
+        ("correctly signed", Some(good.as_str()), body.as_str(), true),
+    ];
+    let mut out = Vec::new();
+    for (what, sig, payload, accept) in cases {
+        let mut headers = base_headers.clone();
+        headers.insert(
+            "Content-Type".into(),
+            Value::String("application/json".into()),
+        );
+        if let Some(s) = sig {
+            headers.insert(w.header.clone(), Value::String(s.to_string()));
+        }
+        let req = RequestSpec {
+            method: reqwest::Method::POST,
+            target: Target::Path(Template::literal(&w.path)),
+            headers: Template::new(Value::Object(headers)).ok(),
+            query: None,
+            body: BodySpec::Text(Template::literal(payload)),
+        };
+        let r = send(&req, cx, &cx.scope).await?;
+        let (expected, ok) = if accept {
+            ("2xx", (200..300).contains(&r.status))
+        } else {
+            ("401 or 403", matches!(r.status, 401 | 403))
+        };
+        out.push(Assertion::new(
+            format!("POST {} {what}", w.path),
+            expected,
+            r.status.to_string(),
+            ok,
+        ));
+    }
+    Ok(out)
+}
+
+async fn headers(cx: &CheckContext, h: &SecurityHeadersSpec) -> Result<Vec<Assertion>, String> {
+    let r = crate::check::http::get(cx, &h.path).await?;
+    Ok(h.require
+        .iter()
+        .map(|(name, want)| {
+            let got = r.header(name);
+            let ok = match (want, &got) {
+                (Some(w), Some(g)) => g.eq_ignore_ascii_case(w),
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            Assertion::new(
+                format!("GET {} header `{name}`", h.path),
+                want.clone().unwrap_or_else(|| "present".into()),
+                got.unwrap_or_else(|| "(absent)".into()),
+                ok,
+            )
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leak_patterns_catch_stack_traces_but_not_validation_errors() {
+        let re = regex::Regex::new(LEAKS).unwrap();
+        for leak in [
+            "Traceback (most recent call last):",
+            "  File \"/app/orchestrator/api/runs.py\", line 88, in create_run",
+            "json.decoder.JSONDecodeError: Expecting value",
+            "at com.acme.Api.handle(Api.java:42)",
+            "error in /srv/app/main.py",
+        ] {
+            assert!(re.is_match(leak), "{leak}");
+        }
+        for fine in [
+            r#"{"detail":[{"loc":["body",0],"msg":"JSON decode error","type":"json_invalid"}]}"#,
+            r#"{"detail":"Not Found"}"#,
+        ] {
+            assert!(!re.is_match(fine), "{fine}");
+        }
+    }
+
+    #[test]
+    fn hmac_matches_the_github_documentation_example() {
+        // docs.github.com: "Hello, World!" with secret "It's a Secret to Everybody".
+        assert_eq!(
+            hmac_hex(b"It's a Secret to Everybody", b"Hello, World!"),
+            "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! The `logs` kind, both ways.
+
+use crate::harness::Harden;
+
+#[test]
+fn structured_output_and_audit_pass() {
+    let out = Harden::check("fixtures/suites/logs/structured.yaml").run();
+    assert_eq!(out.code, 0, "{out}");
+}
+
+fn failing(fault: &str) -> crate::harness::Output {
+    let out = Harden::check("fixtures/suites/logs/structured.yaml")
+        .env("FIXTURE_FAULTS", fault)
+        .run();
+    assert_eq!(out.code, 1, "{fault}: {out}");
+    out
+}
+
+#[test]
+fn plain_logs_fail_the_structure_check() {
+    let out = failing("plain-logs");
+    let (status, message) = out.check("structured-output");
+    assert_eq!(status, "fail");
+    assert!(
+        message.starts_with(
+            "output: expected every line a JSON object, got 3 of 3 lines are not JSON"
+        ),
+        "{message}"
+    );
+    assert_eq!(out.status_of("run-creation-is-audited"), "pass");
+}
+
+#[test]
+fn missing_audit_line_fails() {
+    let out = failing("no-audit");
+    let (status, message) = out.check("run-creation-is-audited");
+    assert_eq!(status, "fail");
+    assert!(message.starts_with("audit log: expected a new JSON line with action=run_created, user_id=auditor, result=success, got "), "{message}");
+}
+
+#[test]
+fn a_logged_secret_fails_and_is_not_repeated_in_the_report() {
+    let out = failing("log-secret");
+    let (status, message) = out.check("structured-output");
+    assert_eq!(status, "fail");
+    assert!(
+        message.starts_with("output secrets: expected no secret value of the suite, got 1 line with a secret"),
+        "{message}"
+    );
+    assert!(
+        !out.file("results.json")
+            .contains("logs-suite-webhook-secret")
+    );
+    assert!(
+        out.file("results.json")
+            .contains("webhook configured with secret ***")
+    );
+}
