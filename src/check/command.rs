@@ -68,11 +68,15 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
     let mut a = Vec::new();
     let code = out.status.code();
     if let Some(want) = spec.exit {
-        let last = stderr
-            .lines()
-            .chain(stdout.lines())
-            .filter(|l| !l.trim().is_empty())
-            .last()
+        // The last words of stderr (where failures go), else of stdout.
+        let last_line = |t: &str| {
+            t.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::to_string)
+        };
+        let last = last_line(&stderr)
+            .or_else(|| last_line(&stdout))
             .unwrap_or_default();
         let actual = match code {
             Some(c) if last.is_empty() => c.to_string(),

@@ -2055,7 +2055,14 @@ impl Validator<'_> {
         };
         Some(CheckKindSpec::Command(Box::new(CommandSpec {
             argv,
-            junit: c.junit.as_ref().map(|j| self.template(Value::String(j.value.clone()), j.referenced, &format!("{field}.junit"), known)),
+            junit: c.junit.as_ref().map(|j| {
+                self.template(
+                    Value::String(j.value.clone()),
+                    j.referenced,
+                    &format!("{field}.junit"),
+                    known,
+                )
+            }),
             cwd,
             env,
             exit: c.exit.or(if c.junit.is_some() { None } else { Some(0) }),

@@ -28,7 +28,18 @@ fn doc_suites() -> Vec<(String, String)> {
 #[test]
 fn every_docs_example_passes_against_the_fixture() {
     let suites = doc_suites();
-    let kinds = ["dependency", "health", "http", "metrics", "rate-limit"];
+    let kinds = [
+        "code",
+        "command",
+        "dependency",
+        "health",
+        "http",
+        "load",
+        "logs",
+        "metrics",
+        "rate-limit",
+        "security",
+    ];
     for kind in kinds {
         assert!(
             suites

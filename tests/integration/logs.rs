@@ -44,7 +44,9 @@ fn a_logged_secret_fails_and_is_not_repeated_in_the_report() {
     let (status, message) = out.check("structured-output");
     assert_eq!(status, "fail");
     assert!(
-        message.starts_with("output secrets: expected no secret value of the suite, got 1 line with a secret"),
+        message.starts_with(
+            "output secrets: expected no secret value of the suite, got 1 line with a secret"
+        ),
         "{message}"
     );
     assert!(

@@ -10,11 +10,11 @@ fn healthy_fixture_passes_the_reference_suite() {
     assert!(out.stdout.contains("verdict: READY"), "{out}");
     assert!(
         out.stdout
-            .contains("score 100/100 (20 of 20 checks counted)"),
+            .contains("score 100/100 (30 of 30 checks counted)"),
         "{out}"
     );
     let cases = out.junit().cases();
-    assert_eq!(cases.len(), 20);
+    assert_eq!(cases.len(), 30);
     assert!(cases.iter().all(|c| c.outcome == "pass"), "{cases:#?}");
 }
 
@@ -65,6 +65,7 @@ fn leak_500_fails_the_malformed_input_check() {
         .env("FIXTURE_FAULTS", "leak-500")
         .run();
     assert_eq!(out.code, 1, "{out}");
+    assert_eq!(out.status_of("error-hygiene"), "fail");
     let case = out.junit().case("create-run-rejects-malformed-json");
     assert_eq!(case.outcome, "failure");
     assert!(
@@ -80,8 +81,8 @@ fn leak_500_fails_the_malformed_input_check() {
 }
 
 #[test]
-fn slow_endpoint_fails_the_latency_bound() {
-    assert_fault_caught("slow-endpoint=1200ms", &["create-run"]);
+fn slow_endpoint_fails_the_load_check() {
+    assert_fault_caught("slow-endpoint=300ms", &["get-run-latency"]);
 }
 
 #[test]
@@ -104,4 +105,18 @@ fn no_rate_limit_fails_the_rate_limit_probe() {
 fn missing_and_malformed_metrics_fail_the_metrics_check() {
     assert_fault_caught("metrics-missing", &["prometheus-metrics"]);
     assert_fault_caught("metrics-malformed", &["prometheus-metrics"]);
+}
+
+#[test]
+fn log_faults_fail_the_log_checks() {
+    assert_fault_caught("plain-logs", &["structured-logs"]);
+    assert_fault_caught("no-audit", &["run-creation-audited"]);
+    assert_fault_caught("log-secret", &["structured-logs"]);
+}
+
+#[test]
+fn security_faults_fail_the_security_checks() {
+    assert_fault_caught("bad-webhook", &["webhook-signature-verified"]);
+    assert_fault_caught("cors-any", &["cors-known-origins-only"]);
+    assert_fault_caught("no-security-headers", &["security-headers"]);
 }

@@ -113,7 +113,7 @@ fn validate_and_list_accept_the_reference_suite() {
     let out = Harden::new().args(["validate", &suite]).run();
     assert_eq!(out.code, 0, "{out}");
     assert!(
-        out.stdout.contains("(suite `orchestrator`, 20 checks)"),
+        out.stdout.contains("(suite `orchestrator`, 30 checks)"),
         "{out}"
     );
     let out = Harden::new().args(["list", &suite]).run();
@@ -124,7 +124,7 @@ fn validate_and_list_accept_the_reference_suite() {
             .any(|l| l.starts_with("create-run ") && l.contains("http") && l.contains("critical")),
         "{out}"
     );
-    assert_eq!(out.stdout.lines().count(), 21, "header + 20 checks\n{out}");
+    assert_eq!(out.stdout.lines().count(), 31, "header + 30 checks\n{out}");
 }
 
 #[test]
