@@ -35,6 +35,13 @@ pub(crate) enum Command {
     Validate(SuiteArgs),
     /// Print each check's id, kind, category, severity and location.
     List(SuiteArgs),
+    /// Render reports and the score from results JSON files, merging CI shards.
+    ///
+    /// Give the results of `harden check --partition 1/3`, `2/3` and `3/3` (or of several
+    /// suites run separately) to get one JUnit, one Markdown summary and one score,
+    /// identical to what a single run would give. The gates and exit codes are those of
+    /// `harden check`.
+    Report(ReportArgs),
     /// Print the JSON Schema of the suite format, for editor completion and validation.
     ///
     /// Save it and point the YAML language server at it with a first line such as
@@ -58,13 +65,11 @@ pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub suite: SuiteArgs,
 
-    /// Write JUnit XML here (written even when the run is aborted).
-    #[arg(long, value_name = "PATH")]
-    pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
 
-    /// Write the results JSON here (format in docs/results-json.md).
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub gates: GateArgs,
 
     /// How many checks run at once.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -78,6 +83,11 @@ pub(crate) struct CheckArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
+    /// Run only the K-th of N deterministic slices of the checks (CI sharding), e.g. `2/3`.
+    /// Merge the shards' results with `harden report`.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub partition: Option<(usize, usize)>,
+
     /// Deadline for the whole run, e.g. `5m`. Unfinished checks become errors.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
@@ -86,6 +96,74 @@ pub(crate) struct CheckArgs {
     /// directory removed at exit; the last lines are in the reports either way).
     #[arg(long, value_name = "DIR")]
     pub log_dir: Option<PathBuf>,
+}
+
+/// Report files to write.
+#[derive(Debug, Args)]
+pub(crate) struct OutputArgs {
+    /// Write JUnit XML here (written even when the run is aborted).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the results JSON here (format in docs/results-json.md).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write a Markdown summary here. In GitHub Actions it is also appended to
+    /// `$GITHUB_STEP_SUMMARY`, with `::error` annotations for failed checks.
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+}
+
+/// The gates that decide the verdict, apart from the score itself.
+#[derive(Debug, Args)]
+pub(crate) struct GateArgs {
+    /// Ready only if the score is at least N (0-100). With it, non-critical failures are
+    /// tolerated while the score holds; a failed critical check is never tolerated.
+    #[arg(long, value_name = "N", value_parser = parse_score)]
+    pub min_score: Option<f64>,
+
+    /// Compare with an earlier results JSON: print the delta ("72 -> 90, +18") and the
+    /// checks that changed state.
+    #[arg(long, value_name = "RESULTS_JSON")]
+    pub baseline: Option<PathBuf>,
+
+    /// Not ready if the score dropped by more than N points from `--baseline`.
+    #[arg(long, value_name = "N", value_parser = parse_score, requires = "baseline")]
+    pub max_regression: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// Results JSON files written by `harden check --json`.
+    #[arg(value_name = "RESULTS_JSON", required = true)]
+    pub results: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub outputs: OutputArgs,
+
+    #[command(flatten)]
+    pub gates: GateArgs,
+}
+
+fn parse_score(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a number from 0 to 100, found `{s}`")),
+    }
+}
+
+fn parse_partition(s: &str) -> Result<(usize, usize), String> {
+    let err = || format!("expected K/N with 1 <= K <= N, e.g. `2/3`, found `{s}`");
+    let (k, n) = s.split_once('/').ok_or_else(err)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| err())?,
+        n.trim().parse().map_err(|_| err())?,
+    );
+    if k == 0 || n == 0 || k > n {
+        return Err(err());
+    }
+    Ok((k, n))
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {

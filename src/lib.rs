@@ -40,6 +40,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::Check(args) => commands::check(args),
         cli::Command::Validate(args) => commands::validate(args),
         cli::Command::List(args) => commands::list(args),
+        cli::Command::Report(args) => commands::report(args),
         cli::Command::Schema => commands::schema(),
     };
     match result {

@@ -16,6 +16,8 @@ mod security;
 
 pub(crate) use context::{CheckContext, http_client};
 pub(crate) use http::{human_duration, run_steps};
+#[cfg(test)]
+pub(crate) use outcome::Assertion;
 pub(crate) use outcome::{CheckOutcome, Status};
 
 use crate::suite::{CheckKindSpec, CheckSpec};

@@ -2,7 +2,10 @@
 
 mod check;
 mod inspect;
+mod output;
+mod report;
 mod suites;
 
 pub(crate) use check::check;
 pub(crate) use inspect::{list, schema, validate};
+pub(crate) use report::report;

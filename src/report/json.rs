@@ -1,18 +1,69 @@
-//! The results JSON (`--json`): the run report plus the score. Documented in
-//! docs/results-json.md; everything else can be re-rendered from it.
+//! The results JSON (`--json`): the run report plus its score and verdict. Documented in
+//! docs/results-json.md; everything else can be re-rendered from it (`harden report`).
 
-use crate::report::{RunReport, Score};
-use serde::Serialize;
+use crate::report::{FORMAT_VERSION, RunReport, Score, Verdict};
+use serde::{Deserialize, Serialize};
 
-pub(crate) fn render(report: &RunReport, score: &Score) -> String {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ResultsFile {
+    pub score: Score,
+    pub verdict: Verdict,
+    #[serde(flatten)]
+    pub report: RunReport,
+}
+
+pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> String {
     #[derive(Serialize)]
     struct View<'a> {
         score: &'a Score,
+        verdict: &'a Verdict,
         #[serde(flatten)]
         report: &'a RunReport,
     }
-    let mut text = serde_json::to_string_pretty(&View { score, report })
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text = serde_json::to_string_pretty(&View {
+        score,
+        verdict,
+        report,
+    })
+    .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
+}
+
+/// Reads a results file written by this or an earlier version of harden.
+pub(crate) fn read(path: &std::path::Path) -> Result<ResultsFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read `{}`: {}",
+            path.display(),
+            crate::error::io_reason(&e)
+        )
+    })?;
+    let file: ResultsFile = serde_json::from_str(&text)
+        .map_err(|e| format!("`{}` is not a harden results file: {e}", path.display()))?;
+    if file.report.format_version > FORMAT_VERSION {
+        return Err(format!(
+            "`{}` has results format {}, newer than this harden understands ({FORMAT_VERSION})",
+            path.display(),
+            file.report.format_version
+        ));
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::{GateOptions, compute_score, decide, fixtures};
+
+    #[test]
+    fn results_json_snapshot_and_round_trip() {
+        let r = fixtures::report();
+        let score = compute_score(&r);
+        let verdict = decide(&r, &score, GateOptions::default(), None);
+        let text = super::render(&r, &score, &verdict);
+        insta::assert_snapshot!(text);
+        let back: super::ResultsFile = serde_json::from_str(&text).unwrap();
+        assert_eq!(compute_score(&back.report), score);
+        assert_eq!(back.verdict, verdict);
+    }
 }

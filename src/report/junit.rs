@@ -135,3 +135,32 @@ fn body(c: &crate::report::CheckReport) -> String {
     lines.push(format!("at {}:{}", c.info.file, c.info.line));
     lines.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::report::{compute_score, fixtures};
+
+    #[test]
+    fn junit_snapshot_parses_back() {
+        let r = fixtures::report();
+        let xml = super::render(&r, &compute_score(&r)).unwrap();
+        let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases.len(), 5);
+        assert!(cases[0].children().any(|c| c.has_tag_name("failure")));
+        assert!(cases[3].children().any(|c| c.has_tag_name("error")));
+        assert!(cases[4].children().any(|c| c.has_tag_name("skipped")));
+        insta::assert_snapshot!(xml);
+    }
+
+    #[test]
+    fn ansi_and_xml_breakers_in_logs_stay_well_formed() {
+        let mut r = fixtures::report();
+        r.suites[0].checks[0].log_tail = vec!["\u{1b}[31mERROR\u{1b}[0m ]]> <tag> & \u{7}".into()];
+        let xml = super::render(&r, &compute_score(&r)).unwrap();
+        roxmltree::Document::parse(&xml).expect("well-formed despite ANSI, ]]>, <, & and BEL");
+    }
+}

@@ -1,15 +1,29 @@
 //! Outputs: the live terminal, and file reports rendered from the final [`RunReport`].
 
+mod baseline;
+#[cfg(test)]
+pub(crate) mod fixtures;
+mod gates;
+mod github;
 mod json;
 mod junit;
+mod markdown;
+mod merge;
 mod model;
 mod score;
 mod terminal;
 mod write;
 
-pub(crate) use json::render as render_json;
+pub(crate) use baseline::{Comparison, compare};
+pub(crate) use gates::{GateOptions, Verdict, decide};
+pub(crate) use github::publish as publish_github;
+pub(crate) use json::{read as read_results, render as render_json};
 pub(crate) use junit::render as render_junit;
-pub(crate) use model::{CheckReport, Recorder, RunReport, SuiteReport};
+pub(crate) use markdown::render as render_markdown;
+pub(crate) use merge::merge;
+pub(crate) use model::{
+    CheckReport, FORMAT_VERSION, Recorder, RunReport, SuiteReport, fill_scores,
+};
 pub(crate) use score::{Score, compute as compute_score, fmt_score};
 pub(crate) use terminal::Terminal;
 pub(crate) use write::write_atomic;

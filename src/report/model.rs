@@ -39,6 +39,22 @@ pub(crate) struct CheckReport {
     pub outcome: CheckOutcome,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log_tail: Vec<String>,
+    /// 10 for a pass, 0 for a fail or an error, none for a skip.
+    #[serde(default)]
+    pub score: Option<f64>,
+}
+
+/// Sets each check's score from its status.
+pub(crate) fn fill_scores(report: &mut RunReport) {
+    for s in &mut report.suites {
+        for c in &mut s.checks {
+            c.score = match c.outcome.status {
+                Status::Pass => Some(10.0),
+                Status::Fail | Status::Error => Some(0.0),
+                Status::Skip => None,
+            };
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -100,6 +116,7 @@ impl Recorder {
         self.report.duration_seconds =
             (self.started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
         self.report.interrupted = interrupted;
+        fill_scores(&mut self.report);
         self.report
     }
 
@@ -138,6 +155,7 @@ impl EventSink for Recorder {
                         info: info.clone(),
                         outcome: CheckOutcome::skip("not run"),
                         log_tail: vec![],
+                        score: None,
                     })
                     .collect(),
             }),

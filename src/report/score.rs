@@ -37,8 +37,8 @@ struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, severity: Severity, status: Status) {
-        let w = severity.weight();
+    /// `w`: the check's weight (severity, times the suite's category weight).
+    fn add(&mut self, w: f64, status: Status) {
         let s = if status == Status::Pass { 10.0 } else { 0.0 };
         self.got += w * s;
         self.max += w * 10.0;
@@ -61,11 +61,11 @@ pub(crate) fn compute(report: &RunReport) -> Score {
             skipped += 1;
             continue;
         }
-        all.add(c.info.severity, c.outcome.status);
+        all.add(c.info.weight, c.outcome.status);
         by_cat
             .entry(c.info.category.clone())
             .or_default()
-            .add(c.info.severity, c.outcome.status);
+            .add(c.info.weight, c.outcome.status);
         if c.info.severity == Severity::Critical && c.outcome.status != Status::Pass {
             blocking.push(c.info.id.clone());
         }
@@ -115,45 +115,16 @@ pub(crate) fn fmt_score(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::CheckOutcome;
-    use crate::report::{CheckReport, SuiteReport};
-    use crate::runner::CheckInfo;
+    use crate::report::CheckReport;
 
     fn check(id: &str, cat: &str, sev: Severity, status: Status) -> CheckReport {
-        let mut outcome = CheckOutcome::from_assertions(vec![], None);
-        outcome.status = status;
-        CheckReport {
-            info: CheckInfo {
-                id: id.into(),
-                name: None,
-                kind: "http".into(),
-                category: cat.into(),
-                severity: sev,
-                file: "s.yaml".into(),
-                line: 1,
-            },
-            outcome,
-            log_tail: vec![],
-        }
+        crate::report::fixtures::check(id, cat, sev, status, 1)
     }
 
     fn report(checks: Vec<CheckReport>) -> RunReport {
-        RunReport {
-            format_version: 1,
-            harden_version: "0".into(),
-            started_at: String::new(),
-            duration_seconds: 0.0,
-            interrupted: false,
-            suites: vec![SuiteReport {
-                name: "s".into(),
-                file: "s.yaml".into(),
-                filtered_out: 0,
-                instance: None,
-                setup_error: None,
-                cancelled: None,
-                checks,
-            }],
-        }
+        let mut r = crate::report::fixtures::report();
+        r.suites[0].checks = checks;
+        r
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! actual and a diff, then the summary. Colour only on a terminal; `NO_COLOR` is respected.
 
 use crate::check::{CheckOutcome, Status};
-use crate::report::{RunReport, Score, fmt_score};
+use crate::report::{RunReport, Score, Verdict, fmt_score};
 use crate::runner::{CheckInfo, Event, EventSink};
 use crate::text::plural;
 use anstyle::{AnsiColor, Style};
@@ -89,17 +89,48 @@ impl Terminal {
         }
     }
 
-    /// Totals, score, per-category table and the verdict.
-    pub(crate) fn summary(
-        &mut self,
-        report: &RunReport,
-        score: &Score,
-        verdict: &str,
-        ready: bool,
-    ) {
-        let n = |s| report.count(s);
-        self.line("");
-        self.line(format!(
+    /// Totals, score, per-category table, the baseline comparison and the verdict.
+    pub(crate) fn summary(&mut self, report: &RunReport, score: &Score, verdict: &Verdict) {
+        let text = summary_text(report, score, verdict);
+        for l in text.lines() {
+            let styled = if let Some(v) = l.strip_prefix("verdict: ") {
+                let style = if verdict.ready { GREEN } else { RED };
+                format!("{style}verdict: {v}{style:#}")
+            } else if l.starts_with("score ") {
+                format!("{BOLD}{l}{BOLD:#}")
+            } else {
+                l.to_string()
+            };
+            self.line(styled);
+        }
+        let _ = self.out.flush();
+    }
+
+    /// Each check of a recorded run, as `harden check` printed it live.
+    pub(crate) fn print_results(&mut self, report: &RunReport) {
+        for s in &report.suites {
+            self.checks = s.checks.iter().map(|c| c.info.clone()).collect();
+            self.width = self
+                .checks
+                .iter()
+                .map(|c| c.id.len())
+                .max()
+                .unwrap_or(20)
+                .clamp(20, 48);
+            self.line(format!("{BOLD}suite `{}`{BOLD:#} ({})", s.name, s.file));
+            for (i, c) in s.checks.iter().enumerate() {
+                self.finished(i, &c.outcome);
+            }
+        }
+    }
+}
+
+/// The summary as plain text (the terminal adds colour).
+pub(crate) fn summary_text(report: &RunReport, score: &Score, verdict: &Verdict) -> String {
+    let n = |s| report.count(s);
+    let mut out = vec![
+        String::new(),
+        format!(
             "{}: {} passed, {} failed, {} errored, {} skipped ({:.1}s)",
             plural(
                 n(Status::Pass) + n(Status::Fail) + n(Status::Error) + n(Status::Skip),
@@ -110,25 +141,29 @@ impl Terminal {
             n(Status::Error),
             n(Status::Skip),
             report.duration_seconds
+        ),
+        score.headline(),
+    ];
+    let w = score
+        .categories
+        .iter()
+        .map(|c| c.category.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    for c in &score.categories {
+        let value = c.score.map(fmt_score).unwrap_or_else(|| "n/a".into());
+        out.push(format!(
+            "  {:<w$} {value:>5}  ({} of {} passed)",
+            c.category, c.passed, c.counted
         ));
-        self.line(format!("{BOLD}{}{BOLD:#}", score.headline()));
-        let w = score
-            .categories
-            .iter()
-            .map(|c| c.category.len())
-            .max()
-            .unwrap_or(8)
-            .max(8);
-        for c in &score.categories {
-            let value = c.score.map(fmt_score).unwrap_or_else(|| "n/a".into());
-            self.line(format!(
-                "  {:<w$} {value:>5}  ({} of {} passed)",
-                c.category, c.passed, c.counted
-            ));
-        }
-        let style = if ready { GREEN } else { RED };
-        self.line(format!("{style}verdict: {verdict}{style:#}"));
     }
+    if let Some(b) = &verdict.baseline {
+        out.push(format!("baseline: {}", b.headline()));
+        out.extend(b.details().into_iter().map(|d| format!("  {d}")));
+    }
+    out.push(format!("verdict: {}", verdict.line));
+    out.join("\n") + "\n"
 }
 
 impl EventSink for Terminal {
@@ -239,5 +274,31 @@ fn service(label: &str) -> String {
         String::new()
     } else {
         format!("[{label}] ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::{GateOptions, compare, compute_score, decide, fixtures};
+
+    #[test]
+    fn summary_snapshot_with_baseline() {
+        let r = fixtures::report();
+        let score = compute_score(&r);
+        let mut base = fixtures::report();
+        base.suites[0].checks[0].outcome.status = crate::check::Status::Pass;
+        base.suites[0].checks.pop();
+        let base_score = compute_score(&base);
+        let cmp = compare(&base, &base_score, &r, &score);
+        let verdict = decide(
+            &r,
+            &score,
+            GateOptions {
+                min_score: None,
+                max_regression: Some(5.0),
+            },
+            Some(cmp),
+        );
+        insta::assert_snapshot!(super::summary_text(&r, &score, &verdict));
     }
 }

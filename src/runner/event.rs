@@ -12,6 +12,8 @@ pub(crate) struct CheckInfo {
     pub kind: String,
     pub category: String,
     pub severity: crate::suite::Severity,
+    /// Weight in the score: the severity's, times the suite's weight for the category.
+    pub weight: f64,
     pub file: String,
     pub line: u64,
 }

@@ -22,6 +22,8 @@ pub(crate) struct RunOptions {
     pub jobs: usize,
     /// Check id patterns (`*` wildcards, otherwise substrings); empty selects every check.
     pub filters: Vec<String>,
+    /// `(k, n)`: run only the k-th of n deterministic slices of each suite's checks.
+    pub partition: Option<(usize, usize)>,
     pub fail_fast: bool,
     /// Deadline for the whole run (`--timeout`).
     pub deadline: Option<Instant>,
@@ -101,12 +103,21 @@ pub(crate) async fn run_suite(
         sinks,
         redactor: Redactor::for_suite(suite),
     };
+    // A check's slice is its position in the suite, so every shard agrees without talking.
+    let in_slice = |pos: usize| opts.partition.is_none_or(|(k, n)| pos % n == k - 1);
     let selected: Vec<(usize, &CheckSpec)> = suite
         .checks
         .iter()
-        .filter(|c| matches_filter(&c.id, &opts.filters))
+        .enumerate()
+        .filter(|(pos, c)| in_slice(*pos) && matches_filter(&c.id, &opts.filters))
+        .map(|(_, c)| c)
         .enumerate()
         .collect();
+    let filtered_out = suite
+        .checks
+        .iter()
+        .filter(|c| !matches_filter(&c.id, &opts.filters))
+        .count();
     out.emit(Event::SuiteStarted {
         suite: suite.name.clone(),
         file: suite.file.display().to_string(),
@@ -118,11 +129,17 @@ pub(crate) async fn run_suite(
                 kind: c.kind.name().to_string(),
                 category: c.category.clone(),
                 severity: c.severity,
+                weight: c.severity.weight()
+                    * suite
+                        .category_weights
+                        .get(&c.category)
+                        .copied()
+                        .unwrap_or(1.0),
                 file: c.pos.file.display().to_string(),
                 line: c.pos.line,
             })
             .collect(),
-        filtered_out: suite.checks.len() - selected.len(),
+        filtered_out,
     });
     let end = run_selected(suite, opts, interrupts, &selected, &mut out).await;
     out.emit(Event::SuiteFinished);

@@ -357,6 +357,40 @@ impl Validator<'_> {
                     .hint = Some("add `instance:` so harden starts the service, or `base-url:` for one already running".into());
             }
         }
+        let mut category_weights = std::collections::BTreeMap::new();
+        if let Some(sc) = raw.score {
+            for (cat, w) in sc.category_weights {
+                if !(w.is_finite() && w >= 0.0) {
+                    let loc = raw.suite.referenced;
+                    self.err(
+                        loc,
+                        &format!("score.category-weights.{cat}"),
+                        format!("weight {w} must be a number >= 0"),
+                    );
+                }
+                category_weights.insert(cat, w);
+            }
+            for (id, sev) in sc.severities {
+                let f = format!("score.severities.{id}");
+                match (
+                    Severity::parse(&sev.value),
+                    checks.iter_mut().find(|c| c.id == id),
+                ) {
+                    (Some(level), Some(check)) => check.severity = level,
+                    (None, _) => {
+                        self.err(
+                            sev.referenced,
+                            &f,
+                            format!("unknown severity `{}`", sev.value),
+                        )
+                        .hint = Some("use one of `critical`, `high`, `medium`, `low`".into());
+                    }
+                    (_, None) => {
+                        self.err(sev.referenced, &f, format!("no check has the id `{id}`"));
+                    }
+                }
+            }
+        }
         Suite {
             name,
             file: self.file.clone(),
@@ -369,6 +403,7 @@ impl Validator<'_> {
             teardown,
             checks,
             env_refs: self.env_refs.iter().cloned().collect(),
+            category_weights,
         }
     }
 

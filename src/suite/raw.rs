@@ -41,6 +41,21 @@ pub(crate) struct SuiteRaw {
     pub teardown: Vec<StepRaw>,
     /// The checks.
     pub checks: Vec<CheckRaw>,
+    /// How the readiness score weighs this suite's checks.
+    pub score: Option<ScoreRaw>,
+}
+
+/// Readiness score settings.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ScoreRaw {
+    /// Multiplies the severity weight of every check in a category (default 1).
+    #[serde(default)]
+    pub category_weights: BTreeMap<String, f64>,
+    /// Check id to severity, overriding what the check says.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub severities: BTreeMap<String, Spanned<String>>,
 }
 
 /// How harden starts, watches and stops the service.

@@ -33,6 +33,8 @@ pub(crate) struct Suite {
     pub checks: Vec<CheckSpec>,
     /// Environment variables the suite reads through `${env.NAME}` (secret by default).
     pub env_refs: Vec<String>,
+    /// Category to score weight multiplier.
+    pub category_weights: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone)]

@@ -16,5 +16,6 @@ mod metrics;
 mod rate_limit;
 mod reference;
 mod reports;
+mod score;
 mod security;
 mod suites;

@@ -1,0 +1,56 @@
+//! What `harden check` and `harden report` share once a run is recorded: the score, the
+//! gates, the terminal summary, and every requested report file.
+
+use crate::cli::{GateArgs, OutputArgs};
+use crate::error::Error;
+use crate::report::{self, GateOptions, RunReport, Terminal};
+
+/// Scores the run, decides the verdict, prints the summary and writes the reports.
+/// Returns the exit code.
+pub(crate) fn finish(
+    report: &RunReport,
+    terminal: &mut Terminal,
+    outputs: &OutputArgs,
+    gates: &GateArgs,
+) -> Result<u8, Error> {
+    let score = report::compute_score(report);
+    let comparison = match &gates.baseline {
+        Some(path) => {
+            let base = report::read_results(path).map_err(Error::Usage)?;
+            let base_score = report::compute_score(&base.report);
+            Some(report::compare(&base.report, &base_score, report, &score))
+        }
+        None => None,
+    };
+    let opts = GateOptions {
+        min_score: gates.min_score,
+        max_regression: gates.max_regression,
+    };
+    let verdict = report::decide(report, &score, opts, comparison);
+    terminal.summary(report, &score, &verdict);
+    let markdown = report::render_markdown(report, &score, &verdict);
+    if let Some(path) = &outputs.junit {
+        let xml = report::render_junit(report, &score).map_err(|reason| Error::Report {
+            what: "JUnit report",
+            path: path.display().to_string(),
+            reason,
+        })?;
+        report::write_atomic("JUnit report", path, &xml)?;
+    }
+    if let Some(path) = &outputs.json {
+        report::write_atomic(
+            "results JSON",
+            path,
+            &report::render_json(report, &score, &verdict),
+        )?;
+    }
+    if let Some(path) = &outputs.markdown {
+        report::write_atomic("Markdown summary", path, &markdown)?;
+    }
+    report::publish_github(report, &markdown).map_err(|e| Error::Report {
+        what: "GitHub step summary",
+        path: "$GITHUB_STEP_SUMMARY".into(),
+        reason: crate::error::io_reason(&e),
+    })?;
+    Ok(verdict.exit_code)
+}

@@ -1,0 +1,19 @@
+//! `harden report`: re-render and merge results JSON files (CI shards) into one report.
+
+use crate::cli::ReportArgs;
+use crate::commands::output;
+use crate::error::Error;
+use crate::report::{self, Terminal};
+
+pub(crate) fn report(args: &ReportArgs) -> Result<u8, Error> {
+    let parts = args
+        .results
+        .iter()
+        .map(|p| report::read_results(p).map(|f| f.report))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::Usage)?;
+    let merged = report::merge(parts).map_err(Error::Usage)?;
+    let mut terminal = Terminal::new();
+    terminal.print_results(&merged);
+    output::finish(&merged, &mut terminal, &args.outputs, &args.gates)
+}

@@ -1,0 +1,111 @@
+//! GitHub Actions: `::error` annotations on the suite lines of failed checks, and the
+//! Markdown summary appended to `$GITHUB_STEP_SUMMARY`.
+
+use crate::check::Status;
+use crate::report::RunReport;
+use std::io::Write;
+
+/// GitHub shows no more than this many annotations of a kind per step.
+const MAX_ANNOTATIONS: usize = 10;
+/// The step summary is capped at 1 MiB per step.
+const SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Workflow commands for failed and errored checks, most severe first.
+pub(crate) fn annotations(report: &RunReport) -> Vec<String> {
+    let mut failed: Vec<_> = report
+        .checks()
+        .map(|(_, c)| c)
+        .filter(|c| matches!(c.outcome.status, Status::Fail | Status::Error))
+        .collect();
+    failed.sort_by_key(|c| std::cmp::Reverse(c.info.severity));
+    failed
+        .into_iter()
+        .take(MAX_ANNOTATIONS)
+        .map(|c| {
+            let what = if c.outcome.status == Status::Fail {
+                "failed"
+            } else {
+                "could not be evaluated"
+            };
+            format!(
+                "::error file={},line={},title={}::{}",
+                escape_property(&c.info.file),
+                c.info.line,
+                escape_property(&format!(
+                    "harden: {} {what} ({})",
+                    c.info.id,
+                    c.info.severity.as_str()
+                )),
+                escape_data(c.outcome.message.as_deref().unwrap_or(what))
+            )
+        })
+        .collect()
+}
+
+/// The summary, cut to fit under GitHub's cap if it must be.
+pub(crate) fn fit_summary(markdown: &str) -> String {
+    if markdown.len() <= SUMMARY_LIMIT {
+        return markdown.to_string();
+    }
+    let mut cut = SUMMARY_LIMIT;
+    while !markdown.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}\n\n_(truncated: the full report is in the results JSON)_\n",
+        &markdown[..cut]
+    )
+}
+
+/// When running in GitHub Actions: print annotations, append the summary.
+pub(crate) fn publish(report: &RunReport, markdown: &str) -> std::io::Result<()> {
+    if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    for a in annotations(report) {
+        writeln!(stdout, "{a}")?;
+    }
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        f.write_all(fit_summary(markdown).as_bytes())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotations_are_escaped_and_most_severe_first() {
+        let a = annotations(&crate::report::fixtures::report());
+        assert_eq!(
+            a,
+            vec![
+                "::error file=checks/orchestrator.yaml,line=30,title=harden%3A create-run failed (critical)::status: expected 201, got 200 (and 1 more)",
+                "::error file=checks/orchestrator.yaml,line=140,title=harden%3A health-ai could not be evaluated (medium)::GET http://127.0.0.1:4000/health: connection failed: connection refused",
+            ]
+        );
+    }
+
+    #[test]
+    fn oversized_summaries_are_cut() {
+        let big = "x".repeat(2 * 1024 * 1024);
+        let s = fit_summary(&big);
+        assert!(s.len() < 1024 * 1024 && s.ends_with("results JSON)_\n"));
+    }
+}

@@ -1,0 +1,251 @@
+//! The Markdown summary (`--markdown`, and `$GITHUB_STEP_SUMMARY` in GitHub Actions): the
+//! verdict and score, a category table, the failing checks first with expected vs actual
+//! and what to fix, the passing ones folded. Readable on a pull-request page.
+
+use crate::check::Status;
+use crate::report::{CheckReport, RunReport, Score, Verdict, fmt_score};
+use std::fmt::Write;
+
+/// Text in a table cell or list item: one line, pipes escaped, bounded.
+fn cell(s: &str) -> String {
+    let one: String = s
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .take(300)
+        .collect();
+    let more = if s.chars().count() > 300 { "…" } else { "" };
+    format!("{}{more}", one.replace('|', "\\|"))
+}
+
+/// An inline code span that survives backticks in the value.
+fn code(s: &str) -> String {
+    let s = cell(s);
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
+}
+
+/// What to do about a failure of each kind.
+fn fix_hint(kind: &str) -> &'static str {
+    match kind {
+        "http" => {
+            "The response no longer matches its contract: fix the endpoint, or update the suite if the contract changed on purpose."
+        }
+        "health" => {
+            "Make the endpoint probe its dependency and report the real state (and a 5xx when it is down), instead of a constant."
+        }
+        "dependency" => {
+            "Install what is missing (the note has the command) and pin requirements with `==`."
+        }
+        "rate-limit" => {
+            "Enforce the declared limit per client, answer 429 with `Retry-After`, and keep quota headers consistent."
+        }
+        "metrics" => {
+            "Expose the missing families with the right types and labels, and keep the exposition valid."
+        }
+        "logs" => {
+            "Log one JSON object per line with the required fields; never log secrets or tracebacks; audit state changes."
+        }
+        "security" => {
+            "Close the gap the probe found (see the assertions): refuse unauthenticated or forged requests, answer bad input with 4xx and no internals."
+        }
+        "load" => {
+            "Profile the endpoint under this concurrency; the figures above show which percentile missed."
+        }
+        "code" => {
+            "Remove the listed matches, or raise the rule's `max` if the budget is deliberate."
+        }
+        "command" => "Fix the failing tests and collection errors listed.",
+        _ => "See the assertions above.",
+    }
+}
+
+fn status_icon(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "✅",
+        Status::Fail => "❌",
+        Status::Error => "⚠️",
+        Status::Skip => "⏭️",
+    }
+}
+
+fn check_section(out: &mut String, c: &CheckReport) {
+    let o = &c.outcome;
+    let _ = writeln!(
+        out,
+        "#### {} `{}` ({}, {}, {}): {}:{}\n",
+        status_icon(o.status),
+        c.info.id,
+        c.info.kind,
+        c.info.category,
+        c.info.severity.as_str(),
+        c.info.file,
+        c.info.line
+    );
+    let failed: Vec<_> = o.assertions.iter().filter(|a| !a.passed).collect();
+    if let (true, Some(m)) = (failed.is_empty(), &o.message) {
+        let _ = writeln!(out, "- {}", cell(m));
+    }
+    for a in failed {
+        let _ = writeln!(
+            out,
+            "- **{}**: expected {}, got {}",
+            cell(&a.property),
+            code(&a.expected),
+            code(&a.actual)
+        );
+    }
+    if let Some(n) = &o.note {
+        let _ = writeln!(out, "- _{}_", cell(n));
+    }
+    if let Some(d) = &o.diff {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>diff</summary>\n\n```diff\n{}\n```\n\n</details>",
+            d.trim_end()
+        );
+    }
+    if !c.log_tail.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>service output (last {})</summary>\n\n```\n{}\n```\n\n</details>",
+            crate::text::plural(c.log_tail.len(), "line"),
+            c.log_tail.join("\n").replace("```", "'''")
+        );
+    }
+    if o.status == Status::Fail {
+        let _ = writeln!(out, "\n**What to fix:** {}", fix_hint(&c.info.kind));
+    }
+    out.push('\n');
+}
+
+pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> String {
+    let mut out = String::new();
+    let title = if verdict.ready {
+        "✅ READY"
+    } else {
+        "❌ NOT READY"
+    };
+    let value = score.score.map(fmt_score).unwrap_or_else(|| "n/a".into());
+    let _ = writeln!(out, "## harden: {title}, score {value}/100\n");
+    let _ = writeln!(out, "**Verdict:** {}  ", cell(&verdict.line));
+    let _ = writeln!(
+        out,
+        "**Score:** {}  ",
+        score.headline().trim_start_matches("score ")
+    );
+    if let Some(b) = &verdict.baseline {
+        let _ = writeln!(out, "**Baseline:** {}  ", b.headline());
+    }
+    let _ = writeln!(
+        out,
+        "**Suites:** {}\n",
+        report
+            .suites
+            .iter()
+            .map(|s| format!("`{}` ({})", s.name, s.file))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if let Some(b) = &verdict.baseline {
+        let details = b.details();
+        if !details.is_empty() {
+            let _ = writeln!(out, "Changes since the baseline:\n");
+            for d in details {
+                let _ = writeln!(out, "- {}", cell(&d));
+            }
+            out.push('\n');
+        }
+    }
+    if let Some(f) = report.suites.iter().find_map(|s| {
+        s.instance
+            .as_ref()
+            .and_then(|i| i.failure.as_ref().map(|f| (i, f)))
+    }) {
+        let _ = writeln!(out, "> **The service failed:** {}\n", cell(f.1));
+        if !f.0.log_tail.is_empty() {
+            let _ = writeln!(
+                out,
+                "<details><summary>service output</summary>\n\n```\n{}\n```\n\n</details>\n",
+                f.0.log_tail.join("\n").replace("```", "'''")
+            );
+        }
+    }
+    let _ = writeln!(out, "| category | score | passed |\n|---|---:|---:|");
+    for c in &score.categories {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} of {} |",
+            cell(&c.category),
+            c.score.map(fmt_score).unwrap_or_else(|| "n/a".into()),
+            c.passed,
+            c.counted
+        );
+    }
+    out.push('\n');
+    // Most severe first, then in suite order.
+    let mut sections: Vec<(&str, Vec<&CheckReport>)> = Vec::new();
+    for (title, status) in [
+        ("Failing checks", Status::Fail),
+        ("Checks that could not be evaluated", Status::Error),
+        ("Skipped checks", Status::Skip),
+    ] {
+        let mut list: Vec<&CheckReport> = report
+            .checks()
+            .map(|(_, c)| c)
+            .filter(|c| c.outcome.status == status)
+            .collect();
+        list.sort_by_key(|c| std::cmp::Reverse(c.info.severity));
+        sections.push((title, list));
+    }
+    for (title, list) in sections.into_iter().filter(|(_, l)| !l.is_empty()) {
+        let _ = writeln!(out, "### {title} ({})\n", list.len());
+        for c in list {
+            check_section(&mut out, c);
+        }
+    }
+    let passing: Vec<&CheckReport> = report
+        .checks()
+        .map(|(_, c)| c)
+        .filter(|c| c.outcome.status == Status::Pass)
+        .collect();
+    if !passing.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} passing</summary>\n",
+            crate::text::plural(passing.len(), "check")
+        );
+        let _ = writeln!(
+            out,
+            "| check | kind | category | severity | time |\n|---|---|---|---|---:|"
+        );
+        for c in passing {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} |",
+                cell(&c.info.id),
+                c.info.kind,
+                cell(&c.info.category),
+                c.info.severity.as_str(),
+                crate::check::human_duration(c.outcome.duration)
+            );
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::{GateOptions, compute_score, decide, fixtures};
+
+    #[test]
+    fn markdown_snapshot() {
+        let r = fixtures::report();
+        let score = compute_score(&r);
+        let verdict = decide(&r, &score, GateOptions::default(), None);
+        insta::assert_snapshot!(super::render(&r, &score, &verdict));
+    }
+}
