@@ -115,60 +115,30 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
     o
 }
 
+/// Assertions on one output stream, showing its last lines.
 fn output(
     label: &str,
     preds: &[BodyPredicate],
     text: &str,
     scope: &Scope,
 ) -> Result<Vec<Assertion>, String> {
-    let tail: String = text
+    let tail: Vec<&str> = text
         .lines()
         .rev()
         .take(3)
         .collect::<Vec<_>>()
         .into_iter()
         .rev()
-        .collect::<Vec<_>>()
-        .join(" | ");
-    let shown = || {
-        if text.is_empty() {
-            "(empty)".to_string()
-        } else {
-            format!("…`{}`", tail.chars().take(200).collect::<String>())
-        }
+        .collect();
+    let shown = if text.is_empty() {
+        "(empty)".to_string()
+    } else {
+        format!(
+            "…`{}`",
+            tail.join(" | ").chars().take(200).collect::<String>()
+        )
     };
-    preds
-        .iter()
-        .map(|p| {
-            Ok(match p {
-                BodyPredicate::Contains(t) => {
-                    let w = t.expand_text(scope)?;
-                    Assertion::new(label, format!("contains `{w}`"), shown(), text.contains(&w))
-                }
-                BodyPredicate::NotContains(t) => {
-                    let w = t.expand_text(scope)?;
-                    Assertion::new(
-                        label,
-                        format!("does not contain `{w}`"),
-                        shown(),
-                        !text.contains(&w),
-                    )
-                }
-                BodyPredicate::Matches(re) => {
-                    Assertion::new(label, format!("matches `{re}`"), shown(), re.is_match(text))
-                }
-                BodyPredicate::Equals(t) => {
-                    let w = t.expand_text(scope)?;
-                    Assertion::new(
-                        label,
-                        format!("`{w}`"),
-                        shown(),
-                        text.trim_end() == w.trim_end(),
-                    )
-                }
-            })
-        })
-        .collect()
+    crate::check::http::text_assertions(label, preds, text, &shown, scope).map(|(a, _)| a)
 }
 
 /// Test counts read from a JUnit file.

@@ -44,8 +44,15 @@ pub(crate) struct StepsOutcome {
 }
 
 impl StepsOutcome {
-    pub(crate) fn failed(&self) -> bool {
-        self.error.is_some() || self.assertions.iter().any(|a| !a.passed)
+    /// Why the steps failed (the error, or the first failed assertion), if they did.
+    pub(crate) fn failure(&self) -> Option<String> {
+        if let Some(e) = &self.error {
+            return Some(e.clone());
+        }
+        self.assertions
+            .iter()
+            .find(|a| !a.passed)
+            .map(|a| format!("{}: expected {}, got {}", a.property, a.expected, a.actual))
     }
 
     pub(crate) fn into_outcome(self) -> CheckOutcome {
@@ -408,42 +415,10 @@ pub(crate) fn evaluate(
             }
         }
     }
-    for b in &expect.body {
-        out.push(match b {
-            BodyPredicate::Contains(t) => {
-                let want = t.expand_text(scope)?;
-                Assertion::new(
-                    "body",
-                    format!("contains `{want}`"),
-                    snippet(&r.body),
-                    r.body.contains(&want),
-                )
-            }
-            BodyPredicate::NotContains(t) => {
-                let want = t.expand_text(scope)?;
-                Assertion::new(
-                    "body",
-                    format!("does not contain `{want}`"),
-                    snippet(&r.body),
-                    !r.body.contains(&want),
-                )
-            }
-            BodyPredicate::Matches(re) => Assertion::new(
-                "body",
-                format!("matches `{re}`"),
-                snippet(&r.body),
-                re.is_match(&r.body),
-            ),
-            BodyPredicate::Equals(t) => {
-                let want = t.expand_text(scope)?;
-                let ok = r.body == want;
-                if !ok && diff.is_none() {
-                    diff = Some(unified_diff(&want, &r.body));
-                }
-                Assertion::new("body", snippet(&want), snippet(&r.body), ok)
-            }
-        });
-    }
+    let (body, body_diff) =
+        text_assertions("body", &expect.body, &r.body, &snippet(&r.body), scope)?;
+    out.extend(body);
+    diff = diff.or(body_diff);
     if let Some(max) = expect.max_duration {
         out.push(Assertion::new(
             "duration",
@@ -451,6 +426,54 @@ pub(crate) fn evaluate(
             human_duration(r.duration),
             r.duration <= max,
         ));
+    }
+    Ok((out, diff))
+}
+
+/// `contains`, `not-contains`, `matches` and `equals` on a text (a response body, a
+/// command's output); `shown` is how the actual text appears in the assertion.
+pub(crate) fn text_assertions(
+    label: &str,
+    preds: &[BodyPredicate],
+    text: &str,
+    shown: &str,
+    scope: &Scope,
+) -> Result<(Vec<Assertion>, Option<String>), String> {
+    let mut out = Vec::new();
+    let mut diff = None;
+    for p in preds {
+        out.push(match p {
+            BodyPredicate::Contains(t) => {
+                let want = t.expand_text(scope)?;
+                Assertion::new(
+                    label,
+                    format!("contains `{want}`"),
+                    shown,
+                    text.contains(&want),
+                )
+            }
+            BodyPredicate::NotContains(t) => {
+                let want = t.expand_text(scope)?;
+                Assertion::new(
+                    label,
+                    format!("does not contain `{want}`"),
+                    shown,
+                    !text.contains(&want),
+                )
+            }
+            BodyPredicate::Matches(re) => {
+                Assertion::new(label, format!("matches `{re}`"), shown, re.is_match(text))
+            }
+            BodyPredicate::Equals(t) => {
+                let want = t.expand_text(scope)?;
+                // Trailing newlines are not part of what a user means by "equals".
+                let ok = text.trim_end_matches('\n') == want.trim_end_matches('\n');
+                if !ok && diff.is_none() {
+                    diff = Some(unified_diff(&want, text));
+                }
+                Assertion::new(label, snippet(&want), shown, ok)
+            }
+        });
     }
     Ok((out, diff))
 }

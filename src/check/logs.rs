@@ -42,12 +42,7 @@ pub(crate) async fn run(spec: &LogsSpec, cx: &CheckContext) -> CheckOutcome {
     let mut scope = cx.scope.clone();
     if !spec.action.is_empty() {
         let r = run_steps(&spec.action, cx, scope.clone()).await;
-        if r.failed() {
-            let why = r
-                .error
-                .clone()
-                .or_else(|| r.into_outcome().message)
-                .unwrap_or_default();
+        if let Some(why) = r.failure() {
             return CheckOutcome::error(format!("the action failed: {why}"));
         }
         scope.captures.extend(r.captures);

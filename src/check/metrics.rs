@@ -35,12 +35,7 @@ pub(crate) async fn run(spec: &MetricsSpec, cx: &CheckContext) -> CheckOutcome {
     for inc in &spec.increases {
         let before = total(&families, &inc.metric, &inc.labels);
         let steps = run_steps(&inc.action, cx, cx.scope.clone()).await;
-        if steps.failed() {
-            let why = steps
-                .error
-                .clone()
-                .or_else(|| steps.into_outcome().message)
-                .unwrap_or_default();
+        if let Some(why) = steps.failure() {
             return CheckOutcome::error(format!("the action for `{}` failed: {why}", inc.metric));
         }
         let after = match scrape(cx, &spec.path).await {

@@ -333,12 +333,7 @@ async fn run_selected(
     // Setup runs against the main instance (or base-url); variants run it on their own.
     if !suite.setup.is_empty() && (instance.is_some() || suite.instance.is_none()) {
         let r = check::run_steps(&suite.setup, &cx, scope.clone()).await;
-        if r.failed() {
-            let why = r
-                .error
-                .clone()
-                .or_else(|| r.into_outcome().message)
-                .unwrap_or_default();
+        if let Some(why) = r.failure() {
             setup_error = Some(format!("setup failed: {why}"));
         } else {
             scope.captures.extend(r.captures);

@@ -105,12 +105,7 @@ pub(crate) async fn start(
     };
     if !env.setup.is_empty() {
         let r = check::run_steps(&env.setup, &cx, cx.scope.clone()).await;
-        if r.failed() {
-            let why = r
-                .error
-                .clone()
-                .or_else(|| r.into_outcome().message)
-                .unwrap_or_default();
+        if let Some(why) = r.failure() {
             let tail = inst.log_tail();
             stop(
                 Running {

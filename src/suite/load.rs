@@ -856,41 +856,11 @@ impl Validator<'_> {
             .schema
             .as_ref()
             .and_then(|s| self.schema(s, &format!("{field}.schema")));
-        let mut body = Vec::new();
-        if let Some(b) = &e.body {
-            let f = format!("{field}.body");
-            if let Some(t) = &b.contains {
-                body.push(BodyPredicate::Contains(self.template(
-                    Value::String(t.value.clone()),
-                    t.referenced,
-                    &f,
-                    known,
-                )));
-            }
-            if let Some(t) = &b.not_contains {
-                body.push(BodyPredicate::NotContains(self.template(
-                    Value::String(t.value.clone()),
-                    t.referenced,
-                    &f,
-                    known,
-                )));
-            }
-            if let Some(re) = b
-                .matches
-                .as_ref()
-                .and_then(|t| self.regex(&t.value, t.referenced, &format!("{f}.matches")))
-            {
-                body.push(BodyPredicate::Matches(re));
-            }
-            if let Some(t) = &b.equals {
-                body.push(BodyPredicate::Equals(self.template(
-                    Value::String(t.value.clone()),
-                    t.referenced,
-                    &f,
-                    known,
-                )));
-            }
-        }
+        let body = e
+            .body
+            .as_ref()
+            .map(|b| self.body_predicates(b, &format!("{field}.body"), known))
+            .unwrap_or_default();
         let max_duration = e.max_duration.as_ref().map(|_| {
             self.duration(
                 &e.max_duration,
@@ -906,6 +876,36 @@ impl Validator<'_> {
             body,
             max_duration,
         }
+    }
+
+    /// `contains`, `not-contains`, `matches`, `equals` on a text (a body, a command's output).
+    fn body_predicates(
+        &mut self,
+        b: &raw::BodyExpectRaw,
+        f: &str,
+        known: &Known,
+    ) -> Vec<BodyPredicate> {
+        let mut out = Vec::new();
+        let text = |s: &mut Self, t: &Spanned<String>| {
+            s.template(Value::String(t.value.clone()), t.referenced, f, known)
+        };
+        if let Some(t) = &b.contains {
+            out.push(BodyPredicate::Contains(text(self, t)));
+        }
+        if let Some(t) = &b.not_contains {
+            out.push(BodyPredicate::NotContains(text(self, t)));
+        }
+        if let Some(re) = b
+            .matches
+            .as_ref()
+            .and_then(|t| self.regex(&t.value, t.referenced, &format!("{f}.matches")))
+        {
+            out.push(BodyPredicate::Matches(re));
+        }
+        if let Some(t) = &b.equals {
+            out.push(BodyPredicate::Equals(text(self, t)));
+        }
+        out
     }
 
     fn json_predicates(&mut self, v: &Any, f: &str, known: &Known) -> Vec<JsonPredicate> {
@@ -2043,45 +2043,16 @@ impl Validator<'_> {
                 (k, t)
             })
             .collect();
-        let mut body = |b: &Option<raw::BodyExpectRaw>, name: &str| -> Vec<BodyPredicate> {
-            let mut out = Vec::new();
-            let Some(b) = b else { return out };
-            let f = format!("{field}.{name}");
-            if let Some(t) = &b.contains {
-                out.push(BodyPredicate::Contains(self.template(
-                    Value::String(t.value.clone()),
-                    t.referenced,
-                    &f,
-                    known,
-                )));
-            }
-            if let Some(t) = &b.not_contains {
-                out.push(BodyPredicate::NotContains(self.template(
-                    Value::String(t.value.clone()),
-                    t.referenced,
-                    &f,
-                    known,
-                )));
-            }
-            if let Some(re) = b
-                .matches
-                .as_ref()
-                .and_then(|t| self.regex(&t.value, t.referenced, &format!("{f}.matches")))
-            {
-                out.push(BodyPredicate::Matches(re));
-            }
-            if let Some(t) = &b.equals {
-                out.push(BodyPredicate::Equals(self.template(
-                    Value::String(t.value.clone()),
-                    t.referenced,
-                    &f,
-                    known,
-                )));
-            }
-            out
-        };
-        let stdout = body(&c.stdout, "stdout");
-        let stderr = body(&c.stderr, "stderr");
+        let stdout = c
+            .stdout
+            .as_ref()
+            .map(|b| self.body_predicates(b, &format!("{field}.stdout"), known))
+            .unwrap_or_default();
+        let stderr = c
+            .stderr
+            .as_ref()
+            .map(|b| self.body_predicates(b, &format!("{field}.stderr"), known))
+            .unwrap_or_default();
         let min_pass_rate = match &c.min_pass_rate {
             Some(r) => self
                 .percent(r, &format!("{field}.min-pass-rate"))
