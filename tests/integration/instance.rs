@@ -185,3 +185,108 @@ fn log_readiness_instance_env_and_builtin_variables() {
     let out = Harden::check("fixtures/suites/instance/log-ready.yaml").run();
     assert_eq!(out.code, 0, "{out}");
 }
+
+#[test]
+fn run_deadline_turns_unfinished_checks_into_errors_and_still_reports() {
+    let out = Harden::check("fixtures/suites/instance/interrupt.yaml")
+        .args([
+            "--var",
+            "pid_file=/dev/null",
+            "--timeout",
+            "2s",
+            "--jobs",
+            "1",
+        ])
+        .run();
+    assert_eq!(out.code, 1, "{out}");
+    let cases = out.junit().cases();
+    assert_eq!(cases[0].outcome, "error", "{cases:#?}");
+    assert_eq!(
+        cases[0].message,
+        "not finished: the run deadline (--timeout) was reached"
+    );
+    assert_eq!(cases[1].outcome, "error");
+    assert!(
+        out.stdout
+            .contains("cancelled: the run deadline (--timeout) was reached"),
+        "{out}"
+    );
+}
+
+#[test]
+fn teardown_runs_after_the_checks_before_the_stop() {
+    let h = Harden::new();
+    let suite = h.dir.path().join("suite.yaml");
+    std::fs::write(
+        &suite,
+        r#"
+suite: teardown
+instance:
+  command: ["harden-fixture", "--port", "${PORT}"]
+  ready: { http: /health/ready }
+checks:
+  - id: health
+    http: { request: { path: /health }, expect: { status: 200 } }
+teardown:
+  - request: { path: /teardown-marker }
+"#,
+    )
+    .unwrap();
+    let logs = h.dir.path().join("logs");
+    let out = h
+        .args([
+            "check",
+            &suite.display().to_string(),
+            "--log-dir",
+            &logs.display().to_string(),
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{out}");
+    let log = std::fs::read_to_string(logs.join("teardown/main.log")).unwrap();
+    let teardown = log
+        .find("GET /teardown-marker 404")
+        .expect("teardown request logged");
+    let stop = log
+        .find("received SIGTERM")
+        .expect("service stopped gracefully");
+    assert!(
+        log.find("GET /health 200").unwrap() < teardown && teardown < stop,
+        "{log}"
+    );
+}
+
+#[test]
+fn without_instance_checks_go_to_base_url() {
+    // A service started by someone else: harden neither starts nor stops it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut service = std::process::Command::new(env!("CARGO_BIN_EXE_harden-fixture"))
+        .args(["--port", &port.to_string()])
+        .env("HARDEN_INSTANCE_DIR", scratch.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually("the service to listen", Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let h = Harden::new();
+    let suite = h.dir.path().join("suite.yaml");
+    std::fs::write(
+        &suite,
+        format!("suite: remote\nbase-url: http://127.0.0.1:{port}\nchecks:\n  - id: health\n    health: {{ endpoints: [{{ path: /health/db, expect: healthy }}] }}\n"),
+    )
+    .unwrap();
+    let out = h.args(["check", &suite.display().to_string()]).run();
+    let still_running = service.try_wait().unwrap().is_none();
+    let _ = service.kill();
+    let _ = service.wait();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        still_running,
+        "harden must not stop a service it did not start"
+    );
+}
