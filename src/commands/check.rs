@@ -11,6 +11,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
     let paths = suites::resolve(&args.suite.suites)?;
     // Every suite is validated before anything is started.
     let suites = suites::load_all(&paths, &args.suite.vars)?;
+    let baseline = output::load_baseline(&args.gates)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -66,5 +67,11 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
     });
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
     let report = recorder.finish(interrupted);
-    output::finish(&report, &mut terminal, &args.outputs, &args.gates)
+    output::finish(
+        &report,
+        baseline.as_ref(),
+        &mut terminal,
+        &args.outputs,
+        &args.gates,
+    )
 }

@@ -5,23 +5,28 @@ use crate::cli::{GateArgs, OutputArgs};
 use crate::error::Error;
 use crate::report::{self, GateOptions, RunReport, Terminal};
 
+/// Reads `--baseline`, before anything runs: a bad path is a usage error, not a lost run.
+pub(crate) fn load_baseline(gates: &GateArgs) -> Result<Option<RunReport>, Error> {
+    gates
+        .baseline
+        .as_ref()
+        .map(|p| report::read_results(p).map(|f| f.report))
+        .transpose()
+        .map_err(Error::Usage)
+}
+
 /// Scores the run, decides the verdict, prints the summary and writes the reports.
 /// Returns the exit code.
 pub(crate) fn finish(
     report: &RunReport,
+    baseline: Option<&RunReport>,
     terminal: &mut Terminal,
     outputs: &OutputArgs,
     gates: &GateArgs,
 ) -> Result<u8, Error> {
     let score = report::compute_score(report);
-    let comparison = match &gates.baseline {
-        Some(path) => {
-            let base = report::read_results(path).map_err(Error::Usage)?;
-            let base_score = report::compute_score(&base.report);
-            Some(report::compare(&base.report, &base_score, report, &score))
-        }
-        None => None,
-    };
+    let comparison =
+        baseline.map(|base| report::compare(base, &report::compute_score(base), report, &score));
     let opts = GateOptions {
         min_score: gates.min_score,
         max_regression: gates.max_regression,

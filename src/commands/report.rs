@@ -13,7 +13,14 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Error> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(Error::Usage)?;
     let merged = report::merge(parts).map_err(Error::Usage)?;
+    let baseline = output::load_baseline(&args.gates)?;
     let mut terminal = Terminal::new();
     terminal.print_results(&merged);
-    output::finish(&merged, &mut terminal, &args.outputs, &args.gates)
+    output::finish(
+        &merged,
+        baseline.as_ref(),
+        &mut terminal,
+        &args.outputs,
+        &args.gates,
+    )
 }

@@ -230,3 +230,16 @@ checks:
     assert_eq!(r["score"]["score"], 60.0);
     assert_eq!(r["score"]["blocking"], serde_json::json!(["b"]));
 }
+
+#[test]
+fn unreadable_baseline_is_a_usage_error_before_anything_starts() {
+    let h = Harden::check(REFERENCE);
+    let missing = h.path("no-such-results.json");
+    let out = h.args(["--baseline", &missing]).run();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains("cannot read `") && out.stderr.contains("no such file or directory"),
+        "{out}"
+    );
+    assert!(out.stdout.is_empty(), "nothing ran: {out}");
+}
