@@ -53,3 +53,40 @@ pub(crate) fn schema() -> Result<u8, Error> {
     println!("{text}");
     Ok(crate::error::EXIT_OK)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The published schema must accept every real suite, or editors would flag valid files.
+    #[test]
+    fn schema_accepts_every_shipped_suite() {
+        let schema = serde_json::to_value(schemars::schema_for!(crate::suite::SuiteRaw)).unwrap();
+        let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("checks/orchestrator.yaml")];
+        for dir in std::fs::read_dir(root.join("fixtures/suites"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+        {
+            if dir.file_name().is_some_and(|n| n != "invalid") {
+                files.extend(std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+        for f in files {
+            let doc: serde_json::Value =
+                serde_saphyr::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&doc)
+                .map(|e| format!("{}: {e}", e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:#?}", f.display());
+        }
+    }
+
+    #[test]
+    fn schema_rejects_a_misspelled_key() {
+        let schema = serde_json::to_value(schemars::schema_for!(crate::suite::SuiteRaw)).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let doc = serde_json::json!({ "suite": "s", "checks": [{ "id": "a", "htp": {} }] });
+        assert!(!validator.is_valid(&doc));
+    }
+}

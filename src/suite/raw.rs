@@ -254,7 +254,7 @@ pub(crate) struct WebhookRaw {
     /// Default `sha256=`.
     pub prefix: Option<String>,
     /// Other headers to send (e.g. `X-GitHub-Event`).
-    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    #[schemars(with = "Option<MapOrVarSchema>")]
     pub headers: Option<Any>,
     /// The JSON payload (default `{"zen": "harden"}`).
     #[schemars(with = "Option<Value>")]
@@ -559,10 +559,10 @@ pub(crate) struct RequestRaw {
     #[schemars(with = "Option<String>")]
     pub url: Option<Spanned<String>>,
     /// Header map, or `${var}` holding one.
-    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    #[schemars(with = "Option<MapOrVarSchema>")]
     pub headers: Option<Any>,
-    /// Query parameters.
-    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    /// Query parameters (a map, or `${var}` holding one).
+    #[schemars(with = "Option<MapOrVarSchema>")]
     pub query: Option<Any>,
     /// JSON body.
     #[schemars(with = "Option<Value>")]
@@ -570,8 +570,8 @@ pub(crate) struct RequestRaw {
     /// Raw text body.
     #[schemars(with = "Option<String>")]
     pub body: Option<Spanned<String>>,
-    /// URL-encoded form body.
-    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    /// URL-encoded form body (a map, or `${var}` holding one).
+    #[schemars(with = "Option<MapOrVarSchema>")]
     pub form: Option<Any>,
 }
 
@@ -640,6 +640,15 @@ enum StatusSchema {
     Code(u16),
     List(Vec<u16>),
     Class(String),
+}
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[expect(dead_code, reason = "schema shape only")]
+enum MapOrVarSchema {
+    Map(BTreeMap<String, Value>),
+    /// A `${var}` holding a map.
+    Var(String),
 }
 
 #[derive(JsonSchema)]
