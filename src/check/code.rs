@@ -112,8 +112,11 @@ fn scan(spec: &CodeSpec) -> Result<CheckOutcome, String> {
                 n <= r.max,
             )
         })
-        .collect();
-    let mut o = CheckOutcome::from_assertions(assertions, None);
+        .collect::<Vec<Assertion>>();
+    let held = assertions.iter().filter(|a| a.passed).count();
+    let total = assertions.len();
+    // Each rule within its budget is part of the score.
+    let mut o = CheckOutcome::from_assertions(assertions, None).proportional(held, total);
     o.note = Some(format!(
         "{} scanned under {}",
         crate::text::plural(scanned, "file"),

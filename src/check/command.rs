@@ -101,17 +101,21 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
         (Err(e), _) | (_, Err(e)) => return CheckOutcome::error(e),
     }
     let mut note = None;
+    let mut pass_rate = None;
     if let Some(path) = &spec.junit {
         let path = match path.expand_text(&cx.scope) {
             Ok(p) => spec.cwd.join(p),
             Err(e) => return CheckOutcome::error(e),
         };
-        let (x, n) = junit(&path, started, spec.min_pass_rate);
+        let (x, n, rate) = junit(&path, started, spec.min_pass_rate);
         a.extend(x);
         note = n;
+        pass_rate = rate;
     }
     let mut o = CheckOutcome::from_assertions(a, None);
     o.note = note;
+    // A test suite scores its pass rate: 55 of 57 passing is not the same as none.
+    o.proportion = pass_rate;
     o
 }
 
@@ -190,7 +194,12 @@ pub(crate) fn tally(xml: &str) -> Result<Tally, String> {
     Ok(t)
 }
 
-fn junit(path: &Path, started: SystemTime, min_rate: f64) -> (Vec<Assertion>, Option<String>) {
+/// Assertions, the note, and the pass rate (when the report could be read).
+fn junit(
+    path: &Path,
+    started: SystemTime,
+    min_rate: f64,
+) -> (Vec<Assertion>, Option<String>, Option<f64>) {
     let prop = format!("junit `{}`", path.display());
     let fresh = std::fs::metadata(path)
         .and_then(|m| m.modified())
@@ -206,6 +215,7 @@ fn junit(path: &Path, started: SystemTime, min_rate: f64) -> (Vec<Assertion>, Op
                     false,
                 )],
                 None,
+                None,
             );
         }
         Err(e) => {
@@ -217,12 +227,19 @@ fn junit(path: &Path, started: SystemTime, min_rate: f64) -> (Vec<Assertion>, Op
                     false,
                 )],
                 None,
+                None,
             );
         }
     };
     let t = match tally(&xml) {
         Ok(t) => t,
-        Err(e) => return (vec![Assertion::new(prop, "a JUnit report", e, false)], None),
+        Err(e) => {
+            return (
+                vec![Assertion::new(prop, "a JUnit report", e, false)],
+                None,
+                None,
+            );
+        }
     };
     let counted = t.total - t.skipped;
     let passed = counted.saturating_sub(t.failed.len() + t.errored.len());
@@ -266,7 +283,7 @@ fn junit(path: &Path, started: SystemTime, min_rate: f64) -> (Vec<Assertion>, Op
         t.errored.len(),
         t.skipped
     );
-    (a, Some(note))
+    (a, Some(note), Some(rate))
 }
 
 #[cfg(test)]

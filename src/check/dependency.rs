@@ -96,7 +96,9 @@ pub(crate) async fn run(spec: &DependencySpec) -> CheckOutcome {
             ),
         });
     }
-    let mut outcome = CheckOutcome::from_assertions(assertions, None);
+    let held = assertions.iter().filter(|a| a.passed).count();
+    let total = assertions.len();
+    let mut outcome = CheckOutcome::from_assertions(assertions, None).proportional(held, total);
     if !summary.is_empty() {
         let summary = summary.join("; ");
         outcome.message = Some(summary.clone());

@@ -64,6 +64,10 @@ pub(crate) struct CheckOutcome {
     /// ("101 requests in 48ms: 100 accepted, 1 refused").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For proportional checks, the fraction (0 to 1) that holds: a failed check then
+    /// scores that much of its weight instead of nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proportion: Option<f64>,
     /// 1 + retries used.
     pub attempts: u32,
     #[serde(with = "secs")]
@@ -71,6 +75,28 @@ pub(crate) struct CheckOutcome {
 }
 
 impl CheckOutcome {
+    /// The check's score out of 10: 10 for a pass, the proportion of a proportional
+    /// failure, 0 for an error; none for a skip (it is not counted).
+    pub(crate) fn score(&self) -> Option<f64> {
+        match self.status {
+            Status::Pass => Some(10.0),
+            Status::Fail => Some(
+                self.proportion
+                    .map_or(0.0, |p| (p.clamp(0.0, 1.0) * 100.0).round() / 10.0),
+            ),
+            Status::Error => Some(0.0),
+            Status::Skip => None,
+        }
+    }
+
+    /// Marks the check proportional: `held` of `total` parts hold.
+    pub(crate) fn proportional(mut self, held: usize, total: usize) -> CheckOutcome {
+        if total > 0 {
+            self.proportion = Some(held as f64 / total as f64);
+        }
+        self
+    }
+
     /// Pass when every assertion held, Fail otherwise.
     pub(crate) fn from_assertions(
         assertions: Vec<Assertion>,
@@ -98,6 +124,7 @@ impl CheckOutcome {
             message,
             diff,
             note: None,
+            proportion: None,
             attempts: 1,
             duration: Duration::ZERO,
         }
@@ -118,6 +145,7 @@ impl CheckOutcome {
             message: Some(message.into()),
             diff: None,
             note: None,
+            proportion: None,
             attempts: 1,
             duration: Duration::ZERO,
         }

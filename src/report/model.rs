@@ -48,11 +48,7 @@ pub(crate) struct CheckReport {
 pub(crate) fn fill_scores(report: &mut RunReport) {
     for s in &mut report.suites {
         for c in &mut s.checks {
-            c.score = match c.outcome.status {
-                Status::Pass => Some(10.0),
-                Status::Fail | Status::Error => Some(0.0),
-                Status::Skip => None,
-            };
+            c.score = c.outcome.score();
         }
     }
 }

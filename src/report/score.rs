@@ -1,6 +1,7 @@
 //! The readiness score: 100 x sum(w x s) / (10 x sum(w)) over the checks that count, with
 //! severity weights 10 / 7.5 / 5 / 2.5 and s = 10 for a pass, 0 for a fail or an error.
-//! Skipped checks leave both sums. The same formula gives each category's score.
+//! A proportional check that fails scores the fraction that holds. Skipped checks
+//! leave both sums. The same formula gives each category's score.
 
 use crate::check::Status;
 use crate::report::RunReport;
@@ -37,9 +38,9 @@ struct Sums {
 }
 
 impl Sums {
-    /// `w`: the check's weight (severity, times the suite's category weight).
-    fn add(&mut self, w: f64, status: Status) {
-        let s = if status == Status::Pass { 10.0 } else { 0.0 };
+    /// `w`: the check's weight (severity, times the suite's category weight); `s`: its
+    /// score out of 10.
+    fn add(&mut self, w: f64, s: f64, status: Status) {
         self.got += w * s;
         self.max += w * 10.0;
         self.counted += 1;
@@ -61,11 +62,12 @@ pub(crate) fn compute(report: &RunReport) -> Score {
             skipped += 1;
             continue;
         }
-        all.add(c.info.weight, c.outcome.status);
+        let s = c.outcome.score().unwrap_or(0.0);
+        all.add(c.info.weight, s, c.outcome.status);
         by_cat
             .entry(c.info.category.clone())
             .or_default()
-            .add(c.info.weight, c.outcome.status);
+            .add(c.info.weight, s, c.outcome.status);
         if c.info.severity == Severity::Critical && c.outcome.status != Status::Pass {
             blocking.push(c.info.id.clone());
         }
@@ -151,6 +153,23 @@ mod tests {
         assert_eq!(
             s.headline(),
             "score 80/100 (2 of 3 checks counted, 1 skipped)"
+        );
+    }
+
+    #[test]
+    fn proportional_failures_score_the_fraction_that_holds() {
+        // A high check with 3 of 4 rules held scores 7.5 of 10; a low pass scores 10.
+        let mut c = check("hygiene", "hygiene", Severity::High, Status::Fail);
+        c.outcome = c.outcome.proportional(3, 4);
+        let s = compute(&report(vec![
+            c,
+            check("b", "ops", Severity::Low, Status::Pass),
+        ]));
+        // 100 * (7.5 * 7.5 + 2.5 * 10) / (10 * (7.5 + 2.5)) = 81.25 -> 81.3
+        assert_eq!(s.score, Some(81.3));
+        assert_eq!(
+            s.categories[0].passed, 0,
+            "a proportional failure is still not a pass"
         );
     }
 

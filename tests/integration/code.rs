@@ -36,6 +36,10 @@ fn each_match_is_listed_as_file_and_line_and_gitignore_is_respected() {
         ],
         "build/ is in .gitignore, so bundle.py is not counted"
     );
+    assert_eq!(
+        r["suites"][0]["checks"][0]["score"], 2.0,
+        "1 of 5 rules held: a proportional score"
+    );
     let (_, message) = out.check("no-console-log");
     assert_eq!(
         message,

@@ -36,6 +36,10 @@ fn collection_errors_and_failures_are_named() {
         "errors (collection errors included): expected 0, got 2: tests.test_analytics, tests.test_logging (and 1 more)"
     );
     let r = out.results();
+    assert_eq!(
+        r["suites"][0]["checks"][0]["score"], 4.0,
+        "a test suite scores its pass rate"
+    );
     let rate = &r["suites"][0]["checks"][0]["assertions"][1];
     assert_eq!(
         rate["actual"],
