@@ -103,45 +103,29 @@ pub(crate) async fn start(
         logs: Some(inst.logs.clone()),
         ..base.clone()
     };
+    // Setup, then the break command; the first problem stops the variant.
+    let mut problem = None;
     if !env.setup.is_empty() {
         let r = check::run_steps(&env.setup, &cx, cx.scope.clone()).await;
-        if let Some(why) = r.failure() {
-            let tail = inst.log_tail();
-            stop(
-                Running {
-                    instance: inst,
-                    spec: v.instance.clone(),
-                    cx,
-                },
-                emit,
-            )
-            .await;
-            return Err(fail(format!("setup failed: {why}"), tail));
+        match r.failure() {
+            Some(why) => problem = Some(format!("setup failed: {why}")),
+            None => cx.scope.captures.extend(r.captures),
         }
-        cx.scope.captures.extend(r.captures);
     }
-    let broken = match &v.break_command {
-        Some(argv) => run_break(argv, &inst, &cx).await.err(),
-        None => None,
-    };
-    if let Some(message) = broken {
-        let tail = inst.log_tail();
-        stop(
-            Running {
-                instance: inst,
-                spec: v.instance.clone(),
-                cx,
-            },
-            emit,
-        )
-        .await;
-        return Err(fail(message, tail));
+    if let (None, Some(argv)) = (&problem, &v.break_command) {
+        problem = run_break(argv, &inst, &cx).await.err();
     }
-    Ok(Running {
+    let running = Running {
         instance: inst,
         spec: v.instance.clone(),
         cx,
-    })
+    };
+    if let Some(message) = problem {
+        let tail = running.instance.log_tail();
+        stop(running, emit).await;
+        return Err(fail(message, tail));
+    }
+    Ok(running)
 }
 
 async fn run_break(

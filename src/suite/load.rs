@@ -409,58 +409,12 @@ impl Validator<'_> {
 
     fn instance(&mut self, raw: InstanceRaw, known: &Known) -> InstanceSpec {
         let f = "instance";
-        let command = match &raw.command.value {
-            Value::String(s) if !s.trim().is_empty() => vec![
-                Template::literal("sh"),
-                Template::literal("-c"),
-                self.template(
-                    Value::String(s.clone()),
-                    raw.command.referenced,
-                    "instance.command",
-                    known,
-                ),
-            ],
-            Value::Array(items)
-                if !items.is_empty() && items.iter().all(|v| v.is_string() || v.is_number()) =>
-            {
-                items
-                    .iter()
-                    .map(|v| {
-                        self.template(
-                            Value::String(crate::suite::template::value_text(v)),
-                            raw.command.referenced,
-                            "instance.command",
-                            known,
-                        )
-                    })
-                    .collect()
-            }
-            _ => {
-                self.err(
-                    raw.command.referenced,
-                    "instance.command",
-                    "expected a non-empty list of strings or a shell command string",
-                );
-                Vec::new()
-            }
-        };
+        let command = self.command(&raw.command, "instance.command", known);
         let cwd = match raw.cwd {
             Some(c) => self.dir.join(c),
             None => self.dir.clone(),
         };
-        let env = raw
-            .env
-            .into_iter()
-            .map(|(k, v)| {
-                let t = self.template(
-                    Value::String(v.value),
-                    v.referenced,
-                    &format!("{f}.env.{k}"),
-                    known,
-                );
-                (k, t)
-            })
-            .collect();
+        let env = self.env(raw.env, &format!("{f}.env"), known);
         let port = match &raw.port {
             None => None,
             Some(p) => match &p.value {
@@ -1347,6 +1301,26 @@ impl Validator<'_> {
         }
     }
 
+    /// Environment variables whose values are templates.
+    fn env(
+        &mut self,
+        vars: std::collections::BTreeMap<String, Spanned<String>>,
+        field: &str,
+        known: &Known,
+    ) -> Vec<(String, Template)> {
+        vars.into_iter()
+            .map(|(k, v)| {
+                let t = self.template(
+                    Value::String(v.value),
+                    v.referenced,
+                    &format!("{field}.{k}"),
+                    known,
+                );
+                (k, t)
+            })
+            .collect()
+    }
+
     /// An argv list, or a string run by `sh -c`.
     fn command(&mut self, c: &Any, field: &str, known: &Known) -> Vec<Template> {
         match &c.value {
@@ -2030,19 +2004,7 @@ impl Validator<'_> {
             Some(d) => self.dir.join(d),
             None => self.dir.clone(),
         };
-        let env = c
-            .env
-            .into_iter()
-            .map(|(k, v)| {
-                let t = self.template(
-                    Value::String(v.value),
-                    v.referenced,
-                    &format!("{field}.env.{k}"),
-                    known,
-                );
-                (k, t)
-            })
-            .collect();
+        let env = self.env(c.env, &format!("{field}.env"), known);
         let stdout = c
             .stdout
             .as_ref()
