@@ -52,6 +52,22 @@ impl Harden {
         h.args(["--junit", &junit, "--json", &json])
     }
 
+    /// `harden check` of a suite written here from `yaml`, with JUnit and JSON.
+    pub fn check_yaml(yaml: &str) -> Harden {
+        let h = Harden::new();
+        let suite = h.dir.path().join("suite.yaml");
+        std::fs::write(&suite, yaml).expect("write the suite");
+        let (junit, json) = (h.path("junit.xml"), h.path("results.json"));
+        h.args([
+            "check",
+            &suite.display().to_string(),
+            "--junit",
+            &junit,
+            "--json",
+            &json,
+        ])
+    }
+
     pub fn path(&self, name: &str) -> String {
         self.dir.path().join(name).display().to_string()
     }

@@ -49,10 +49,7 @@ fn health_lies_fails_when_the_database_is_gone() {
 
 #[test]
 fn variant_that_never_becomes_ready_is_an_error_with_its_log_tail() {
-    let h = Harden::new();
-    let suite = h.dir.path().join("suite.yaml");
-    std::fs::write(
-        &suite,
+    let out = Harden::check_yaml(
         r#"
 suite: variant-never-ready
 instance:
@@ -68,18 +65,7 @@ checks:
     http: { request: { path: /health }, expect: { status: 200 } }
 "#,
     )
-    .unwrap();
-    let (junit, json) = (h.path("junit.xml"), h.path("results.json"));
-    let out = h
-        .args([
-            "check",
-            &suite.display().to_string(),
-            "--junit",
-            &junit,
-            "--json",
-            &json,
-        ])
-        .run();
+    .run();
     assert_eq!(
         out.code, 1,
         "a variant failing is the check's error, not the run's: {out}"

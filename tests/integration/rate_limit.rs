@@ -60,10 +60,7 @@ fn missing_rate_limit_fails() {
 
 #[test]
 fn per_user_limits_vary_a_header_instead() {
-    let h = Harden::new();
-    let suite = h.dir.path().join("suite.yaml");
-    std::fs::write(
-        &suite,
+    let out = Harden::check_yaml(
         r#"
 suite: per-header
 instance:
@@ -78,11 +75,7 @@ checks:
       client-header: X-User-Id
 "#,
     )
-    .unwrap();
-    let json = h.path("results.json");
-    let out = h
-        .args(["check", &suite.display().to_string(), "--json", &json])
-        .run();
+    .run();
     // The fixture limits per address, not per user: the second client (same address,
     // another X-User-Id) is throttled too, and the probe says so.
     assert_eq!(out.code, 1, "{out}");

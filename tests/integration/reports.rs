@@ -90,10 +90,7 @@ fn results_json_lists_checks_in_suite_order_with_score() {
 
 #[test]
 fn secrets_are_redacted_in_every_output() {
-    let h = Harden::new();
-    let suite = h.dir.path().join("secret.yaml");
-    std::fs::write(
-        &suite,
+    let out = Harden::check_yaml(
         r#"
 suite: secrets
 instance:
@@ -112,20 +109,8 @@ checks:
       expect: { status: 200 }
 "#,
     )
-    .unwrap();
-    let junit = h.path("junit.xml");
-    let json = h.path("results.json");
-    let out = h
-        .env("HARDEN_TEST_API_KEY", "env-key-1234567")
-        .args([
-            "check",
-            &suite.display().to_string(),
-            "--junit",
-            &junit,
-            "--json",
-            &json,
-        ])
-        .run();
+    .env("HARDEN_TEST_API_KEY", "env-key-1234567")
+    .run();
     assert_eq!(out.code, 1, "{out}");
     for (what, text) in [
         ("stdout", out.stdout.clone()),

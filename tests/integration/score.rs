@@ -199,10 +199,7 @@ fn report_rejects_overlapping_shards_and_non_results_files() {
 
 #[test]
 fn suite_can_weigh_categories_and_override_severities() {
-    let h = Harden::new();
-    let suite = h.dir.path().join("weights.yaml");
-    std::fs::write(
-        &suite,
+    let out = Harden::check_yaml(
         r#"
 suite: weights
 instance:
@@ -219,11 +216,7 @@ checks:
     http: { request: { path: /health }, expect: { status: 500 } }
 "#,
     )
-    .unwrap();
-    let json = h.path("results.json");
-    let out = h
-        .args(["check", &suite.display().to_string(), "--json", &json])
-        .run();
+    .run();
     assert_eq!(out.code, 1, "{out}");
     let r = out.results();
     // a: medium (5) x 3 = 15, pass; b: critical 10, fail => 100 * 15 / 25 = 60.
