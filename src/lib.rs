@@ -9,6 +9,8 @@ mod cli;
 mod commands;
 mod error;
 mod instance;
+#[cfg(test)]
+mod mutate;
 mod redact;
 mod report;
 mod runner;

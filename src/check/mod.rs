@@ -22,6 +22,9 @@ pub(crate) use outcome::{CheckOutcome, Status};
 
 use crate::suite::{CheckKindSpec, CheckSpec};
 
+#[cfg(test)]
+pub(crate) use prom::{lint as prom_lint_for_tests, parse as prom_parse_for_tests};
+
 /// Runs one attempt of a check. Never fails: problems are in the outcome.
 pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
     match &spec.kind {

@@ -36,7 +36,11 @@ pub(crate) fn load(file: &Path, overrides: &[(String, String)]) -> Result<Suite,
     load_str(file, &text, overrides)
 }
 
-fn load_str(file: &Path, text: &str, overrides: &[(String, String)]) -> Result<Suite, LoadErrors> {
+pub(crate) fn load_str(
+    file: &Path,
+    text: &str,
+    overrides: &[(String, String)],
+) -> Result<Suite, LoadErrors> {
     let raw = parse(file, text).map_err(|e| LoadErrors(vec![*e]))?;
     let dir = file
         .parent()
