@@ -45,10 +45,5 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
     };
-    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
-    let mut c = text.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => text,
-    }
+    crate::text::lowercase_first(text.split(" (os error").next().unwrap_or(&text))
 }

@@ -23,3 +23,23 @@ pub(crate) fn short_list(items: &[&str], max: usize) -> String {
         shown
     }
 }
+
+/// The text with its first letter in lowercase: messages read as fragments ("failed to …").
+pub(crate) fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// `0.42ms` under 10 ms, `250ms` under a second, `1.50s` above.
+pub(crate) fn human_duration(d: std::time::Duration) -> String {
+    if d < std::time::Duration::from_millis(10) {
+        format!("{:.2}ms", d.as_secs_f64() * 1000.0)
+    } else if d < std::time::Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
+    }
+}

@@ -422,8 +422,8 @@ pub(crate) fn evaluate(
     if let Some(max) = expect.max_duration {
         out.push(Assertion::new(
             "duration",
-            format!("<= {}", human_duration(max)),
-            human_duration(r.duration),
+            format!("<= {}", crate::text::human_duration(max)),
+            crate::text::human_duration(r.duration),
             r.duration <= max,
         ));
     }
@@ -476,17 +476,6 @@ pub(crate) fn text_assertions(
         });
     }
     Ok((out, diff))
-}
-
-pub(crate) fn human_duration(d: Duration) -> String {
-    if d < Duration::from_millis(10) {
-        return format!("{:.2}ms", d.as_secs_f64() * 1000.0);
-    }
-    if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else {
-        format!("{:.2}s", d.as_secs_f64())
-    }
 }
 
 fn snippet(body: &str) -> String {

@@ -3,9 +3,10 @@
 //! figures are in every report, pass or fail.
 
 use crate::check::context::CheckContext;
-use crate::check::http::{human_duration, send};
+use crate::check::http::send;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::suite::{LoadAmount, LoadSpec};
+use crate::text::human_duration;
 use hdrhistogram::Histogram;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -15,7 +15,7 @@ mod rate_limit;
 mod security;
 
 pub(crate) use context::{CheckContext, http_client};
-pub(crate) use http::{human_duration, run_steps};
+pub(crate) use http::run_steps;
 #[cfg(test)]
 pub(crate) use outcome::Assertion;
 pub(crate) use outcome::{CheckOutcome, Status};
@@ -53,10 +53,5 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     let line = parts.join(": ");
-    let line = line.split(" (os error").next().unwrap_or(&line).to_string();
-    let mut c = line.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => line,
-    }
+    crate::text::lowercase_first(line.split(" (os error").next().unwrap_or(&line))
 }

@@ -228,7 +228,7 @@ pub(crate) fn evaluate(spec: &RateLimitSpec, f: &Facts) -> CheckOutcome {
         if unanswered.is_empty() {
             format!(
                 "{total} answered in {}: {accepted} accepted, {} refused",
-                crate::check::human_duration(f.elapsed),
+                crate::text::human_duration(f.elapsed),
                 refused.len()
             )
         } else {
@@ -373,7 +373,7 @@ pub(crate) fn evaluate(spec: &RateLimitSpec, f: &Facts) -> CheckOutcome {
     let mut o = CheckOutcome::from_assertions(a, None);
     o.note = Some(format!(
         "{total} requests in {}: {accepted} accepted, {} refused{}",
-        crate::check::human_duration(f.elapsed),
+        crate::text::human_duration(f.elapsed),
         refused.len(),
         quotas
             .first()

@@ -142,6 +142,15 @@ impl Instance {
         })
     }
 
+    /// The command as started, for people (variables expanded).
+    pub(crate) fn command_line(&self, spec: &InstanceSpec) -> String {
+        spec.command
+            .iter()
+            .filter_map(|t| t.expand_text(&self.scope).ok())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     pub(crate) fn pid(&self) -> u32 {
         self.process.pid
     }

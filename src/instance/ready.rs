@@ -11,6 +11,22 @@ pub(crate) enum NotReady {
     Cancelled,
 }
 
+impl NotReady {
+    /// The message for people, naming the timeout that ran out.
+    pub(crate) fn describe(&self, timeout: Duration) -> String {
+        match self {
+            NotReady::Exited(info) => format!("the service {info} before it was ready"),
+            NotReady::Timeout { last } => {
+                format!(
+                    "the service was not ready after {} (last attempt: {last})",
+                    humantime::format_duration(timeout)
+                )
+            }
+            NotReady::Cancelled => "interrupted while waiting for the service to be ready".into(),
+        }
+    }
+}
+
 /// Polls the probe, starting at 250 ms and backing off to 1 s, each attempt bounded by 2 s.
 pub(crate) async fn wait_ready(
     inst: &Instance,

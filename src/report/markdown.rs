@@ -229,7 +229,7 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
                 c.info.kind,
                 cell(&c.info.category),
                 c.info.severity.as_str(),
-                crate::check::human_duration(c.outcome.duration)
+                crate::text::human_duration(c.outcome.duration)
             );
         }
         let _ = writeln!(out, "\n</details>");

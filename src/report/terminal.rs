@@ -43,7 +43,7 @@ impl Terminal {
             Status::Error => ("ERROR", RED),
             Status::Skip => ("SKIP ", YELLOW),
         };
-        let time = crate::check::human_duration(o.duration);
+        let time = crate::text::human_duration(o.duration);
         let retries = if o.attempts > 1 {
             format!(" ({} attempts)", o.attempts)
         } else {
@@ -208,7 +208,7 @@ impl EventSink for Terminal {
                 let who = service(label);
                 self.line(format!(
                     "  {DIM}{who}ready after {}{DIM:#}",
-                    crate::check::human_duration(*after)
+                    crate::text::human_duration(*after)
                 ));
             }
             Event::InstanceFailed {

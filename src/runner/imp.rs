@@ -234,12 +234,7 @@ async fn run_selected(
                 return end;
             }
         };
-        let command = spec
-            .command
-            .iter()
-            .filter_map(|t| t.expand_text(&inst.scope).ok())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let command = inst.command_line(spec);
         out.emit(Event::InstanceSpawned {
             label: label.into(),
             command,
@@ -256,14 +251,10 @@ async fn run_selected(
             }
             Err(why) => {
                 let mut inst = inst;
-                let (message, hint) = match &why {
-                    NotReady::Exited(info) => (format!("the service {info} before it was ready"), None),
-                    NotReady::Timeout { last } => (
-                        format!("the service was not ready after {} (last attempt: {last})", humantime::format_duration(spec.ready.timeout)),
-                        Some("raise `instance.ready.timeout`, or check the readiness probe and the service output below".to_string()),
-                    ),
-                    NotReady::Cancelled => ("interrupted while waiting for the service to be ready".to_string(), None),
-                };
+                let message = why.describe(spec.ready.timeout);
+                let hint = matches!(why, NotReady::Timeout { .. }).then(|| {
+                    "raise `instance.ready.timeout`, or check the readiness probe and the service output below".to_string()
+                });
                 let report = inst.stop(spec).await;
                 let interrupted = matches!(why, NotReady::Cancelled);
                 if interrupted {

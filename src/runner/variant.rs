@@ -3,7 +3,7 @@
 //! stopped like the main instance when the check is done.
 
 use crate::check::{self, CheckContext, CheckOutcome};
-use crate::instance::{Instance, NotReady, wait_ready};
+use crate::instance::{Instance, wait_ready};
 use crate::runner::event::Event;
 use crate::suite::{InstanceSpec, StepSpec, VariantSpec};
 use serde_json::Value;
@@ -60,13 +60,7 @@ pub(crate) async fn start(
         env.kill_now.clone(),
     )
     .map_err(|e| fail(e.message, Vec::new()))?;
-    let command = v
-        .instance
-        .command
-        .iter()
-        .filter_map(|t| t.expand_text(&inst.scope).ok())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let command = inst.command_line(&v.instance);
     emit(Event::InstanceSpawned {
         label: label.clone(),
         command,
@@ -79,16 +73,7 @@ pub(crate) async fn start(
             after,
         }),
         Err(why) => {
-            let message = match why {
-                NotReady::Exited(info) => format!("the service {info} before it was ready"),
-                NotReady::Timeout { last } => format!(
-                    "the service was not ready after {} (last attempt: {last})",
-                    humantime::format_duration(v.instance.ready.timeout)
-                ),
-                NotReady::Cancelled => {
-                    "interrupted while waiting for the service to be ready".into()
-                }
-            };
+            let message = why.describe(v.instance.ready.timeout);
             let report = inst.stop(&v.instance).await;
             emit(Event::InstanceStopped {
                 label: label.clone(),

@@ -152,15 +152,7 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
         .map(|r| r.replace(first, "").into_owned())
         .unwrap_or_else(|| first.to_string());
     let msg = msg.trim().trim_start_matches("error: ").to_string();
-    lowercase_first(&msg)
-}
-
-fn lowercase_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
+    crate::text::lowercase_first(&msg)
 }
 
 struct Validator<'a> {
