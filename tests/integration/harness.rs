@@ -32,6 +32,10 @@ pub struct Output {
     pub stdout: String,
     pub stderr: String,
     pub dir: tempfile::TempDir,
+    /// Wall time from spawn to exit.
+    pub elapsed: Duration,
+    /// harden's peak resident set (VmHWM), in KiB, as last read before it exited.
+    pub peak_rss_kib: u64,
 }
 
 impl Harden {
@@ -66,6 +70,18 @@ impl Harden {
             "--json",
             &json,
         ])
+    }
+
+    /// Writes an executable `sh` script into the temp dir and returns its path.
+    pub fn script(&self, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("script directory");
+        }
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        path
     }
 
     pub fn path(&self, name: &str) -> String {
@@ -109,29 +125,58 @@ impl Harden {
         cmd.current_dir(dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let out = wait_output(cmd.spawn().expect("spawn harden"), self.timeout);
+        let m = wait_measured(cmd.spawn().expect("spawn harden"), self.timeout);
         Output {
-            code: out.0,
-            stdout: out.1,
-            stderr: out.2,
+            code: m.code,
+            stdout: m.stdout,
+            stderr: m.stderr,
             dir: self.dir,
+            elapsed: m.elapsed,
+            peak_rss_kib: m.peak_rss_kib,
         }
     }
 
     pub fn run(self) -> Output {
         let child = self.spawn();
-        let out = wait_output(child, self.timeout);
+        let m = wait_measured(child, self.timeout);
         Output {
-            code: out.0,
-            stdout: out.1,
-            stderr: out.2,
+            code: m.code,
+            stdout: m.stdout,
+            stderr: m.stderr,
             dir: self.dir,
+            elapsed: m.elapsed,
+            peak_rss_kib: m.peak_rss_kib,
         }
     }
 }
 
 /// Waits for the child with a deadline; a hung harden fails the test instead of hanging it.
-pub fn wait_output(mut child: Child, timeout: Duration) -> (i32, String, String) {
+pub fn wait_output(child: Child, timeout: Duration) -> (i32, String, String) {
+    let m = wait_measured(child, timeout);
+    (m.code, m.stdout, m.stderr)
+}
+
+/// How a child process ended, and what it cost.
+pub struct Measured {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+    pub peak_rss_kib: u64,
+}
+
+/// The VmHWM (peak resident set) of a live process, in KiB.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// `wait_output`, also timing the child and sampling its peak RSS until it exits.
+pub fn wait_measured(mut child: Child, timeout: Duration) -> Measured {
+    let started = Instant::now();
     use std::io::Read;
     fn reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
         std::thread::spawn(move || {
@@ -145,7 +190,11 @@ pub fn wait_output(mut child: Child, timeout: Duration) -> (i32, String, String)
     let out_reader = reader(child.stdout.take());
     let err_reader = reader(child.stderr.take());
     let deadline = Instant::now() + timeout;
+    let mut peak = 0;
     let status = loop {
+        if let Some(rss) = peak_rss_kib(child.id()) {
+            peak = peak.max(rss);
+        }
         if let Some(s) = child.try_wait().expect("wait") {
             break s;
         }
@@ -153,14 +202,16 @@ pub fn wait_output(mut child: Child, timeout: Duration) -> (i32, String, String)
             let _ = child.kill();
             panic!("harden did not finish within {timeout:?}");
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(10));
     };
-    let code = status.code().unwrap_or(-1);
-    (
-        code,
-        out_reader.join().unwrap_or_default(),
-        err_reader.join().unwrap_or_default(),
-    )
+    let elapsed = started.elapsed();
+    Measured {
+        code: status.code().unwrap_or(-1),
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+        elapsed,
+        peak_rss_kib: peak,
+    }
 }
 
 impl Output {

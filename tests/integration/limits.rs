@@ -1,0 +1,101 @@
+//! Every read has a limit and every duration a range: hostile or mistaken input is a clear
+//! error, never a panic, a hang or a machine out of memory.
+
+use crate::harness::Harden;
+use std::time::Duration;
+
+#[test]
+fn validate_refuses_an_endless_file() {
+    let out = Harden::new().args(["validate", "/dev/zero"]).run();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("/dev/zero"), "{out}");
+    assert!(out.stderr.contains("limit"), "names the limit\n{out}");
+    assert!(out.peak_rss_kib < 64 * 1024, "{} KiB", out.peak_rss_kib);
+}
+
+#[test]
+fn a_baseline_that_never_ends_is_refused_before_anything_runs() {
+    let out = Harden::check("checks/orchestrator.yaml")
+        .args(["--baseline", "/dev/zero"])
+        .run();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("limit"), "names the limit\n{out}");
+    assert!(!out.stdout.contains("started"), "nothing spawned\n{out}");
+    assert!(out.peak_rss_kib < 64 * 1024, "{} KiB", out.peak_rss_kib);
+}
+
+#[test]
+fn report_refuses_an_endless_results_file() {
+    let out = Harden::new().args(["report", "/dev/zero"]).run();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("limit"), "{out}");
+}
+
+#[test]
+fn a_huge_timeout_flag_is_a_usage_error_not_a_panic() {
+    for value in ["18446744073709551615s", "1000000000d"] {
+        let out = Harden::check("checks/orchestrator.yaml")
+            .args(["--timeout", value])
+            .run();
+        assert_eq!(out.code, 2, "{value}: {out}");
+        assert!(!out.stderr.contains("panicked"), "{out}");
+        assert!(out.stderr.contains("--timeout"), "{out}");
+    }
+}
+
+#[test]
+fn huge_durations_in_a_suite_are_errors_at_their_position() {
+    for (field, yaml) in [
+        (
+            "checks[0].timeout",
+            "    timeout: 18446744073709551615s\n    http: { request: { path: /x }, expect: { status: 200 } }\n",
+        ),
+        (
+            "checks[0].http.expect.max-duration",
+            "    http: { request: { path: /x }, expect: { status: 200, max-duration: 18446744073709551615s } }\n",
+        ),
+        (
+            "checks[0].load.duration",
+            "    load: { request: { path: /x }, duration: 18446744073709551615s, concurrency: 2 }\n",
+        ),
+    ] {
+        let h = Harden::new();
+        let suite = h.dir.path().join("s.yaml");
+        std::fs::write(
+            &suite,
+            format!("suite: d\nbase-url: http://127.0.0.1:9\nchecks:\n  - id: c\n{yaml}"),
+        )
+        .unwrap();
+        let out = h.args(["validate", &suite.display().to_string()]).run();
+        assert_eq!(out.code, 2, "{field}: {out}");
+        assert!(out.stderr.contains(field), "{field}: {out}");
+        assert!(out.stderr.contains("s.yaml:5:"), "{field}: {out}");
+        assert!(!out.stderr.contains("panicked"), "{out}");
+    }
+    // Instance durations too.
+    for (field, yaml) in [
+        ("instance.ready.timeout", "  ready: { http: /h, timeout: 18446744073709551615s }\n"),
+        ("instance.stop.grace", "  stop: { grace: 18446744073709551615s }\n"),
+    ] {
+        let h = Harden::new();
+        let suite = h.dir.path().join("s.yaml");
+        std::fs::write(
+            &suite,
+            format!("suite: d\ninstance:\n  command: [\"x\"]\n{yaml}checks:\n  - id: c\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n"),
+        )
+        .unwrap();
+        let out = h.args(["validate", &suite.display().to_string()]).run();
+        assert_eq!(out.code, 2, "{field}: {out}");
+        assert!(out.stderr.contains(field), "{field}: {out}");
+        assert!(!out.stderr.contains("panicked"), "{out}");
+    }
+}
+
+#[test]
+fn durations_that_fit_still_work() {
+    let out = Harden::check("checks/orchestrator.yaml")
+        .args(["--timeout", "10m", "--filter", "toolchain-present"])
+        .run();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.elapsed < Duration::from_secs(60));
+}
