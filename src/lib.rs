@@ -23,6 +23,11 @@ use std::process::ExitCode;
 
 /// Runs harden with these arguments and returns its exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // harden re-runs itself as the supervisor of each service it starts.
+    if args.get(1).is_some_and(|a| a == instance::supervisor::ARG) {
+        return ExitCode::from(instance::supervisor::main(&args[2..]));
+    }
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {

@@ -1,16 +1,30 @@
-//! Secrets never reach an output: every event is passed through the redactor first.
+//! Secrets never reach an output: every event, and every line of the service's log that
+//! harden keeps, is passed through the redactor first.
+//!
+//! A secret is masked in each form it can take on the way to a report, as the GitHub
+//! Actions runner masks its secrets: as written; JSON-escaped (with and without `\/` and
+//! `\uXXXX` escapes); XML/HTML-escaped (named and numeric entities); percent-encoded
+//! (upper- and lowercase hex, and `+` for spaces as in forms); and base64 (standard and
+//! URL-safe alphabets, at each of the three byte alignments, so a secret inside a longer
+//! encoded value such as `user:secret` in a Basic header is found too).
 
-use crate::runner::Event;
 use crate::suite::{Suite, value_text};
 
 /// Values shorter than this are not redacted: replacing `1` or `ok` everywhere would make
 /// every report unreadable while protecting nothing.
 const MIN_SECRET_LEN: usize = 3;
+/// An encoded form shorter than this is not masked on its own (a 1-character secret
+/// shifted into base64 leaves a 1-character core that matches everywhere).
+const MIN_FORM_LEN: usize = 4;
+const MASK: &str = "***";
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Redactor {
-    /// Longest first, so a secret that contains another is replaced whole.
+    /// The secret values as given, for checks that look for leaks.
     secrets: Vec<String>,
+    /// Every form of every secret, longest first, so a form that contains another is
+    /// replaced whole.
+    forms: Vec<String>,
 }
 
 impl Redactor {
@@ -35,7 +49,11 @@ impl Redactor {
         secrets.retain(|s| s.len() >= MIN_SECRET_LEN);
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
-        Redactor { secrets }
+        let mut forms: Vec<String> = secrets.iter().flat_map(|s| encoded_forms(s)).collect();
+        forms.retain(|f| f.len() >= MIN_FORM_LEN || secrets.contains(f));
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        Redactor { secrets, forms }
     }
 
     /// The secret values themselves, for checks that look for leaks.
@@ -43,63 +61,226 @@ impl Redactor {
         self.secrets.clone()
     }
 
-    pub(crate) fn text(&self, s: &mut String) {
-        for secret in &self.secrets {
-            if s.contains(secret.as_str()) {
-                *s = s.replace(secret.as_str(), "***");
-            }
-        }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.forms.is_empty()
     }
 
-    pub(crate) fn event(&self, e: &mut Event) {
-        if self.secrets.is_empty() {
-            return;
-        }
-        match e {
-            Event::InstanceSpawned { command, .. } => self.text(command),
-            Event::InstanceFailed {
-                message,
-                hint,
-                log_tail,
-                ..
-            } => {
-                self.text(message);
-                hint.iter_mut().for_each(|h| self.text(h));
-                log_tail.iter_mut().for_each(|l| self.text(l));
+    /// Replaces every form of every secret with `***`.
+    pub(crate) fn text(&self, s: &mut String) {
+        for form in &self.forms {
+            if s.contains(form.as_str()) {
+                *s = s.replace(form.as_str(), MASK);
             }
-            Event::SetupFailed { message } => self.text(message),
-            Event::CheckRetrying { reason, .. } => self.text(reason),
-            Event::CheckFinished {
-                outcome, log_tail, ..
-            } => {
-                log_tail.iter_mut().for_each(|l| self.text(l));
-                outcome.message.iter_mut().for_each(|m| self.text(m));
-                outcome.diff.iter_mut().for_each(|d| self.text(d));
-                for a in &mut outcome.assertions {
-                    self.text(&mut a.property);
-                    self.text(&mut a.expected);
-                    self.text(&mut a.actual);
-                }
-            }
-            Event::SuiteStarted { .. }
-            | Event::InstanceReady { .. }
-            | Event::CheckStarted { .. }
-            | Event::RunCancelled { .. }
-            | Event::InstanceStopped { .. }
-            | Event::SuiteFinished => {}
         }
     }
+}
+
+/// Every form of `secret` that can reach an output.
+fn encoded_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_string()];
+    // JSON string escapes, as serde, Python's json.dumps (ASCII-only) and PHP (`\/`) write them.
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json
+        .get(1..json.len().saturating_sub(1))
+        .unwrap_or_default()
+        .to_string();
+    forms.push(json.replace('/', "\\/"));
+    forms.push(ascii_json(&json));
+    forms.push(json);
+    // XML and HTML entities.
+    let xml = |quot: &str, apos: &str| {
+        secret
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', quot)
+            .replace('\'', apos)
+    };
+    forms.push(xml("&quot;", "&apos;"));
+    forms.push(xml("&#34;", "&#39;"));
+    forms.push(xml("&#x22;", "&#x27;"));
+    forms.push(xml("\"", "'"));
+    // Percent-encoding (RFC 3986 unreserved characters kept), and form encoding.
+    let upper = percent(secret, false);
+    forms.push(upper.replace("%20", "+"));
+    forms.push(percent(secret, true));
+    forms.push(upper);
+    // base64 at each alignment, in both alphabets, padded or not.
+    for shift in 0..3 {
+        let core = base64_core(secret.as_bytes(), shift);
+        forms.push(core.replace('+', "-").replace('/', "_"));
+        forms.push(core);
+    }
+    forms
+}
+
+/// JSON escapes with every non-ASCII character as `\uXXXX` (Python's default).
+fn ascii_json(json: &str) -> String {
+    let mut out = String::new();
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+fn percent(s: &str, lower: bool) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ if lower => out.push_str(&format!("%{b:02x}")),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// The base64 characters that depend on `bytes` alone when they start `shift` bytes into
+/// a 3-byte group: what any encoding of a longer value containing them must contain.
+fn base64_core(bytes: &[u8], shift: usize) -> String {
+    let mut padded = vec![0u8; shift];
+    padded.extend_from_slice(bytes);
+    let mut chars = Vec::new();
+    for group in padded.chunks(3) {
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..=group.len() {
+            chars.push(BASE64[(n >> (18 - 6 * i) & 63) as usize]);
+        }
+    }
+    // Leading characters that mix in the bytes before the secret.
+    let skip = match shift {
+        0 => 0,
+        1 => 2,
+        _ => 3,
+    };
+    // A last character that mixes in the byte after the secret.
+    let drop_last = usize::from(padded.len() % 3 != 0);
+    let end = chars.len().saturating_sub(drop_last);
+    String::from_utf8_lossy(chars.get(skip..end).unwrap_or_default()).into_owned()
+}
+
+/// Control characters from the service (ESC, NUL, BEL, backspace, CR, C1 controls, and the
+/// bidirectional overrides that reorder what a reader sees) written as visible escapes, so
+/// no output can move a terminal's cursor, hide text, or start a line of its own.
+/// Newlines and tabs are kept.
+pub(crate) fn neutralize(s: &mut String) {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return;
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        }
+    }
+    *s = out;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn masked(r: &Redactor, s: &str) -> String {
+        let mut s = s.to_string();
+        r.text(&mut s);
+        s
+    }
+
     #[test]
     fn replaces_every_occurrence_longest_first() {
         let r = Redactor::new(vec!["abc".into(), "abcdef".into(), "x".into()]);
-        let mut s = "token=abcdef and abc and x".to_string();
-        r.text(&mut s);
-        assert_eq!(s, "token=*** and *** and x");
+        assert_eq!(
+            masked(&r, "token=abcdef and abc and x"),
+            "token=*** and *** and x"
+        );
+    }
+
+    #[test]
+    fn json_xml_and_percent_forms_are_masked() {
+        let r = Redactor::new(vec!["p\"a/ss+w\\o rd&é".into()]);
+        for form in [
+            r#"p\"a/ss+w\\o rd&é"#,
+            r#"p\"a\/ss+w\\o rd&é"#,
+            r#"p\"a/ss+w\\o rd&\u00e9"#,
+            "p&quot;a/ss+w\\o rd&amp;é",
+            "p&#34;a/ss+w\\o rd&amp;é",
+            "p%22a%2Fss%2Bw%5Co%20rd%26%C3%A9",
+            "p%22a%2fss%2bw%5co%20rd%26%c3%a9",
+            "p%22a%2Fss%2Bw%5Co+rd%26%C3%A9",
+        ] {
+            assert_eq!(masked(&r, &format!("<{form}>")), "<***>", "{form}");
+        }
+    }
+
+    #[test]
+    fn base64_is_masked_at_every_alignment_and_in_both_alphabets() {
+        let secret = "s3cret?>value";
+        let r = Redactor::new(vec![secret.into()]);
+        // Standard, padded: a Basic header `user:secret` puts it at any alignment.
+        for prefix in ["", "a", "ab", "user:", "us:"] {
+            let encoded = std_base64(format!("{prefix}{secret}").as_bytes());
+            let out = masked(&r, &encoded);
+            assert!(out.contains("***"), "prefix {prefix:?}: {encoded} -> {out}");
+            assert!(
+                out.len() <= 3 + 4 + 4,
+                "at most a few boundary characters kept: {out}"
+            );
+            let url = encoded.replace('+', "-").replace('/', "_");
+            assert!(masked(&r, &url).contains("***"), "url-safe {url}");
+        }
+    }
+
+    #[test]
+    fn short_values_are_left_alone() {
+        let r = Redactor::new(vec!["ab".into()]);
+        assert!(r.is_empty());
+        assert_eq!(masked(&r, "ab"), "ab");
+    }
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        let mut s = "ok\u{1b}[31mred\0\u{7}\u{8}\r\nnext\tline\u{202e}".to_string();
+        neutralize(&mut s);
+        assert_eq!(s, "ok\\x1b[31mred\\x00\\x07\\x08\\x0d\nnext\tline\\u{202e}");
+    }
+
+    fn std_base64(bytes: &[u8]) -> String {
+        let mut out = String::new();
+        for c in bytes.chunks(3) {
+            let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+            let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+            for i in 0..4 {
+                out.push(if i <= c.len() {
+                    BASE64[(n >> (18 - 6 * i) & 63) as usize] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        out
     }
 }

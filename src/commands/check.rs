@@ -5,7 +5,14 @@ use crate::commands::output;
 use crate::commands::suites;
 use crate::error::{self, Error};
 use crate::report::{Recorder, Terminal};
-use crate::runner::{self, EventSink, Interrupts, RunOptions};
+use crate::runner::{self, ABORT_GRACE_CAP, Abort, EventSink, Interrupts, RunOptions};
+use std::time::Duration;
+
+/// After a second Ctrl-C, how long the run has to end by itself before harden writes the
+/// reports from what it knows.
+const KILL_NET: Duration = Duration::from_millis(400);
+/// After a cancel, how much longer than the capped grace the run has to end by itself.
+const CANCEL_NET: Duration = Duration::from_secs(2);
 
 pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
     let paths = suites::resolve(&args.suite.suites)?;
@@ -42,30 +49,58 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
         }
     };
     let started = std::time::Instant::now();
+    let deadline = args.timeout.and_then(|t| started.checked_add(t));
     let mut terminal = Terminal::new();
     let mut recorder = Recorder::new();
     let mut interrupted = false;
+    let mut abandoned = None;
     rt.block_on(async {
-        let interrupts = Interrupts::install();
-        for suite in &suites {
-            let opts = RunOptions {
-                jobs: args.jobs as usize,
-                filters: args.filter.clone(),
-                partition: args.partition,
-                fail_fast: args.fail_fast,
-                deadline: args.timeout.map(|t| started + t),
-                log_dir: log_dir.join(&suite.name),
-            };
-            let _ = std::fs::create_dir_all(&opts.log_dir);
-            let sinks: Vec<&mut dyn EventSink> = vec![&mut terminal, &mut recorder];
-            let end = runner::run_suite(suite, &opts, &interrupts, sinks).await;
-            if end.interrupted {
-                interrupted = true;
-                break;
+        let interrupts = Interrupts::install(deadline);
+        let run = async {
+            for suite in &suites {
+                let opts = RunOptions {
+                    jobs: args.jobs as usize,
+                    filters: args.filter.clone(),
+                    partition: args.partition,
+                    fail_fast: args.fail_fast,
+                    log_dir: log_dir.join(&suite.name),
+                };
+                let _ = std::fs::create_dir_all(&opts.log_dir);
+                let sinks: Vec<&mut dyn EventSink> = vec![&mut terminal, &mut recorder];
+                let end = runner::run_suite(suite, &opts, &interrupts, sinks).await;
+                if end.interrupted || interrupts.interrupted() {
+                    interrupted = true;
+                    break;
+                }
             }
+        };
+        // The run ends by itself within the grace once cancelled; should anything in it
+        // not, this net still ends it, and the reports are written from what is known.
+        let net = async {
+            tokio::select! {
+                _ = async {
+                    interrupts.kill_now.cancelled().await;
+                    tokio::time::sleep(KILL_NET).await;
+                } => {}
+                _ = async {
+                    interrupts.cancel.cancelled().await;
+                    tokio::time::sleep(ABORT_GRACE_CAP + CANCEL_NET).await;
+                } => {}
+            }
+        };
+        tokio::select! {
+            _ = run => {}
+            _ = net => abandoned = interrupts.aborted(),
         }
     });
-    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    if let Some(why) = abandoned {
+        // Dropping the runtime drops every instance, which kills its tree.
+        rt.shutdown_background();
+        interrupted = why == Abort::Interrupted;
+        recorder.abandon(why.reason());
+    } else {
+        rt.shutdown_timeout(std::time::Duration::from_millis(500));
+    }
     let report = recorder.finish(interrupted);
     output::finish(
         &report,

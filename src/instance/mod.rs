@@ -4,15 +4,18 @@
 mod logbuf;
 mod process;
 mod ready;
+pub(crate) mod supervisor;
 
 pub(crate) use logbuf::{LogBuffer, LogLine};
-pub(crate) use process::{ExitInfo, StopReport, StopRequest};
+pub(crate) use process::{ExitInfo, StopReport, StopRequest, resolve_program};
 pub(crate) use ready::{NotReady, wait_ready};
 
+use crate::redact::Redactor;
 use crate::suite::{InstanceSpec, Scope};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Lines of output shown when the service fails.
 pub(crate) const LOG_TAIL_LINES: usize = 20;
@@ -51,6 +54,7 @@ impl Instance {
         suite_vars: &serde_json::Map<String, Value>,
         base_url_template: Option<&str>,
         log_dir: &Path,
+        redactor: Arc<Redactor>,
         kill_now: tokio_util::sync::CancellationToken,
     ) -> Result<Instance, SpawnError> {
         let err = |message: String| SpawnError {
@@ -105,13 +109,20 @@ impl Instance {
             return Err(err("the instance command is empty".into()));
         };
         // Relative paths resolve against the suite's directory; bare names use PATH.
-        let program_path = if program.contains('/') && !Path::new(program).is_absolute() {
-            spec.cwd.join(program)
-        } else {
-            PathBuf::from(program)
-        };
-        let mut cmd = tokio::process::Command::new(&program_path);
-        cmd.args(args).current_dir(&spec.cwd);
+        let program_path = resolve_program(program, &spec.cwd);
+        let cwd = std::path::absolute(&spec.cwd).unwrap_or_else(|_| spec.cwd.clone());
+        let supervisor = std::env::current_exe().map_err(|e| SpawnError {
+            message: format!(
+                "cannot find harden's own executable to supervise the service: {}",
+                crate::error::io_reason(&e)
+            ),
+            hint: None,
+        })?;
+        let mut cmd = tokio::process::Command::new(supervisor);
+        cmd.arg(supervisor::ARG)
+            .arg(&program_path)
+            .args(args)
+            .current_dir(&cwd);
         cmd.env("PORT", port.to_string())
             .env("HARDEN_INSTANCE_DIR", dir.path());
         for (k, v) in &spec.env {
@@ -119,7 +130,7 @@ impl Instance {
         }
         let log_file = log_dir.join(format!("{}.log", label.replace(['/', ' '], "_")));
         let file = std::fs::File::create(&log_file).ok();
-        let logs = Arc::new(LogBuffer::new(file));
+        let logs = Arc::new(LogBuffer::new(file, redactor));
         let process = process::spawn(cmd, logs.clone(), kill_now).map_err(|e| {
             let hint = match e.kind() {
                 std::io::ErrorKind::NotFound if !program.contains('/') => {
@@ -163,11 +174,13 @@ impl Instance {
         self.process.exit.clone()
     }
 
-    pub(crate) async fn stop(&mut self, spec: &InstanceSpec) -> StopReport {
+    /// Sends the suite's stop signal to the whole tree, waits up to `grace` (the suite's,
+    /// capped when the run is cancelled), then kills what is left.
+    pub(crate) async fn stop(&mut self, spec: &InstanceSpec, grace: Duration) -> StopReport {
         self.process
             .stop(StopRequest::Graceful {
                 signal: spec.stop.signal,
-                grace: spec.stop.grace,
+                grace,
             })
             .await
     }

@@ -1,29 +1,26 @@
-//! Spawning the service in its own process group, watching it, and stopping the whole group.
+//! Spawning the service under a supervisor (see `supervisor.rs`), watching it, and
+//! stopping its whole tree.
 
-use crate::instance::logbuf::LogBuffer;
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
-use std::process::ExitStatus;
+use crate::instance::logbuf::{LogBuffer, pump};
+use nix::sys::signal::Signal;
+use std::io::Read;
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{oneshot, watch};
+
+/// How long the supervisor may take to start the service and say so.
+const SPAWN_TIMEOUT: Duration = Duration::from_secs(10);
+/// After a stop's grace, how long the supervisor may take to empty the tree before harden
+/// kills the supervisor and the service's group itself.
+const STOP_SLACK: Duration = Duration::from_secs(4);
 
 /// How the service ended.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ExitInfo {
     pub code: Option<i32>,
     pub signal: Option<i32>,
-}
-
-impl ExitInfo {
-    fn from_status(s: ExitStatus) -> ExitInfo {
-        use std::os::unix::process::ExitStatusExt;
-        ExitInfo {
-            code: s.code(),
-            signal: s.signal(),
-        }
-    }
 }
 
 impl std::fmt::Display for ExitInfo {
@@ -53,38 +50,63 @@ pub(crate) struct StopReport {
 
 pub(crate) enum StopRequest {
     Graceful { signal: Signal, grace: Duration },
-    Kill,
 }
 
-/// A running process group and the task that owns and reaps its leader.
+/// A supervised service and the task that talks to its supervisor.
 pub(crate) struct Supervised {
+    /// The service's pid (the supervisor's child).
     pub pid: u32,
     pub exit: watch::Receiver<Option<ExitInfo>>,
     stop_tx: Option<oneshot::Sender<StopRequest>>,
     task: Option<tokio::task::JoinHandle<StopReport>>,
 }
 
+/// Starts `program` with `args` under a supervisor. `cmd` carries the working directory
+/// and environment; its program must be harden's own executable.
 pub(crate) fn spawn(
     mut cmd: tokio::process::Command,
     logs: Arc<LogBuffer>,
     kill_now: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<Supervised> {
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
     cmd.process_group(0)
-        .kill_on_drop(true)
-        .stdin(std::process::Stdio::null())
+        .kill_on_drop(false)
+        .stdin(std::process::Stdio::from(OwnedFd::from(theirs)))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn()?;
-    let pid = child.id().unwrap_or(0);
     if let Some(out) = child.stdout.take() {
         tokio::spawn(pump(out, logs.clone()));
     }
     if let Some(err) = child.stderr.take() {
         tokio::spawn(pump(err, logs));
     }
+    // The first line says whether the service started. Read it unbuffered: the next line
+    // (the service's exit) may follow at once and must stay in the socket.
+    ours.set_read_timeout(Some(SPAWN_TIMEOUT))?;
+    let first = read_line(&ours);
+    let pid = match first.as_deref().map(|l| l.split_once(' ')) {
+        Some(Some(("pid", pid))) => pid.trim().parse::<u32>().unwrap_or(0),
+        Some(Some(("spawn-error", errno))) => {
+            tokio::spawn(async move { child.wait().await });
+            return Err(std::io::Error::from_raw_os_error(
+                errno.trim().parse().unwrap_or(0),
+            ));
+        }
+        _ => {
+            let _ = child.start_kill();
+            tokio::spawn(async move { child.wait().await });
+            return Err(std::io::Error::other(
+                "harden's supervisor process did not start the service",
+            ));
+        }
+    };
+    ours.set_read_timeout(None)?;
+    ours.set_nonblocking(true)?;
+    let control = tokio::net::UnixStream::from_std(ours)?;
     let (exit_tx, exit_rx) = watch::channel(None);
     let (stop_tx, stop_rx) = oneshot::channel();
-    let task = tokio::spawn(supervise(child, pid, exit_tx, stop_rx, kill_now.clone()));
+    let task = tokio::spawn(supervise(child, control, pid, exit_tx, stop_rx, kill_now));
     Ok(Supervised {
         pid,
         exit: exit_rx,
@@ -93,79 +115,126 @@ pub(crate) fn spawn(
     })
 }
 
-async fn pump(reader: impl AsyncRead + Unpin, logs: Arc<LogBuffer>) {
-    let mut lines = BufReader::new(reader).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        logs.push(line);
+fn read_line(mut stream: &std::os::unix::net::UnixStream) -> Option<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while line.len() < 256 {
+        match stream.read(&mut byte) {
+            Ok(1) if byte[0] == b'\n' => return String::from_utf8(line).ok(),
+            Ok(1) => line.push(byte[0]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return None,
+        }
     }
+    None
+}
+
+fn parse_exit(rest: &str) -> (ExitInfo, bool) {
+    let mut w = rest.split_whitespace();
+    let mut field = || w.next().and_then(|v| v.parse::<i32>().ok());
+    let code = field();
+    let signal = field();
+    let forced = field() == Some(1);
+    (ExitInfo { code, signal }, forced)
 }
 
 async fn supervise(
     mut child: tokio::process::Child,
+    control: tokio::net::UnixStream,
     pid: u32,
     exit_tx: watch::Sender<Option<ExitInfo>>,
     stop_rx: oneshot::Receiver<StopRequest>,
     kill_now: tokio_util::sync::CancellationToken,
 ) -> StopReport {
-    let pgid = Pid::from_raw(pid as i32);
-    let request = tokio::select! {
-        status = child.wait() => {
-            let info = status.ok().map(ExitInfo::from_status);
-            let _ = exit_tx.send(info.clone().or(Some(ExitInfo { code: None, signal: None })));
-            // The leader is gone; whatever it left in its group goes too.
-            kill_group(pgid);
-            return StopReport { exit: info, forced: false, exited_early: true };
-        }
-        req = stop_rx => req.unwrap_or(StopRequest::Kill),
+    let (rd, mut wr) = control.into_split();
+    let mut lines = BufReader::new(rd).lines();
+    let mut stop_rx = Some(stop_rx);
+    let mut requested = false;
+    let mut killed = false;
+    let mut report = StopReport {
+        exit: None,
+        forced: false,
+        exited_early: false,
     };
-    let mut forced = false;
-    let status = match request {
-        StopRequest::Graceful { signal, grace } => {
-            let _ = killpg(pgid, signal);
-            tokio::select! {
-                s = child.wait() => s.ok(),
-                _ = tokio::time::sleep(grace) => None,
-                _ = kill_now.cancelled() => None,
+    // Set once a stop is sent: past it, harden stops waiting for the supervisor.
+    let mut give_up: Option<tokio::time::Instant> = None;
+    loop {
+        let overdue = async {
+            match give_up {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            line = lines.next_line() => match line {
+                Ok(Some(l)) => {
+                    if let Some(rest) = l.strip_prefix("exit ") {
+                        let (info, forced) = parse_exit(rest);
+                        report.exit = Some(info.clone());
+                        report.forced = forced;
+                        report.exited_early = !requested;
+                        let _ = exit_tx.send(Some(info));
+                    } else if l == "gone" {
+                        break;
+                    }
+                }
+                _ => break,
+            },
+            req = async {
+                match stop_rx.as_mut() {
+                    Some(rx) => rx.await,
+                    None => std::future::pending().await,
+                }
+            }, if stop_rx.is_some() => {
+                stop_rx = None;
+                requested = true;
+                let (msg, grace) = match req {
+                    Ok(StopRequest::Graceful { signal, grace }) => {
+                        (format!("stop {} {}\n", signal as i32, grace.as_millis()), grace)
+                    }
+                    // A dropped instance: kill at once.
+                    Err(_) => ("kill\n".to_string(), Duration::ZERO),
+                };
+                let _ = wr.write_all(msg.as_bytes()).await;
+                give_up = Some(tokio::time::Instant::now() + grace + STOP_SLACK);
+            }
+            _ = kill_now.cancelled(), if !killed => {
+                killed = true;
+                requested = true;
+                let _ = wr.write_all(b"kill\n").await;
+                give_up = Some(tokio::time::Instant::now() + STOP_SLACK);
+            }
+            _ = overdue => {
+                // The supervisor is stuck: end it, and the service's group, directly.
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(pid as i32),
+                    Signal::SIGKILL,
+                );
+                let _ = child.start_kill();
+                report.forced = true;
+                break;
             }
         }
-        StopRequest::Kill => None,
-    };
-    let status = match status {
-        Some(s) => Some(s),
-        None => {
-            forced = true;
-            let _ = killpg(pgid, Signal::SIGKILL);
-            child.wait().await.ok()
-        }
-    };
-    kill_group(pgid);
-    let info = status.map(ExitInfo::from_status);
-    let _ = exit_tx.send(info.clone());
-    StopReport {
-        exit: info,
-        forced,
-        exited_early: false,
     }
-}
-
-/// SIGKILL to what is left of the group, then reap those that were re-parented to harden
-/// (it is a child subreaper), so no zombie or stray process outlives the run.
-fn kill_group(pgid: Pid) {
-    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-    let _ = killpg(pgid, Signal::SIGKILL);
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    let group = Pid::from_raw(-pgid.as_raw());
-    while std::time::Instant::now() < deadline {
-        match waitpid(group, Some(WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(10)),
-            Ok(_) => {}
-            Err(_) => break, // ECHILD: nothing of the group is left to reap
-        }
+    drop(wr);
+    if tokio::time::timeout(STOP_SLACK, child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.start_kill();
+        let _ = child.wait().await;
     }
+    if report.exit.is_none() {
+        let _ = exit_tx.send(Some(ExitInfo {
+            code: None,
+            signal: Some(Signal::SIGKILL as i32),
+        }));
+    }
+    report
 }
 
 impl Supervised {
-    /// Whether the leader has exited (on its own or because it was stopped).
+    /// Whether the service has exited (on its own or because it was stopped).
     pub(crate) fn exited(&self) -> Option<ExitInfo> {
         self.exit.borrow().clone()
     }
@@ -189,11 +258,18 @@ impl Supervised {
     }
 }
 
-impl Drop for Supervised {
-    fn drop(&mut self) {
-        // Safety net for early returns: never leave the group running.
-        if self.task.is_some() {
-            let _ = killpg(Pid::from_raw(self.pid as i32), Signal::SIGKILL);
-        }
+// Dropping a `Supervised` without `stop` drops the stop sender: its task then tells the
+// supervisor to kill the tree at once, and if the runtime itself is going away, the
+// closed control socket tells the supervisor the same.
+
+/// The path a program is run from: a relative path (one with a `/`) resolves against
+/// `base`, once, as an absolute path, so that a working directory set for the child cannot
+/// resolve it a second time; a bare name is looked up on PATH.
+pub(crate) fn resolve_program(program: &str, base: &std::path::Path) -> std::path::PathBuf {
+    let p = std::path::Path::new(program);
+    if program.contains('/') && p.is_relative() {
+        std::path::absolute(base.join(p)).unwrap_or_else(|_| base.join(p))
+    } else {
+        p.to_path_buf()
     }
 }

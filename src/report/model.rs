@@ -88,6 +88,9 @@ impl RunReport {
 }
 
 /// The event sink that builds the [`RunReport`], keeping checks in suite order.
+/// What a check says until its outcome is recorded.
+const NOT_RUN: &str = "not run";
+
 pub(crate) struct Recorder {
     pub report: RunReport,
     started: std::time::Instant,
@@ -114,6 +117,20 @@ impl Recorder {
         self.report.interrupted = interrupted;
         fill_scores(&mut self.report);
         self.report
+    }
+
+    /// The run was cut short before every check was reported (a second Ctrl-C): what
+    /// never finished says why.
+    pub(crate) fn abandon(&mut self, why: &str) {
+        for suite in &mut self.report.suites {
+            for c in &mut suite.checks {
+                if c.outcome.status == Status::Skip && c.outcome.message.as_deref() == Some(NOT_RUN)
+                {
+                    c.outcome = CheckOutcome::skip(format!("not run: {why}"));
+                }
+            }
+            suite.cancelled.get_or_insert_with(|| why.to_string());
+        }
     }
 
     fn suite(&mut self) -> Option<&mut SuiteReport> {
@@ -149,7 +166,7 @@ impl EventSink for Recorder {
                     .iter()
                     .map(|info| CheckReport {
                         info: info.clone(),
-                        outcome: CheckOutcome::skip("not run"),
+                        outcome: CheckOutcome::skip(NOT_RUN),
                         log_tail: vec![],
                         score: None,
                     })

@@ -78,3 +78,112 @@ pub(crate) enum Event {
 pub(crate) trait EventSink {
     fn event(&mut self, event: &Event);
 }
+
+impl Event {
+    /// Masks every secret in every text of the event and neutralises control characters.
+    /// The match is exhaustive: a new event or field must say what happens to its text.
+    pub(crate) fn sanitize(&mut self, redactor: &crate::redact::Redactor) {
+        let mask = !redactor.is_empty();
+        self.texts_mut(&mut |s: &mut String| {
+            if mask {
+                redactor.text(s);
+            }
+            crate::redact::neutralize(s);
+        });
+    }
+
+    fn texts_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        match self {
+            Event::SuiteStarted {
+                suite,
+                file,
+                checks,
+                filtered_out: _,
+            } => {
+                f(suite);
+                f(file);
+                for c in checks {
+                    let CheckInfo {
+                        id,
+                        name,
+                        kind,
+                        category,
+                        severity: _,
+                        weight: _,
+                        file,
+                        line: _,
+                    } = c;
+                    f(id);
+                    name.iter_mut().for_each(&mut *f);
+                    f(kind);
+                    f(category);
+                    f(file);
+                }
+            }
+            Event::InstanceSpawned {
+                label,
+                command,
+                pid: _,
+                port: _,
+            } => {
+                f(label);
+                f(command);
+            }
+            Event::InstanceReady { label, after: _ } => f(label),
+            Event::InstanceFailed {
+                label,
+                message,
+                hint,
+                log_tail,
+            } => {
+                f(label);
+                f(message);
+                hint.iter_mut().for_each(&mut *f);
+                log_tail.iter_mut().for_each(&mut *f);
+            }
+            Event::SetupFailed { message } => f(message),
+            Event::CheckStarted { index: _ } => {}
+            Event::CheckRetrying {
+                index: _,
+                attempt: _,
+                reason,
+            } => f(reason),
+            Event::CheckFinished {
+                index: _,
+                outcome,
+                log_tail,
+            } => {
+                let CheckOutcome {
+                    status: _,
+                    assertions,
+                    message,
+                    diff,
+                    note,
+                    proportion: _,
+                    attempts: _,
+                    duration: _,
+                } = outcome;
+                message.iter_mut().for_each(&mut *f);
+                diff.iter_mut().for_each(&mut *f);
+                note.iter_mut().for_each(&mut *f);
+                for a in assertions {
+                    f(&mut a.property);
+                    f(&mut a.expected);
+                    f(&mut a.actual);
+                }
+                log_tail.iter_mut().for_each(&mut *f);
+            }
+            Event::RunCancelled { reason } => f(reason),
+            Event::InstanceStopped {
+                label,
+                report:
+                    StopReport {
+                        exit: _,
+                        forced: _,
+                        exited_early: _,
+                    },
+            } => f(label),
+            Event::SuiteFinished => {}
+        }
+    }
+}

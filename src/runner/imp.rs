@@ -9,7 +9,7 @@ use crate::check::{self, CheckContext, CheckOutcome, Status};
 use crate::instance::{ExitInfo, Instance, LogBuffer, NotReady, wait_ready};
 use crate::redact::Redactor;
 use crate::runner::event::{CheckInfo, Event, EventSink};
-use crate::runner::signal::Interrupts;
+use crate::runner::signal::{Abort, Interrupts};
 use crate::runner::variant::{self, VariantEnv};
 use crate::suite::{CheckSpec, Scope, Severity, Suite, Template};
 use serde_json::Value;
@@ -25,8 +25,6 @@ pub(crate) struct RunOptions {
     /// `(k, n)`: run only the k-th of n deterministic slices of each suite's checks.
     pub partition: Option<(usize, usize)>,
     pub fail_fast: bool,
-    /// Deadline for the whole run (`--timeout`).
-    pub deadline: Option<Instant>,
     /// Where instance output is written.
     pub log_dir: PathBuf,
 }
@@ -72,13 +70,13 @@ enum Msg {
 
 struct Emitter<'s> {
     sinks: Vec<&'s mut dyn EventSink>,
-    redactor: Redactor,
+    redactor: Arc<Redactor>,
 }
 
 impl Emitter<'_> {
     /// Every event is redacted before any sink sees it: secrets cannot reach an output.
     fn emit(&mut self, mut e: Event) {
-        self.redactor.event(&mut e);
+        e.sanitize(&self.redactor);
         for s in self.sinks.iter_mut() {
             s.event(&e);
         }
@@ -101,7 +99,7 @@ pub(crate) async fn run_suite(
 ) -> SuiteEnd {
     let mut out = Emitter {
         sinks,
-        redactor: Redactor::for_suite(suite),
+        redactor: Arc::new(Redactor::for_suite(suite)),
     };
     // A check's slice is its position in the suite, so every shard agrees without talking.
     let in_slice = |pos: usize| opts.partition.is_none_or(|(k, n)| pos % n == k - 1);
@@ -170,15 +168,19 @@ async fn run_selected(
         },
         suite_dir: suite.dir.clone(),
         logs: None,
-        secrets: Arc::new(Redactor::for_suite(suite).values()),
+        secrets: Arc::new(out.redactor.values()),
     };
     let mut blocked_by = None;
-    for (i, spec) in &preflight {
+    for (n, (i, spec)) in preflight.iter().enumerate() {
+        if interrupts.aborted().is_some() {
+            abandon(out, &preflight[n..], interrupts, &mut end);
+            break;
+        }
         out.emit(Event::CheckStarted { index: *i });
         let started = Instant::now();
         let mut o = tokio::select! {
             o = tokio::time::timeout(spec.timeout, check::run(spec, &base_cx)) => o.unwrap_or_else(|_| CheckOutcome::error(format!("timed out after {}", humantime::format_duration(spec.timeout)))),
-            _ = interrupts.cancel.cancelled() => CheckOutcome::error("interrupted"),
+            _ = interrupts.cancel.cancelled() => CheckOutcome::error(cancelled_why(interrupts)),
         };
         o.duration = started.elapsed();
         if o.status != Status::Pass && spec.severity == Severity::Critical && blocked_by.is_none() {
@@ -186,12 +188,8 @@ async fn run_selected(
         }
         out.finish(*i, o);
     }
-    if interrupts.cancel.is_cancelled() {
-        end.interrupted = true;
-        out.emit(Event::RunCancelled {
-            reason: "interrupted".into(),
-        });
-        skip_all(out, &service, "not run: interrupted");
+    if interrupts.aborted().is_some() {
+        abandon(out, &service, interrupts, &mut end);
         return end;
     }
     if let Some(id) = blocked_by {
@@ -217,6 +215,7 @@ async fn run_selected(
             &suite.vars,
             suite.base_url.as_deref(),
             &opts.log_dir,
+            out.redactor.clone(),
             interrupts.kill_now.clone(),
         ) {
             Ok(i) => i,
@@ -251,28 +250,34 @@ async fn run_selected(
             }
             Err(why) => {
                 let mut inst = inst;
-                let message = why.describe(spec.ready.timeout);
-                let hint = matches!(why, NotReady::Timeout { .. }).then(|| {
-                    "raise `instance.ready.timeout`, or check the readiness probe and the service output below".to_string()
-                });
-                let report = inst.stop(spec).await;
-                let interrupted = matches!(why, NotReady::Cancelled);
-                if interrupted {
-                    end.interrupted = true;
-                    out.emit(Event::RunCancelled {
-                        reason: "interrupted".into(),
-                    });
-                    skip_all(out, &service, "not run: interrupted");
-                } else {
-                    end.instance_failed = true;
-                    out.emit(Event::InstanceFailed {
-                        label: label.into(),
-                        message: message.clone(),
-                        hint,
-                        log_tail: inst.log_tail(),
-                    });
-                    for (i, _) in &service {
-                        out.finish(*i, CheckOutcome::error(format!("not run: {message}")));
+                let report = inst.stop(spec, interrupts.grace(spec.stop.grace)).await;
+                match (&why, interrupts.aborted()) {
+                    (NotReady::Cancelled, Some(Abort::Interrupted) | None) => {
+                        abandon(out, &service, interrupts, &mut end);
+                    }
+                    _ => {
+                        let message = match (&why, interrupts.aborted()) {
+                            (NotReady::Cancelled, Some(Abort::Deadline)) => {
+                                out.emit(Event::RunCancelled {
+                                    reason: Abort::Deadline.reason().into(),
+                                });
+                                "the service was not ready when the run deadline (--timeout) was reached".to_string()
+                            }
+                            _ => why.describe(spec.ready.timeout),
+                        };
+                        let hint = matches!(why, NotReady::Timeout { .. }).then(|| {
+                            "raise `instance.ready.timeout`, or check the readiness probe and the service output below".to_string()
+                        });
+                        end.instance_failed = true;
+                        out.emit(Event::InstanceFailed {
+                            label: label.into(),
+                            message: message.clone(),
+                            hint,
+                            log_tail: inst.log_tail(),
+                        });
+                        for (i, _) in &service {
+                            out.finish(*i, CheckOutcome::error(format!("not run: {message}")));
+                        }
                     }
                 }
                 out.emit(Event::InstanceStopped {
@@ -323,15 +328,24 @@ async fn run_selected(
     let mut setup_error = None;
     // Setup runs against the main instance (or base-url); variants run it on their own.
     if !suite.setup.is_empty() && (instance.is_some() || suite.instance.is_none()) {
-        let r = check::run_steps(&suite.setup, &cx, scope.clone()).await;
-        if let Some(why) = r.failure() {
-            setup_error = Some(format!("setup failed: {why}"));
-        } else {
-            scope.captures.extend(r.captures);
-            cx.scope = scope.clone();
+        let r = tokio::select! {
+            r = check::run_steps(&suite.setup, &cx, scope.clone()) => Some(r),
+            _ = interrupts.cancel.cancelled() => None,
+        };
+        match r {
+            None => setup_error = Some(String::new()),
+            Some(r) => match r.failure() {
+                Some(why) => setup_error = Some(format!("setup failed: {why}")),
+                None => {
+                    scope.captures.extend(r.captures);
+                    cx.scope = scope.clone();
+                }
+            },
         }
     }
-    if let Some(msg) = &setup_error {
+    if interrupts.aborted().is_some() && setup_error.is_some() {
+        abandon(out, &service, interrupts, &mut end);
+    } else if let Some(msg) = &setup_error {
         out.emit(Event::SetupFailed {
             message: msg.clone(),
         });
@@ -344,8 +358,8 @@ async fn run_selected(
             base_url: suite.base_url.clone(),
             log_dir: opts.log_dir.clone(),
             setup: suite.setup.clone(),
-            cancel: interrupts.cancel.clone(),
-            kill_now: interrupts.kill_now.clone(),
+            interrupts: interrupts.clone(),
+            redactor: out.redactor.clone(),
         });
         let exit_watch = instance.as_ref().map(Instance::exit_watch);
         let checks: Vec<(usize, CheckSpec)> =
@@ -355,14 +369,14 @@ async fn run_selected(
     }
 
     if let (Some(inst), Some(spec)) = (instance.as_mut(), &suite.instance) {
-        if !suite.teardown.is_empty()
-            && inst.exited().is_none()
-            && !interrupts.cancel.is_cancelled()
-        {
-            let _ = check::run_steps(&suite.teardown, &cx, cx.scope.clone()).await;
+        if !suite.teardown.is_empty() && inst.exited().is_none() {
+            tokio::select! {
+                _ = check::run_steps(&suite.teardown, &cx, cx.scope.clone()) => {}
+                _ = interrupts.cancel.cancelled() => {}
+            }
         }
         let died = inst.exited();
-        let report = inst.stop(spec).await;
+        let report = inst.stop(spec, interrupts.grace(spec.stop.grace)).await;
         if let Some(info) = died {
             // Died during the checks, or after the last one finished (e.g. in teardown).
             end.instance_failed = true;
@@ -379,6 +393,42 @@ async fn run_selected(
         });
     }
     end
+}
+
+/// What a check cut short by a cancelled run says.
+fn cancelled_why(interrupts: &Interrupts) -> String {
+    match interrupts.aborted() {
+        Some(Abort::Deadline) => "not finished: the run deadline (--timeout) was reached".into(),
+        _ => "interrupted".into(),
+    }
+}
+
+/// The run was cancelled before these checks started: skipped when interrupted, errors
+/// when the deadline passed (the run did not do what it was asked to).
+fn abandon(
+    out: &mut Emitter<'_>,
+    checks: &[Selected<'_>],
+    interrupts: &Interrupts,
+    end: &mut SuiteEnd,
+) {
+    let why = interrupts.aborted().unwrap_or(Abort::Interrupted);
+    out.emit(Event::RunCancelled {
+        reason: why.reason().into(),
+    });
+    match why {
+        Abort::Interrupted => {
+            end.interrupted = true;
+            skip_all(out, checks, "not run: interrupted");
+        }
+        Abort::Deadline => {
+            for (i, _) in checks {
+                out.finish(
+                    *i,
+                    CheckOutcome::error(format!("not run: {}", Abort::Deadline.reason())),
+                );
+            }
+        }
+    }
 }
 
 fn skip_all(out: &mut Emitter<'_>, checks: &[Selected<'_>], why: &str) {
@@ -403,13 +453,6 @@ async fn exited(rx: &mut Option<watch::Receiver<Option<ExitInfo>>>) -> ExitInfo 
         if rx.changed().await.is_err() {
             return std::future::pending().await;
         }
-    }
-}
-
-async fn deadline(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
     }
 }
 
@@ -511,7 +554,7 @@ async fn run_one(
         Some(r) => {
             let tail =
                 matches!(o.status, Status::Fail | Status::Error).then(|| r.instance.log_tail());
-            variant::stop(r, &emit).await;
+            variant::stop(r, &env.interrupts, &emit).await;
             tail.or(Some(Vec::new()))
         }
         None => None,
@@ -521,7 +564,8 @@ async fn run_one(
 }
 
 /// Receives what the checks report and turns it into events, in order: this loop is the
-/// only place that emits check events. It also watches the service, signals and the deadline.
+/// only place that emits check events. It also watches the service, and the signals and
+/// deadline that cancel the run.
 async fn dispatch(
     checks: Vec<(usize, CheckSpec)>,
     cx: &CheckContext,
@@ -583,13 +627,15 @@ async fn dispatch(
                 break Some((format!("the service {info} during the run"), Status::Error, Status::Error));
             }
             _ = interrupts.cancel.cancelled() => {
-                end.interrupted = true;
-                out.emit(Event::RunCancelled { reason: "interrupted".into() });
-                break Some(("interrupted".into(), Status::Error, Status::Skip));
-            }
-            _ = deadline(opts.deadline) => {
-                out.emit(Event::RunCancelled { reason: "the run deadline (--timeout) was reached".into() });
-                break Some(("not finished: the run deadline (--timeout) was reached".into(), Status::Error, Status::Error));
+                let why = interrupts.aborted().unwrap_or(Abort::Interrupted);
+                out.emit(Event::RunCancelled { reason: why.reason().into() });
+                match why {
+                    Abort::Interrupted => {
+                        end.interrupted = true;
+                        break Some(("interrupted".into(), Status::Error, Status::Skip));
+                    }
+                    Abort::Deadline => break Some((cancelled_why(interrupts), Status::Error, Status::Error)),
+                }
             }
         }
     };

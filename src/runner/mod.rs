@@ -7,4 +7,4 @@ mod variant;
 
 pub(crate) use event::{CheckInfo, Event, EventSink};
 pub(crate) use imp::{RunOptions, run_suite};
-pub(crate) use signal::Interrupts;
+pub(crate) use signal::{ABORT_GRACE_CAP, Abort, Interrupts};

@@ -4,12 +4,14 @@
 
 use crate::check::{self, CheckContext, CheckOutcome};
 use crate::instance::{Instance, wait_ready};
+use crate::redact::Redactor;
 use crate::runner::event::Event;
+use crate::runner::signal::Interrupts;
 use crate::suite::{InstanceSpec, StepSpec, VariantSpec};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 const BREAK_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -19,8 +21,8 @@ pub(crate) struct VariantEnv {
     pub base_url: Option<String>,
     pub log_dir: PathBuf,
     pub setup: Vec<StepSpec>,
-    pub cancel: CancellationToken,
-    pub kill_now: CancellationToken,
+    pub interrupts: Interrupts,
+    pub redactor: Arc<Redactor>,
 }
 
 pub(crate) struct Running {
@@ -57,7 +59,8 @@ pub(crate) async fn start(
         &env.vars,
         env.base_url.as_deref(),
         &env.log_dir,
-        env.kill_now.clone(),
+        env.redactor.clone(),
+        env.interrupts.kill_now.clone(),
     )
     .map_err(|e| fail(e.message, Vec::new()))?;
     let command = inst.command_line(&v.instance);
@@ -67,14 +70,22 @@ pub(crate) async fn start(
         pid: inst.pid(),
         port: inst.port,
     });
-    match wait_ready(&inst, &v.instance.ready, &base.client, &env.cancel).await {
+    match wait_ready(
+        &inst,
+        &v.instance.ready,
+        &base.client,
+        &env.interrupts.cancel,
+    )
+    .await
+    {
         Ok(after) => emit(Event::InstanceReady {
             label: label.clone(),
             after,
         }),
         Err(why) => {
             let message = why.describe(v.instance.ready.timeout);
-            let report = inst.stop(&v.instance).await;
+            let grace = env.interrupts.grace(v.instance.stop.grace);
+            let report = inst.stop(&v.instance, grace).await;
             emit(Event::InstanceStopped {
                 label: label.clone(),
                 report,
@@ -91,14 +102,21 @@ pub(crate) async fn start(
     // Setup, then the break command; the first problem stops the variant.
     let mut problem = None;
     if !env.setup.is_empty() {
-        let r = check::run_steps(&env.setup, &cx, cx.scope.clone()).await;
-        match r.failure() {
-            Some(why) => problem = Some(format!("setup failed: {why}")),
-            None => cx.scope.captures.extend(r.captures),
+        let r = tokio::select! {
+            r = check::run_steps(&env.setup, &cx, cx.scope.clone()) => Some(r),
+            _ = env.interrupts.cancel.cancelled() => None,
+        };
+        match r.as_ref().map(|r| (r.failure(), r)) {
+            None => problem = Some("setup was cancelled".into()),
+            Some((Some(why), _)) => problem = Some(format!("setup failed: {why}")),
+            Some((None, r)) => cx.scope.captures.extend(r.captures.clone()),
         }
     }
     if let (None, Some(argv)) = (&problem, &v.break_command) {
-        problem = run_break(argv, &inst, &cx).await.err();
+        problem = tokio::select! {
+            r = run_break(argv, &inst, &cx) => r.err(),
+            _ = env.interrupts.cancel.cancelled() => Some("the break command was cancelled".into()),
+        };
     }
     let running = Running {
         instance: inst,
@@ -107,7 +125,7 @@ pub(crate) async fn start(
     };
     if let Some(message) = problem {
         let tail = running.instance.log_tail();
-        stop(running, emit).await;
+        stop(running, &env.interrupts, emit).await;
         return Err(fail(message, tail));
     }
     Ok(running)
@@ -126,21 +144,22 @@ async fn run_break(
         return Err("the break command is empty".into());
     };
     let shown = words.join(" ");
-    let run = tokio::process::Command::new(program)
-        .args(args)
-        .current_dir(&cx.suite_dir)
-        .env("PORT", inst.port.to_string())
-        .env(
-            "HARDEN_INSTANCE_DIR",
-            inst.scope
-                .vars
-                .get("INSTANCE_DIR")
-                .map(crate::suite::value_text)
-                .unwrap_or_default(),
-        )
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output();
+    let run =
+        tokio::process::Command::new(crate::instance::resolve_program(program, &cx.suite_dir))
+            .args(args)
+            .current_dir(&cx.suite_dir)
+            .env("PORT", inst.port.to_string())
+            .env(
+                "HARDEN_INSTANCE_DIR",
+                inst.scope
+                    .vars
+                    .get("INSTANCE_DIR")
+                    .map(crate::suite::value_text)
+                    .unwrap_or_default(),
+            )
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output();
     match tokio::time::timeout(BREAK_TIMEOUT, run).await {
         Ok(Ok(o)) if o.status.success() => Ok(()),
         Ok(Ok(o)) => {
@@ -159,8 +178,9 @@ async fn run_break(
     }
 }
 
-pub(crate) async fn stop(mut r: Running, emit: &impl Fn(Event)) {
-    let report = r.instance.stop(&r.spec).await;
+pub(crate) async fn stop(mut r: Running, interrupts: &Interrupts, emit: &impl Fn(Event)) {
+    let grace = interrupts.grace(r.spec.stop.grace);
+    let report = r.instance.stop(&r.spec, grace).await;
     emit(Event::InstanceStopped {
         label: r.instance.label.clone(),
         report,

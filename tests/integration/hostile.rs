@@ -28,7 +28,11 @@ fn a_server_that_never_answers_times_out_with_the_url() {
     assert_eq!(status, "error", "{out}");
     assert!(message.contains("timed out after 3s"), "{message}");
     assert!(message.contains("/silent"), "names the URL: {message}");
-    assert!(out.elapsed < Duration::from_secs(3 + 1 + 4), "{:?}", out.elapsed);
+    assert!(
+        out.elapsed < Duration::from_secs(3 + 1 + 4),
+        "{:?}",
+        out.elapsed
+    );
 }
 
 #[test]
@@ -36,7 +40,11 @@ fn slowloris_headers_time_out() {
     let (out, status, message) = against_hostile(&http_get("/slowloris"));
     assert_eq!(status, "error", "{out}");
     assert!(message.contains("timed out after 3s"), "{message}");
-    assert!(out.elapsed < Duration::from_secs(3 + 1 + 4), "{:?}", out.elapsed);
+    assert!(
+        out.elapsed < Duration::from_secs(3 + 1 + 4),
+        "{:?}",
+        out.elapsed
+    );
 }
 
 #[test]
@@ -44,7 +52,10 @@ fn an_endless_body_stops_at_the_body_limit_in_bounded_memory() {
     let (out, status, message) = against_hostile(&http_get("/endless"));
     assert_eq!(status, "error", "{out}");
     assert!(message.contains("limit"), "names the limit: {message}");
-    assert!(message.contains("limits.body"), "says how to raise it: {message}");
+    assert!(
+        message.contains("limits.body"),
+        "says how to raise it: {message}"
+    );
     assert!(out.peak_rss_kib < RSS_CAP_KIB, "{} KiB", out.peak_rss_kib);
 }
 
@@ -127,7 +138,11 @@ fn metrics_against_an_endless_body_errors_at_the_limit() {
     let (out, status, message) =
         against_hostile("    metrics: { path: /endless, require: [{ name: x }] }\n");
     assert_ne!(status, "pass", "{out}");
-    assert!(out.peak_rss_kib < RSS_CAP_KIB, "{} KiB: {message}", out.peak_rss_kib);
+    assert!(
+        out.peak_rss_kib < RSS_CAP_KIB,
+        "{} KiB: {message}",
+        out.peak_rss_kib
+    );
 }
 
 #[test]
@@ -136,7 +151,11 @@ fn security_probes_against_a_silent_server_error_in_time() {
         "    security: { auth-required: [{ method: POST, path: /silent }], headers: { path: /silent, require: [x-frame-options] } }\n",
     );
     assert_eq!(status, "error", "{out}");
-    assert!(out.elapsed < Duration::from_secs(3 + 1 + 4), "{:?}", out.elapsed);
+    assert!(
+        out.elapsed < Duration::from_secs(3 + 1 + 4),
+        "{:?}",
+        out.elapsed
+    );
 }
 
 #[test]
@@ -150,18 +169,24 @@ fn load_against_resets_counts_errors() {
 
 #[test]
 fn load_against_a_silent_server_ends_with_the_check_timeout() {
-    let (out, status, _) = against_hostile(
-        "    load: { request: { path: /silent }, requests: 20, concurrency: 5 }\n",
-    );
+    let (out, status, _) =
+        against_hostile("    load: { request: { path: /silent }, requests: 20, concurrency: 5 }\n");
     assert_ne!(status, "pass", "{out}");
-    assert!(out.elapsed < Duration::from_secs(3 + 1 + 4), "{:?}", out.elapsed);
+    assert!(
+        out.elapsed < Duration::from_secs(3 + 1 + 4),
+        "{:?}",
+        out.elapsed
+    );
 }
 
 #[test]
 fn rate_limit_against_a_silent_server_errors_in_time() {
-    let (out, status, _) = against_hostile(
-        "    rate-limit: { request: { path: /silent }, limit: 5, window: 60s }\n",
-    );
+    let (out, status, _) =
+        against_hostile("    rate-limit: { request: { path: /silent }, limit: 5, window: 60s }\n");
     assert_eq!(status, "error", "{out}");
-    assert!(out.elapsed < Duration::from_secs(3 + 1 + 4), "{:?}", out.elapsed);
+    assert!(
+        out.elapsed < Duration::from_secs(3 + 1 + 4),
+        "{:?}",
+        out.elapsed
+    );
 }

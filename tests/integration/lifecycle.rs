@@ -125,7 +125,8 @@ fn ctrl_c_in_setup_stops_within_the_grace_and_writes_reports() {
     let h = Harden::new();
     let pid_file = h.dir.path().join("service.pid");
     let logs = h.path("logs");
-    let h = Harden::check_yaml(&hostile_suite("/silent", "1s", &pid_file)).args(["--log-dir", &logs]);
+    let h =
+        Harden::check_yaml(&hostile_suite("/silent", "1s", &pid_file)).args(["--log-dir", &logs]);
     let child = h.spawn();
     let pid = child.id();
     wait_for_line(&Path::new(&logs).join("stuck/main.log"), "request /silent");
@@ -133,7 +134,11 @@ fn ctrl_c_in_setup_stops_within_the_grace_and_writes_reports() {
     signal(pid, Signal::SIGINT);
     let m = wait_measured(child, Duration::from_secs(60));
     assert_eq!(m.code, 130, "{}\n{}", m.stdout, m.stderr);
-    assert!(sent.elapsed() < Duration::from_secs(1 + 1), "took {:?}", sent.elapsed());
+    assert!(
+        sent.elapsed() < Duration::from_secs(1 + 1),
+        "took {:?}",
+        sent.elapsed()
+    );
     let junit = Junit(std::fs::read_to_string(h.dir.path().join("junit.xml")).expect("junit"));
     assert_eq!(junit.cases().len(), 1);
     gone_soon("the service", read_pid(&pid_file));
@@ -144,7 +149,8 @@ fn a_second_ctrl_c_kills_everything_and_exits_within_a_second() {
     let h = Harden::new();
     let pid_file = h.dir.path().join("service.pid");
     let logs = h.path("logs");
-    let h = Harden::check_yaml(&hostile_suite("/silent", "30s", &pid_file)).args(["--log-dir", &logs]);
+    let h =
+        Harden::check_yaml(&hostile_suite("/silent", "30s", &pid_file)).args(["--log-dir", &logs]);
     let child = h.spawn();
     let pid = child.id();
     wait_for_line(&Path::new(&logs).join("stuck/main.log"), "request /silent");
@@ -154,7 +160,11 @@ fn a_second_ctrl_c_kills_everything_and_exits_within_a_second() {
     signal(pid, Signal::SIGINT);
     let m = wait_measured(child, Duration::from_secs(60));
     assert_eq!(m.code, 130, "{}\n{}", m.stdout, m.stderr);
-    assert!(second.elapsed() < Duration::from_secs(1), "took {:?}", second.elapsed());
+    assert!(
+        second.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        second.elapsed()
+    );
     let junit = Junit(std::fs::read_to_string(h.dir.path().join("junit.xml")).expect("junit"));
     assert_eq!(junit.cases().len(), 1);
     gone_soon("the service", read_pid(&pid_file));
@@ -193,7 +203,9 @@ fn pids(dir: &Path) -> (u32, u32) {
 fn a_setsid_grandchild_does_not_survive_a_normal_run() {
     let h = Harden::new();
     let dir = h.dir.path().to_path_buf();
-    let out = Harden::check_yaml(&setsid_suite(&dir)).args(["--timeout", "3s"]).run();
+    let out = Harden::check_yaml(&setsid_suite(&dir))
+        .args(["--timeout", "3s"])
+        .run();
     assert_eq!(out.code, 1, "{out}");
     let (service, grandchild) = pids(&dir);
     gone_soon("the service", service);

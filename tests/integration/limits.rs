@@ -74,8 +74,14 @@ fn huge_durations_in_a_suite_are_errors_at_their_position() {
     }
     // Instance durations too.
     for (field, yaml) in [
-        ("instance.ready.timeout", "  ready: { http: /h, timeout: 18446744073709551615s }\n"),
-        ("instance.stop.grace", "  stop: { grace: 18446744073709551615s }\n"),
+        (
+            "instance.ready.timeout",
+            "  ready: { http: /h, timeout: 18446744073709551615s }\n",
+        ),
+        (
+            "instance.stop.grace",
+            "  stop: { grace: 18446744073709551615s }\n",
+        ),
     ] {
         let h = Harden::new();
         let suite = h.dir.path().join("s.yaml");

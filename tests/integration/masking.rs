@@ -78,7 +78,7 @@ checks:
   - id: b64
     http: { request: { path: /reflect, headers: { authorization: "${token}" } }, expect: { json: { "$.base64": nope } } }
   - id: b64-shifted
-    http: { request: { path: /reflect, headers: { authorization: "${token}" } }, expect: { json: { "$.base64-shifted": nope } } }
+    http: { request: { path: /reflect, headers: { authorization: "${token}" } }, expect: { json: { "$.shifted": nope } } }
   - id: percent
     http: { request: { path: /reflect, headers: { authorization: "${token}" } }, expect: { json: { "$.percent": nope } } }
   - id: xml
@@ -87,7 +87,11 @@ checks:
     http: { request: { path: /reflect, headers: { authorization: "${env.HARDEN_TEST_TOKEN}" } }, expect: { body: { equals: nope } } }
 "#;
     let h = Harden::check_yaml(suite);
-    let (markdown, summary, logs) = (h.path("summary.md"), h.path("step-summary.md"), h.path("logs"));
+    let (markdown, summary, logs) = (
+        h.path("summary.md"),
+        h.path("step-summary.md"),
+        h.path("logs"),
+    );
     let out = h
         .args(["--markdown", &markdown, "--log-dir", &logs])
         .env("HARDEN_TEST_TOKEN", ENV_SECRET)
@@ -159,10 +163,25 @@ checks:
         );
     }
     assert_eq!(control_bytes(&out.stdout), Vec::<char>::new(), "stdout");
-    assert_eq!(control_bytes(&out.file("summary.md")), Vec::<char>::new(), "markdown");
-    assert_eq!(control_bytes(&out.file("step-summary.md")), Vec::<char>::new(), "summary");
+    assert_eq!(
+        control_bytes(&out.file("summary.md")),
+        Vec::<char>::new(),
+        "markdown"
+    );
+    assert_eq!(
+        control_bytes(&out.file("step-summary.md")),
+        Vec::<char>::new(),
+        "summary"
+    );
     let message = out.check("control").1;
-    assert_eq!(control_bytes(&message), Vec::<char>::new(), "results JSON: {message:?}");
+    assert_eq!(
+        control_bytes(&message),
+        Vec::<char>::new(),
+        "results JSON: {message:?}"
+    );
     // The bytes are still visible, escaped.
-    assert!(out.file("summary.md").contains("\\x1b"), "escaped, not dropped");
+    assert!(
+        out.file("summary.md").contains("\\x1b"),
+        "escaped, not dropped"
+    );
 }
