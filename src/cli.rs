@@ -177,5 +177,11 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (write durations like `90s` or `5m`)"))
+    match humantime::parse_duration(s) {
+        Ok(d) if d > crate::suite::MAX_DURATION => Err(format!(
+            "`{s}` is longer than the limit of 30 days (write durations like `90s` or `5m`)"
+        )),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e} (write durations like `90s` or `5m`)")),
+    }
 }

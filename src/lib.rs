@@ -11,6 +11,7 @@ mod error;
 mod instance;
 #[cfg(test)]
 mod mutate;
+mod read;
 mod redact;
 mod report;
 mod runner;

@@ -71,8 +71,8 @@ fn scan(spec: &CodeSpec) -> Result<CheckOutcome, String> {
         if applicable.is_empty() {
             continue;
         }
-        let Ok(bytes) = std::fs::read(entry.path()) else {
-            continue;
+        let Ok(bytes) = crate::read::bytes(entry.path(), crate::read::SOURCE_FILE) else {
+            continue; // unreadable, or larger than any source file
         };
         if bytes.contains(&0) {
             continue; // binary

@@ -204,7 +204,7 @@ fn junit(
     let fresh = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .is_ok_and(|m| m + std::time::Duration::from_secs(1) >= started);
-    let xml = match std::fs::read_to_string(path) {
+    let xml = match crate::read::text(path, crate::read::CHECKED_FILE) {
         Ok(x) if fresh => x,
         Ok(_) => {
             return (
@@ -223,7 +223,7 @@ fn junit(
                 vec![Assertion::new(
                     prop,
                     "written by the command",
-                    crate::error::io_reason(&e),
+                    e.to_string(),
                     false,
                 )],
                 None,

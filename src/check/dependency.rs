@@ -66,7 +66,7 @@ pub(crate) async fn run(spec: &DependencySpec) -> CheckOutcome {
         ));
     }
     for (shown, path) in &spec.pinned {
-        assertions.push(match std::fs::read_to_string(path) {
+        assertions.push(match crate::read::text(path, crate::read::CHECKED_FILE) {
             Ok(text) => {
                 let unpinned = unpinned(&text);
                 let actual = if unpinned.is_empty() {
@@ -91,7 +91,7 @@ pub(crate) async fn run(spec: &DependencySpec) -> CheckOutcome {
             Err(e) => Assertion::new(
                 format!("requirements `{shown}`"),
                 "a readable file",
-                crate::error::io_reason(&e),
+                e.to_string(),
                 false,
             ),
         });

@@ -36,7 +36,7 @@ pub(crate) async fn run(spec: &LogsSpec, cx: &CheckContext) -> CheckOutcome {
     } else {
         audit_file
             .as_deref()
-            .map(|f| read_lines(f).len())
+            .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
             .unwrap_or(0)
     };
     let mut scope = cx.scope.clone();
@@ -183,19 +183,38 @@ pub(crate) fn output(o: &OutputLogSpec, lines: &[LogLine], secrets: &[String]) -
     out
 }
 
-fn read_lines(file: &str) -> Vec<String> {
-    std::fs::read_to_string(file)
-        .map(|t| t.lines().map(str::to_string).collect())
-        .unwrap_or_default()
+/// The lines written to `file` past byte `offset`, at most `read::CHECKED_FILE` of them.
+fn lines_after(file: &str, offset: u64) -> Result<Vec<String>, String> {
+    use std::io::{Read, Seek};
+    let mut f = match std::fs::File::open(file) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(format!(
+                "cannot read `{file}`: {}",
+                crate::error::io_reason(&e)
+            ));
+        }
+    };
+    let limit = crate::read::CHECKED_FILE;
+    let mut buf = Vec::new();
+    f.seek(std::io::SeekFrom::Start(offset))
+        .and_then(|_| f.take(limit + 1).read_to_end(&mut buf))
+        .map_err(|e| format!("cannot read `{file}`: {}", crate::error::io_reason(&e)))?;
+    if buf.len() as u64 > limit {
+        return Err(format!(
+            "`{file}` grew by more than the {} limit during the action",
+            crate::read::size(limit)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&buf)
+        .lines()
+        .map(str::to_string)
+        .collect())
 }
 
 /// Waits up to `within` for a new line of the audit file that matches every expected field.
-async fn audit(
-    a: &AuditSpec,
-    file: &str,
-    before: usize,
-    scope: &Scope,
-) -> Result<Assertion, String> {
+async fn audit(a: &AuditSpec, file: &str, before: u64, scope: &Scope) -> Result<Assertion, String> {
     let expect: Vec<(String, Value)> = a
         .expect
         .iter()
@@ -210,8 +229,8 @@ async fn audit(
     let deadline = Instant::now() + a.within;
     loop {
         let exists = std::path::Path::new(file).exists();
-        let lines = read_lines(file);
-        let new: Vec<&String> = lines.iter().skip(before).collect();
+        let lines = lines_after(file, before)?;
+        let new: Vec<&String> = lines.iter().collect();
         let matched = new.iter().any(|l| {
             serde_json::from_str::<Value>(l).ok().is_some_and(|v| {
                 expect.iter().all(|(k, want)| {

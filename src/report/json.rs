@@ -32,15 +32,13 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
 
 /// Reads a results file written by this or an earlier version of harden.
 pub(crate) fn read(path: &std::path::Path) -> Result<ResultsFile, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "cannot read `{}`: {}",
-            path.display(),
-            crate::error::io_reason(&e)
-        )
-    })?;
-    let file: ResultsFile = serde_json::from_str(&text)
-        .map_err(|e| format!("`{}` is not a harden results file: {e}", path.display()))?;
+    let file: ResultsFile =
+        crate::read::json(path, crate::read::RESULTS_FILE).map_err(|e| match e {
+            crate::read::JsonError::Read(e) => format!("cannot read `{}`: {e}", path.display()),
+            crate::read::JsonError::Parse(e) => {
+                format!("`{}` is not a harden results file: {e}", path.display())
+            }
+        })?;
     if file.report.format_version > FORMAT_VERSION {
         return Err(format!(
             "`{}` has results format {}, newer than this harden understands ({FORMAT_VERSION})",

@@ -23,13 +23,22 @@ pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
 const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+/// The longest duration a suite or `--timeout` may give: longer is surely a mistake, and
+/// adding it to the clock could overflow.
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Loads one suite file. `overrides` are `--var NAME=VALUE` pairs; they replace suite vars.
 pub(crate) fn load(file: &Path, overrides: &[(String, String)]) -> Result<Suite, LoadErrors> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        let mut err = plain_error(file, format!("cannot read suite: {}", crate::error::io_reason(&e)));
-        if e.kind() == std::io::ErrorKind::NotFound {
-            err = err.with_hint("run `harden check PATH` with the suite file, or create `harden.yaml` or `checks/*.yaml`");
+    let text = crate::read::text(file, crate::read::SUITE_FILE).map_err(|e| {
+        let mut err = plain_error(file, format!("cannot read suite: {e}"));
+        match &e {
+            crate::read::ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                err = err.with_hint("run `harden check PATH` with the suite file, or create `harden.yaml` or `checks/*.yaml`");
+            }
+            crate::read::ReadError::TooLarge { .. } => {
+                err = err.with_hint("a suite is a YAML file; check the path, or split the suite into several files");
+            }
+            crate::read::ReadError::Io(_) => {}
         }
         LoadErrors(vec![err])
     })?;
@@ -212,6 +221,15 @@ impl Validator<'_> {
     ) -> Duration {
         let Some(d) = d else { return default };
         match humantime::parse_duration(d.value.trim()) {
+            Ok(v) if v > MAX_DURATION => {
+                self.err(
+                    d.referenced,
+                    field,
+                    format!("duration `{}` is longer than the limit of 30 days", d.value),
+                )
+                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
+                default
+            }
             Ok(v) => v,
             Err(e) => {
                 self.err(
@@ -1019,17 +1037,13 @@ impl Validator<'_> {
         let (label, doc) = match &s.value {
             Value::String(rel) => {
                 let path = self.dir.join(rel);
-                let text = match std::fs::read_to_string(&path) {
+                let text = match crate::read::text(&path, crate::read::SUITE_FILE) {
                     Ok(t) => t,
                     Err(e) => {
                         self.err(
                             s.referenced,
                             field,
-                            format!(
-                                "cannot read schema `{}`: {}",
-                                path.display(),
-                                crate::error::io_reason(&e)
-                            ),
+                            format!("cannot read schema `{}`: {e}", path.display()),
                         )
                         .hint = Some("schema paths are relative to the suite file".into());
                         return None;
@@ -1561,6 +1575,17 @@ impl Validator<'_> {
                 loc,
                 &format!("{field}.limit"),
                 format!("limit {} is out of range (1 to 10000)", r.limit),
+            );
+            return None;
+        }
+        if r.tolerance.is_some_and(|t| t > 10_000) {
+            self.err(
+                loc,
+                &format!("{field}.tolerance"),
+                format!(
+                    "tolerance {} is out of range (0 to 10000)",
+                    r.tolerance.unwrap_or_default()
+                ),
             );
             return None;
         }

@@ -8,9 +8,9 @@ mod spec;
 mod template;
 
 pub(crate) use diagnostic::LoadErrors;
-pub(crate) use load::load;
 #[cfg(test)]
 pub(crate) use load::load_str as load_str_for_tests;
+pub(crate) use load::{MAX_DURATION, load};
 pub(crate) use presets::TOKEN_SHAPES;
 pub(crate) use raw::SuiteRaw;
 pub(crate) use spec::*;
