@@ -143,7 +143,7 @@ mod tests {
             let text = mutate(base, &mut rng);
             let r = std::panic::catch_unwind(|| {
                 if let Ok(f) = crate::check::prom_parse_for_tests(&text) {
-                    let _ = crate::check::prom_lint_for_tests(&f);
+                    let _ = crate::check::prom_lint_for_tests(&f.families);
                 }
             });
             assert!(r.is_ok(), "the metrics parser panicked on:\n{text}");

@@ -18,6 +18,26 @@ pub(crate) struct CheckContext {
     pub logs: Option<Arc<LogBuffer>>,
     /// Values that must never appear in the service's output (the suite's secrets).
     pub secrets: Arc<Vec<String>>,
+    /// How much of the service's answers a check reads.
+    pub limits: crate::suite::Limits,
+    /// What the check is waiting for now, so that a timeout can say what did not answer.
+    pub activity: Activity,
+}
+
+/// The request a check attempt is waiting on (`GET http://…/path`), shared with the runner.
+#[derive(Clone, Default, Debug)]
+pub(crate) struct Activity(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl Activity {
+    pub(crate) fn set(&self, what: &str) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(what.to_string());
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|s| s.clone())
+    }
 }
 
 /// The HTTP client checks use: no proxy (probes target the service directly), no redirects

@@ -105,6 +105,7 @@ mod tests {
 
     fn response(status: u16, body: serde_json::Value) -> Response {
         Response {
+            raw: None,
             status,
             headers: vec![],
             body: body.to_string(),

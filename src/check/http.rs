@@ -16,7 +16,9 @@ pub(crate) struct Response {
     pub status: u16,
     /// Lowercase names, in arrival order.
     pub headers: Vec<(String, String)>,
+    /// The body as text (invalid UTF-8 replaced); `raw` keeps the bytes when they are not text.
     pub body: String,
+    pub raw: Option<Vec<u8>>,
     pub json: Option<Value>,
     pub duration: Duration,
 }
@@ -137,12 +139,21 @@ fn describe_capture(spec: &CaptureSpec) -> String {
     }
 }
 
-/// Builds and sends one request; `Err` when it could not be made or got no answer.
-pub(crate) async fn send(
+/// A response whose head has arrived; its body is still to be read.
+pub(crate) struct Started {
+    pub resp: reqwest::Response,
+    /// `GET http://…/path`, for messages.
+    pub request: String,
+    pub started: Instant,
+}
+
+/// Builds and sends one request and waits for the response's head; `Err` when it could
+/// not be made or got no answer.
+pub(crate) async fn begin(
     req: &RequestSpec,
     cx: &CheckContext,
     scope: &Scope,
-) -> Result<Response, String> {
+) -> Result<Started, String> {
     let url = match &req.target {
         Target::Path(p) => format!(
             "{}{}",
@@ -167,10 +178,61 @@ pub(crate) async fn send(
         BodySpec::Form(t) => builder.form(&expand_map(t.expand(scope)?, "form")?),
     };
     let started = Instant::now();
+    let request = format!("{} {url}", req.method);
+    cx.activity.set(&request);
     let resp = builder
         .send()
         .await
         .map_err(|e| transport_error(&req.method, &url, &e))?;
+    Ok(Started {
+        resp,
+        request,
+        started,
+    })
+}
+
+/// Reads the rest of the body, refusing more than `limit` bytes (`what` names the limit
+/// in the suite).
+pub(crate) async fn read_body(s: &mut Started, limit: u64, what: &str) -> Result<Vec<u8>, String> {
+    let too_large = |request: &str| {
+        format!(
+            "{request}: the body is larger than the {} limit (raise `{what}` in the suite)",
+            crate::read::size(limit)
+        )
+    };
+    if s.resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large(&s.request));
+    }
+    let mut buf = Vec::new();
+    loop {
+        match s.resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if (buf.len() + chunk.len()) as u64 > limit {
+                    return Err(too_large(&s.request));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf),
+            Err(e) => {
+                return Err(format!(
+                    "{}: reading the body failed: {}",
+                    s.request,
+                    crate::check::error_chain(&e)
+                ));
+            }
+        }
+    }
+}
+
+/// Builds and sends one request and reads its answer; `Err` when it could not be made,
+/// got no answer, or the body is over `limits.body`.
+pub(crate) async fn send(
+    req: &RequestSpec,
+    cx: &CheckContext,
+    scope: &Scope,
+) -> Result<Response, String> {
+    let mut s = begin(req, cx, scope).await?;
+    let resp = &s.resp;
     let status = resp.status().as_u16();
     let headers = resp
         .headers()
@@ -182,19 +244,21 @@ pub(crate) async fn send(
             )
         })
         .collect();
-    let body = resp.text().await.map_err(|e| {
-        format!(
-            "{} {url}: reading the body failed: {}",
-            req.method,
-            crate::check::error_chain(&e)
-        )
-    })?;
-    let duration = started.elapsed();
-    let json = serde_json::from_str(&body).ok();
+    let bytes = read_body(&mut s, cx.limits.body, "limits.body").await?;
+    let duration = s.started.elapsed();
+    let json = serde_json::from_slice(&bytes).ok();
+    let (body, raw) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => (
+            String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            Some(e.into_bytes()),
+        ),
+    };
     Ok(Response {
         status,
         headers,
         body,
+        raw,
         json,
         duration,
     })
@@ -293,10 +357,11 @@ pub(crate) fn json_assertions(
         return Ok((out, diff));
     }
     let Some(doc) = &r.json else {
+        let paths: Vec<&str> = assertions.iter().map(|a| a.path_text.as_str()).collect();
         out.push(Assertion::new(
-            "body",
+            format!("json `{}`", paths.join("`, `")),
             "a JSON document",
-            snippet(&r.body),
+            not_json(r),
             false,
         ));
         return Ok((out, diff));
@@ -390,12 +455,7 @@ pub(crate) fn evaluate(
     if let Some(schema) = &expect.schema {
         let prop = format!("schema `{}`", schema.label);
         match &r.json {
-            None => out.push(Assertion::new(
-                prop,
-                "a JSON document",
-                snippet(&r.body),
-                false,
-            )),
+            None => out.push(Assertion::new(prop, "a JSON document", not_json(r), false)),
             Some(doc) => {
                 let errors: Vec<String> = schema
                     .validator
@@ -416,7 +476,7 @@ pub(crate) fn evaluate(
         }
     }
     let (body, body_diff) =
-        text_assertions("body", &expect.body, &r.body, &snippet(&r.body), scope)?;
+        text_assertions("body", &expect.body, &r.body, &body_snippet(r), scope)?;
     out.extend(body);
     diff = diff.or(body_diff);
     if let Some(max) = expect.max_duration {
@@ -476,6 +536,38 @@ pub(crate) fn text_assertions(
         });
     }
     Ok((out, diff))
+}
+
+/// What a body that should be JSON is instead: its content type and an excerpt.
+fn not_json(r: &Response) -> String {
+    let ctype = r
+        .header("content-type")
+        .map(|c| format!("a `{c}` body"))
+        .unwrap_or_else(|| "a body without content-type".into());
+    format!("{ctype} that is not JSON: {}", body_snippet(r))
+}
+
+/// The body for a message: text as text; bytes that are not text as a hex excerpt with the
+/// length, so nothing is hidden or blanked.
+pub(crate) fn body_snippet(r: &Response) -> String {
+    let binary = r.raw.as_deref().or_else(|| {
+        r.body
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .then_some(r.body.as_bytes())
+    });
+    match binary {
+        Some(bytes) => {
+            let hex: Vec<String> = bytes.iter().take(48).map(|b| format!("{b:02x}")).collect();
+            let more = if bytes.len() > 48 { " …" } else { "" };
+            format!(
+                "binary body, {} bytes: {}{more}",
+                bytes.len(),
+                hex.join(" ")
+            )
+        }
+        None => snippet(&r.body),
+    }
 }
 
 fn snippet(body: &str) -> String {
@@ -598,6 +690,7 @@ mod tests {
 
     fn response(status: u16, body: Value) -> Response {
         Response {
+            raw: None,
             status,
             headers: vec![(
                 "content-type".into(),
@@ -720,6 +813,7 @@ mod tests {
             ..Default::default()
         };
         let r = Response {
+            raw: None,
             status: 500,
             headers: vec![],
             body: "Traceback".into(),
@@ -727,7 +821,11 @@ mod tests {
             duration: Duration::ZERO,
         };
         let (a, _) = evaluate(&expect, &r, &Scope::default()).unwrap();
-        assert_eq!(a[0].property, "body");
+        assert_eq!(a[0].property, "json `$.a`");
+        assert_eq!(
+            a[0].actual,
+            "a body without content-type that is not JSON: `Traceback`"
+        );
         assert!(!a[0].passed);
     }
 }

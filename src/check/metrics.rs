@@ -3,22 +3,77 @@
 //! chooses), and its counters grow after an action.
 
 use crate::check::context::CheckContext;
-use crate::check::http::{get, run_steps};
+use crate::check::http::{begin, run_steps};
 use crate::check::outcome::{Assertion, CheckOutcome};
-use crate::check::prom::{self, Family};
-use crate::suite::{LintMode, MetricRequirement, MetricsSpec};
+use crate::check::prom::{self, Exposition, Family, SumQuery};
+use crate::suite::{BodySpec, LintMode, MetricRequirement, MetricsSpec, RequestSpec, Target};
 
-/// Fetches and parses the exposition; `Err` when the endpoint gave no answer.
-async fn scrape(cx: &CheckContext, path: &str) -> Result<Result<Vec<Family>, String>, String> {
-    let r = get(cx, path).await?;
-    if !(200..300).contains(&r.status) {
-        return Ok(Err(format!("GET {path} answered {}", r.status)));
+/// Fetches the exposition and parses it as it streams in, so memory stays flat whatever its
+/// size (up to `limits.exposition`); `Err` when the endpoint gave no answer.
+async fn scrape(
+    cx: &CheckContext,
+    path: &str,
+    queries: Vec<SumQuery>,
+) -> Result<Result<Exposition, String>, String> {
+    let req = RequestSpec {
+        method: reqwest::Method::GET,
+        target: Target::Path(crate::suite::Template::literal(path)),
+        headers: None,
+        query: None,
+        body: BodySpec::None,
+    };
+    let mut s = begin(&req, cx, &cx.scope).await?;
+    let status = s.resp.status().as_u16();
+    if !(200..300).contains(&status) {
+        return Ok(Err(format!("GET {path} answered {status}")));
     }
-    Ok(prom::parse(&r.body).map_err(|e| e.to_string()))
+    let limit = cx.limits.exposition;
+    let too_large = || {
+        format!(
+            "{}: the exposition is larger than the {} limit (raise `limits.exposition` in the suite)",
+            s.request,
+            crate::read::size(limit)
+        )
+    };
+    if s.resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut parser = prom::Parser::new(queries);
+    let mut read: u64 = 0;
+    loop {
+        match s.resp.chunk().await {
+            Ok(Some(chunk)) => {
+                read += chunk.len() as u64;
+                if read > limit {
+                    return Err(too_large());
+                }
+                if let Err(e) = parser.feed(&chunk) {
+                    return Ok(Err(e.to_string()));
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Err(format!(
+                    "{}: reading the body failed: {}",
+                    s.request,
+                    crate::check::error_chain(&e)
+                ));
+            }
+        }
+    }
+    Ok(parser.finish().map_err(|e| e.to_string()))
 }
 
 pub(crate) async fn run(spec: &MetricsSpec, cx: &CheckContext) -> CheckOutcome {
-    let families = match scrape(cx, &spec.path).await {
+    let queries: Vec<SumQuery> = spec
+        .increases
+        .iter()
+        .map(|inc| SumQuery {
+            metric: inc.metric.clone(),
+            labels: inc.labels.clone(),
+        })
+        .collect();
+    let exposition = match scrape(cx, &spec.path, queries.clone()).await {
         Err(e) => return CheckOutcome::error(e),
         Ok(Err(e)) => {
             let a = Assertion::new(
@@ -29,17 +84,17 @@ pub(crate) async fn run(spec: &MetricsSpec, cx: &CheckContext) -> CheckOutcome {
             );
             return CheckOutcome::from_assertions(vec![a], None);
         }
-        Ok(Ok(f)) => f,
+        Ok(Ok(e)) => e,
     };
-    let mut assertions = evaluate(spec, &families);
-    for inc in &spec.increases {
-        let before = total(&families, &inc.metric, &inc.labels);
+    let mut assertions = evaluate(spec, &exposition);
+    for (n, inc) in spec.increases.iter().enumerate() {
+        let before = exposition.sums.get(n).copied().flatten();
         let steps = run_steps(&inc.action, cx, cx.scope.clone()).await;
         if let Some(why) = steps.failure() {
             return CheckOutcome::error(format!("the action for `{}` failed: {why}", inc.metric));
         }
-        let after = match scrape(cx, &spec.path).await {
-            Ok(Ok(f)) => total(&f, &inc.metric, &inc.labels),
+        let after = match scrape(cx, &spec.path, vec![queries[n].clone()]).await {
+            Ok(Ok(e)) => e.sums.first().copied().flatten(),
             Ok(Err(e)) | Err(e) => {
                 return CheckOutcome::error(format!("second scrape failed: {e}"));
             }
@@ -59,19 +114,9 @@ pub(crate) async fn run(spec: &MetricsSpec, cx: &CheckContext) -> CheckOutcome {
     CheckOutcome::from_assertions(assertions, None)
 }
 
-/// Sum of the samples named `metric` whose labels include `labels`; `None` if there are none.
-fn total(families: &[Family], metric: &str, labels: &[(String, String)]) -> Option<f64> {
-    let values: Vec<f64> = families
-        .iter()
-        .flat_map(|f| &f.samples)
-        .filter(|s| s.name == metric && labels.iter().all(|l| s.labels.contains(l)))
-        .map(|s| s.value)
-        .collect();
-    (!values.is_empty()).then(|| values.iter().sum())
-}
-
 /// Pure: what the exposition must satisfy, apart from the counters that must move.
-pub(crate) fn evaluate(spec: &MetricsSpec, families: &[Family]) -> Vec<Assertion> {
+pub(crate) fn evaluate(spec: &MetricsSpec, exposition: &Exposition) -> Vec<Assertion> {
+    let families = &exposition.families;
     let mut out = vec![Assertion::new(
         format!("GET {}", spec.path),
         "valid Prometheus text exposition",
@@ -81,7 +126,7 @@ pub(crate) fn evaluate(spec: &MetricsSpec, families: &[Family]) -> Vec<Assertion
     for r in &spec.require {
         out.push(requirement(r, families));
     }
-    let violations = prom::invariant_violations(families);
+    let violations = &exposition.violations;
     out.push(Assertion::new(
         "histogram and counter invariants",
         "hold",
@@ -130,7 +175,7 @@ fn requirement(r: &MetricRequirement, families: &[Family]) -> Assertion {
     let Some(f) = families.iter().find(|f| f.name == r.name) else {
         return Assertion::new(prop, expected, "absent", false);
     };
-    if f.samples.is_empty() {
+    if f.samples == 0 {
         return Assertion::new(prop, expected, "declared but has no samples", false);
     }
     if r.kind.is_some_and(|k| k != f.kind) {
@@ -140,9 +185,9 @@ fn requirement(r: &MetricRequirement, families: &[Family]) -> Assertion {
         .labels
         .iter()
         .filter(|l| {
-            !f.samples
-                .iter()
-                .all(|s| s.labels.iter().any(|(k, _)| k == *l))
+            !f.labels_everywhere
+                .as_ref()
+                .is_some_and(|names| names.contains(l.as_str()))
         })
         .map(String::as_str)
         .collect();
@@ -160,7 +205,7 @@ fn requirement(r: &MetricRequirement, families: &[Family]) -> Assertion {
         format!(
             "present, type {}, {}",
             f.kind.as_str(),
-            crate::text::plural(f.samples.len(), "sample")
+            crate::text::plural(f.samples, "sample")
         ),
         true,
     )

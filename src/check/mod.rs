@@ -14,7 +14,7 @@ mod prom;
 mod rate_limit;
 mod security;
 
-pub(crate) use context::{CheckContext, http_client};
+pub(crate) use context::{Activity, CheckContext, http_client};
 pub(crate) use http::run_steps;
 #[cfg(test)]
 pub(crate) use outcome::Assertion;
@@ -38,6 +38,33 @@ pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
         CheckKindSpec::Load(l) => load::run(l, cx).await,
         CheckKindSpec::Code(c) => code::run(c).await,
         CheckKindSpec::Command(c) => command::run(c, cx).await,
+    }
+}
+
+/// Runs one attempt with the check's timeout. A timeout says what the check was waiting
+/// for and where the check is written: `timed out after 3s waiting for GET http://…/x
+/// (check `probe`, suite.yaml:9)`.
+pub(crate) async fn attempt(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
+    let cx = CheckContext {
+        activity: Activity::default(),
+        ..cx.clone()
+    };
+    match tokio::time::timeout(spec.timeout, run(spec, &cx)).await {
+        Ok(o) => o,
+        Err(_) => {
+            let waiting = cx
+                .activity
+                .get()
+                .map(|a| format!(" waiting for {a}"))
+                .unwrap_or_default();
+            CheckOutcome::error(format!(
+                "timed out after {}{waiting} (check `{}`, {}:{})",
+                humantime::format_duration(spec.timeout),
+                spec.id,
+                spec.pos.file.display(),
+                spec.pos.line
+            ))
+        }
     }
 }
 

@@ -5,22 +5,39 @@
 //! are separate findings, not parse errors.
 
 use crate::suite::MetricType;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Sample {
-    pub name: String,
-    pub labels: Vec<(String, String)>,
-    pub value: f64,
-    pub line: usize,
-}
-
+/// What the checks need to know of one family, gathered as the exposition streams by: the
+/// samples themselves are not kept, so memory does not grow with the number of series.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Family {
     pub name: String,
     pub help: Option<String>,
     pub kind: MetricType,
-    pub samples: Vec<Sample>,
+    /// How many samples it has.
+    pub samples: usize,
+    /// Whether every sample's name ends in `_total` (a lint rule for counters).
+    pub all_total: bool,
+    /// The label names every one of its samples carries (`None` before the first sample).
+    pub labels_everywhere: Option<BTreeSet<String>>,
+}
+
+/// A sum the caller wants of the samples named `metric` whose labels include `labels`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SumQuery {
+    pub metric: String,
+    pub labels: Vec<(String, String)>,
+}
+
+/// A parsed exposition.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Exposition {
+    pub families: Vec<Family>,
+    /// Histogram invariants and counter signs that do not hold.
+    pub violations: Vec<String>,
+    /// One per query, in order: the sum, or `None` when no sample matched.
+    pub sums: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,204 +155,293 @@ fn parse_labels(s: &str) -> Result<(Labels, &str), String> {
     }
 }
 
-pub(crate) fn parse(text: &str) -> Result<Vec<Family>, ParseError> {
-    let mut families: Vec<Family> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut types: HashMap<String, MetricType> = HashMap::new();
-    let mut seen_series: HashSet<(String, Vec<(String, String)>)> = HashSet::new();
-    let err = |line: usize, message: String| ParseError { line, message };
-    let mut family_idx = |families: &mut Vec<Family>, name: &str| -> usize {
-        *index.entry(name.to_string()).or_insert_with(|| {
-            families.push(Family {
-                name: name.to_string(),
-                help: None,
-                kind: MetricType::Untyped,
-                samples: Vec::new(),
+/// The longest line an exposition may have.
+const MAX_LINE: usize = 1024 * 1024;
+/// Violations listed at most; the rest are counted.
+const MAX_VIOLATIONS: usize = 20;
+
+/// Parses a whole exposition held in memory.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn parse(text: &str) -> Result<Exposition, ParseError> {
+    let mut p = Parser::new(Vec::new());
+    p.feed(text.as_bytes())?;
+    p.finish()
+}
+
+/// A streaming parser: `feed` it the body as it arrives, then `finish`.
+pub(crate) struct Parser {
+    families: Vec<Family>,
+    index: HashMap<String, usize>,
+    types: HashMap<String, MetricType>,
+    /// Hashes of the series seen, for duplicates (64 bits: a false duplicate needs a
+    /// collision among the series of one exposition, about 1 in 10^7 at a million series).
+    seen_series: HashSet<u64>,
+    /// Per histogram series (family, labels without `le`): buckets and `_count`.
+    histograms: BTreeMap<(usize, Labels), Buckets>,
+    violations: Vec<String>,
+    violations_more: usize,
+    queries: Vec<SumQuery>,
+    sums: Vec<Option<f64>>,
+    /// The start of a line that has not ended yet.
+    partial: Vec<u8>,
+    line: usize,
+    ended: bool,
+}
+
+impl Parser {
+    pub(crate) fn new(queries: Vec<SumQuery>) -> Parser {
+        Parser {
+            families: Vec::new(),
+            index: HashMap::new(),
+            types: HashMap::new(),
+            seen_series: HashSet::new(),
+            histograms: BTreeMap::new(),
+            violations: Vec::new(),
+            violations_more: 0,
+            sums: vec![None; queries.len()],
+            queries,
+            partial: Vec::new(),
+            line: 0,
+            ended: false,
+        }
+    }
+
+    /// Parses every complete line of `chunk` (and of what was left from the last chunk).
+    pub(crate) fn feed(&mut self, mut chunk: &[u8]) -> Result<(), ParseError> {
+        while let Some(nl) = chunk.iter().position(|b| *b == b'\n') {
+            if self.partial.is_empty() {
+                self.line_bytes(&chunk[..nl])?;
+            } else {
+                let mut whole = std::mem::take(&mut self.partial);
+                whole.extend_from_slice(&chunk[..nl]);
+                self.line_bytes(&whole)?;
+            }
+            chunk = &chunk[nl + 1..];
+        }
+        if self.partial.len() + chunk.len() > MAX_LINE {
+            return Err(ParseError {
+                line: self.line + 1,
+                message: "line longer than 1 MiB".into(),
             });
-            families.len() - 1
+        }
+        self.partial.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> Result<Exposition, ParseError> {
+        if !self.partial.is_empty() {
+            let last = std::mem::take(&mut self.partial);
+            self.line_bytes(&last)?;
+        }
+        let mut violations = std::mem::take(&mut self.violations);
+        for ((f, labels), (mut buckets, count)) in std::mem::take(&mut self.histograms) {
+            let name = &self.families[f].name;
+            let at = if labels.is_empty() {
+                name.clone()
+            } else {
+                format!(
+                    "{name}{{{}}}",
+                    labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}=\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            };
+            buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if buckets.windows(2).any(|w| w[1].1 < w[0].1) {
+                violations.push(format!("`{at}`: bucket counts are not cumulative"));
+            }
+            match buckets.last() {
+                Some((le, inf)) if le.is_infinite() => {
+                    if count.is_some_and(|c| c != *inf) {
+                        violations.push(format!(
+                            "`{at}`: +Inf bucket {inf} differs from _count {}",
+                            count.unwrap_or_default()
+                        ));
+                    }
+                }
+                _ => violations.push(format!("`{at}`: no +Inf bucket")),
+            }
+        }
+        if self.violations_more > 0 {
+            violations.push(format!("and {} more", self.violations_more));
+        }
+        Ok(Exposition {
+            families: self.families,
+            violations,
+            sums: self.sums,
         })
-    };
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
+    }
+
+    fn line_bytes(&mut self, raw: &[u8]) -> Result<(), ParseError> {
+        self.line += 1;
+        if self.ended {
+            return Ok(());
+        }
+        let text = std::str::from_utf8(raw).map_err(|_| ParseError {
+            line: self.line,
+            message: "not UTF-8".into(),
+        })?;
+        self.parse_line(text)
+    }
+
+    fn family_idx(&mut self, name: &str) -> usize {
+        if let Some(i) = self.index.get(name) {
+            return *i;
+        }
+        self.families.push(Family {
+            name: name.to_string(),
+            help: None,
+            kind: MetricType::Untyped,
+            samples: 0,
+            all_total: true,
+            labels_everywhere: None,
+        });
+        self.index.insert(name.to_string(), self.families.len() - 1);
+        self.families.len() - 1
+    }
+
+    fn violation(&mut self, v: String) {
+        if self.violations.len() < MAX_VIOLATIONS {
+            self.violations.push(v);
+        } else {
+            self.violations_more += 1;
+        }
+    }
+
+    fn parse_line(&mut self, raw: &str) -> Result<(), ParseError> {
+        let line = self.line;
+        let err = |message: String| ParseError { line, message };
         let l = raw.trim_end_matches('\r');
         if l.trim().is_empty() {
-            continue;
+            return Ok(());
         }
         if let Some(comment) = l.strip_prefix('#') {
             let mut parts = comment.trim_start().splitn(3, ' ');
             match (parts.next(), parts.next(), parts.next()) {
-                (Some("EOF"), None, None) => break,
+                (Some("EOF"), None, None) => self.ended = true,
                 (Some("HELP"), Some(name), help) => {
                     if !is_name(name) {
-                        return Err(err(line, format!("invalid metric name `{name}` in HELP")));
+                        return Err(err(format!("invalid metric name `{name}` in HELP")));
                     }
-                    let f = family_idx(&mut families, name);
-                    if families[f].help.is_some() {
-                        return Err(err(line, format!("second HELP for `{name}`")));
+                    let f = self.family_idx(name);
+                    if self.families[f].help.is_some() {
+                        return Err(err(format!("second HELP for `{name}`")));
                     }
-                    families[f].help = Some(help.unwrap_or_default().to_string());
+                    self.families[f].help = Some(help.unwrap_or_default().to_string());
                 }
                 (Some("TYPE"), Some(name), Some(kind)) => {
                     if !is_name(name) {
-                        return Err(err(line, format!("invalid metric name `{name}` in TYPE")));
+                        return Err(err(format!("invalid metric name `{name}` in TYPE")));
                     }
                     let kind = MetricType::parse(kind.trim()).ok_or_else(|| {
-                        err(
-                            line,
-                            format!("unknown metric type `{}` for `{name}`", kind.trim()),
-                        )
+                        err(format!(
+                            "unknown metric type `{}` for `{name}`",
+                            kind.trim()
+                        ))
                     })?;
-                    let f = family_idx(&mut families, name);
-                    if types.contains_key(name) {
-                        return Err(err(line, format!("second TYPE for `{name}`")));
+                    let f = self.family_idx(name);
+                    if self.types.contains_key(name) {
+                        return Err(err(format!("second TYPE for `{name}`")));
                     }
-                    if !families[f].samples.is_empty() {
-                        return Err(err(
-                            line,
-                            format!("TYPE for `{name}` comes after its samples"),
-                        ));
+                    if self.families[f].samples > 0 {
+                        return Err(err(format!("TYPE for `{name}` comes after its samples")));
                     }
-                    families[f].kind = kind;
-                    types.insert(name.to_string(), kind);
+                    self.families[f].kind = kind;
+                    self.types.insert(name.to_string(), kind);
                 }
                 (Some("TYPE"), _, _) => {
-                    return Err(err(line, "TYPE needs a metric name and a type".into()));
+                    return Err(err("TYPE needs a metric name and a type".into()));
                 }
                 _ => {} // other comments
             }
-            continue;
+            return Ok(());
         }
         let name_end = l
             .find(|c: char| c == '{' || c.is_whitespace())
             .unwrap_or(l.len());
         let name = &l[..name_end];
         if !is_name(name) {
-            return Err(err(line, format!("invalid metric name `{name}`")));
+            return Err(err(format!("invalid metric name `{name}`")));
         }
         let (labels, rest) = if l[name_end..].starts_with('{') {
-            parse_labels(&l[name_end..]).map_err(|m| err(line, m))?
+            parse_labels(&l[name_end..]).map_err(err)?
         } else {
             (Vec::new(), &l[name_end..])
         };
         let mut fields = rest.split_whitespace();
         let value_text = fields
             .next()
-            .ok_or_else(|| err(line, format!("`{name}` has no value")))?;
+            .ok_or_else(|| err(format!("`{name}` has no value")))?;
         let value = parse_value(value_text)
-            .ok_or_else(|| err(line, format!("invalid value `{value_text}` for `{name}`")))?;
+            .ok_or_else(|| err(format!("invalid value `{value_text}` for `{name}`")))?;
         if let Some(ts) = fields.next().filter(|ts| ts.parse::<f64>().is_err()) {
-            return Err(err(line, format!("invalid timestamp `{ts}` for `{name}`")));
+            return Err(err(format!("invalid timestamp `{ts}` for `{name}`")));
         }
         if let Some(extra) = fields.next() {
-            return Err(err(
-                line,
-                format!("unexpected `{extra}` after the value of `{name}`"),
-            ));
+            return Err(err(format!(
+                "unexpected `{extra}` after the value of `{name}`"
+            )));
         }
         let mut key_labels = labels.clone();
         key_labels.sort();
-        if !seen_series.insert((name.to_string(), key_labels)) {
-            return Err(err(
-                line,
-                format!(
-                    "duplicate series `{}`",
-                    l.split_whitespace().next().unwrap_or(name)
-                ),
-            ));
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (name, &key_labels).hash(&mut h);
+        if !self.seen_series.insert(h.finish()) {
+            return Err(err(format!(
+                "duplicate series `{}`",
+                l.split_whitespace().next().unwrap_or(name)
+            )));
         }
-        let fam = family_of(name, &types).to_string();
-        let f = family_idx(&mut families, &fam);
-        families[f].samples.push(Sample {
-            name: name.to_string(),
-            labels,
-            value,
-            line,
-        });
-    }
-    Ok(families)
-}
-
-/// Histogram invariants and counter signs, per series: buckets cumulative, `+Inf` present
-/// and equal to `_count`, counters non-negative.
-pub(crate) fn invariant_violations(families: &[Family]) -> Vec<String> {
-    let mut out = Vec::new();
-    for f in families {
-        match f.kind {
+        for (q, sum) in self.queries.iter().zip(self.sums.iter_mut()) {
+            if q.metric == name && q.labels.iter().all(|l| labels.contains(l)) {
+                *sum = Some(sum.unwrap_or(0.0) + value);
+            }
+        }
+        let fam = family_of(name, &self.types).to_string();
+        let f = self.family_idx(&fam);
+        let kind = self.families[f].kind;
+        match kind {
             MetricType::Histogram => {
-                // Per label set (without `le`): the (le, count) buckets and `_count`.
-                let mut series: BTreeMap<Labels, Buckets> = BTreeMap::new();
-                for s in &f.samples {
-                    let key: Labels = s
-                        .labels
+                let key: Labels = labels.iter().filter(|(k, _)| k != "le").cloned().collect();
+                if name.ends_with("_bucket") {
+                    match labels
                         .iter()
-                        .filter(|(k, _)| k != "le")
-                        .cloned()
-                        .collect();
-                    let entry = series.entry(key).or_default();
-                    if s.name.ends_with("_bucket") {
-                        match s
-                            .labels
-                            .iter()
-                            .find(|(k, _)| k == "le")
-                            .and_then(|(_, v)| parse_value(v))
-                        {
-                            Some(le) => entry.0.push((le, s.value)),
-                            None => out.push(format!(
-                                "`{}` (line {}): bucket without a valid `le`",
-                                f.name, s.line
-                            )),
-                        }
-                    } else if s.name.ends_with("_count") {
-                        entry.1 = Some(s.value);
+                        .find(|(k, _)| k == "le")
+                        .and_then(|(_, v)| parse_value(v))
+                    {
+                        Some(le) => self
+                            .histograms
+                            .entry((f, key))
+                            .or_default()
+                            .0
+                            .push((le, value)),
+                        None => self.violation(format!(
+                            "`{fam}` (line {line}): bucket without a valid `le`"
+                        )),
                     }
-                }
-                for (labels, (mut buckets, count)) in series {
-                    let at = if labels.is_empty() {
-                        f.name.clone()
-                    } else {
-                        format!(
-                            "{}{{{}}}",
-                            f.name,
-                            labels
-                                .iter()
-                                .map(|(k, v)| format!("{k}=\"{v}\""))
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        )
-                    };
-                    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    if buckets.windows(2).any(|w| w[1].1 < w[0].1) {
-                        out.push(format!("`{at}`: bucket counts are not cumulative"));
-                    }
-                    match buckets.last() {
-                        Some((le, inf)) if le.is_infinite() => {
-                            if count.is_some_and(|c| c != *inf) {
-                                out.push(format!(
-                                    "`{at}`: +Inf bucket {inf} differs from _count {}",
-                                    count.unwrap_or_default()
-                                ));
-                            }
-                        }
-                        _ => out.push(format!("`{at}`: no +Inf bucket")),
-                    }
+                } else if name.ends_with("_count") {
+                    self.histograms.entry((f, key)).or_default().1 = Some(value);
                 }
             }
-            MetricType::Counter => {
-                for s in f
-                    .samples
-                    .iter()
-                    .filter(|s| !s.name.ends_with("_created") && s.value < 0.0)
-                {
-                    out.push(format!(
-                        "`{}` (line {}): counter is negative ({})",
-                        s.name, s.line, s.value
-                    ));
-                }
+            MetricType::Counter if !name.ends_with("_created") && value < 0.0 => {
+                self.violation(format!(
+                    "`{name}` (line {line}): counter is negative ({value})"
+                ));
             }
             _ => {}
         }
+        let family = &mut self.families[f];
+        family.samples += 1;
+        family.all_total &= name.ends_with("_total");
+        let names: BTreeSet<String> = labels.into_iter().map(|(k, _)| k).collect();
+        family.labels_everywhere = Some(match family.labels_everywhere.take() {
+            None => names,
+            Some(common) => common.intersection(&names).cloned().collect(),
+        });
+        Ok(())
     }
-    out
 }
 
 /// promtool's main lint rules.
@@ -357,10 +463,7 @@ pub(crate) fn lint(families: &[Family]) -> Vec<String> {
         if f.help.as_deref().is_none_or(|h| h.trim().is_empty()) {
             out.push(format!("`{n}`: no HELP text"));
         }
-        if f.kind == MetricType::Counter
-            && !n.ends_with("_total")
-            && !f.samples.iter().all(|s| s.name.ends_with("_total"))
-        {
+        if f.kind == MetricType::Counter && !n.ends_with("_total") && !f.all_total {
             out.push(format!("`{n}`: counter names should end in `_total`"));
         }
         if f.kind != MetricType::Counter && n.ends_with("_total") {
@@ -406,19 +509,40 @@ up 1
 
     #[test]
     fn parses_families_labels_escapes_and_special_values() {
-        let f = parse(GOOD).unwrap();
+        let query = |metric: &str, labels: &[(&str, &str)]| SumQuery {
+            metric: metric.into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        let mut p = Parser::new(vec![
+            query("http_requests_total", &[("path", "/a \"q\"\\b")]),
+            query("http_requests_total", &[]),
+            query("temp", &[]),
+            query("absent", &[]),
+        ]);
+        // Fed a byte at a time: lines may break anywhere between chunks.
+        for b in GOOD.as_bytes() {
+            p.feed(std::slice::from_ref(b)).unwrap();
+        }
+        let e = p.finish().unwrap();
+        let f = &e.families;
         let names: Vec<&str> = f.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["http_requests_total", "lat_seconds", "temp", "up"]);
-        assert_eq!(
-            f[0].samples[0].labels[1],
-            ("path".into(), "/a \"q\"\\b".into())
-        );
+        assert_eq!(e.sums[0], Some(3.0), "escaped label values match");
+        assert_eq!(e.sums[1], Some(4.0));
+        assert!(e.sums[2].is_some_and(f64::is_nan));
+        assert_eq!(e.sums[3], None);
         assert_eq!(f[1].kind, MetricType::Histogram);
-        assert_eq!(f[1].samples.len(), 5);
-        assert!(f[2].samples[0].value.is_nan());
+        assert_eq!(f[1].samples, 5);
+        assert_eq!(
+            f[0].labels_everywhere,
+            Some(["method".to_string(), "path".to_string()].into())
+        );
         assert_eq!(f[3].kind, MetricType::Untyped);
-        assert!(invariant_violations(&f).is_empty());
-        assert_eq!(lint(&f), vec!["`up`: no HELP text"]);
+        assert!(e.violations.is_empty());
+        assert_eq!(lint(f), vec!["`up`: no HELP text"]);
     }
 
     #[test]
@@ -454,7 +578,7 @@ up 1
     #[test]
     fn histogram_invariants() {
         let text = "# TYPE h histogram\nh_bucket{le=\"1\"} 5\nh_bucket{le=\"2\"} 3\nh_bucket{le=\"+Inf\"} 4\nh_count 6\n# TYPE g histogram\ng_bucket{le=\"1\"} 1\ng_count 1\n";
-        let v = invariant_violations(&parse(text).unwrap());
+        let v = parse(text).unwrap().violations;
         assert_eq!(
             v,
             vec![
@@ -469,7 +593,7 @@ up 1
     fn lint_rules() {
         let text = "# HELP a_ms x\n# TYPE a_ms gauge\na_ms 1\n# HELP b x\n# TYPE b counter\nb 1\n# HELP c_total x\n# TYPE c_total gauge\nc_total 1\n# HELP Bad x\nBad 1\n";
         assert_eq!(
-            lint(&parse(text).unwrap()),
+            lint(&parse(text).unwrap().families),
             vec![
                 "`a_ms`: use base units (seconds, bytes, ratios), not `ms`",
                 "`b`: counter names should end in `_total`",

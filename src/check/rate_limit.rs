@@ -411,6 +411,7 @@ mod tests {
 
     fn resp(status: u16, headers: &[(&str, &str)]) -> Probe {
         Probe::Answered(Response {
+            raw: None,
             status,
             headers: headers
                 .iter()

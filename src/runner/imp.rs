@@ -169,6 +169,8 @@ async fn run_selected(
         suite_dir: suite.dir.clone(),
         logs: None,
         secrets: Arc::new(out.redactor.values()),
+        limits: suite.limits,
+        activity: Default::default(),
     };
     let mut blocked_by = None;
     for (n, (i, spec)) in preflight.iter().enumerate() {
@@ -179,7 +181,7 @@ async fn run_selected(
         out.emit(Event::CheckStarted { index: *i });
         let started = Instant::now();
         let mut o = tokio::select! {
-            o = tokio::time::timeout(spec.timeout, check::run(spec, &base_cx)) => o.unwrap_or_else(|_| CheckOutcome::error(format!("timed out after {}", humantime::format_duration(spec.timeout)))),
+            o = check::attempt(spec, &base_cx) => o,
             _ = interrupts.cancel.cancelled() => CheckOutcome::error(cancelled_why(interrupts)),
         };
         o.duration = started.elapsed();
@@ -531,13 +533,7 @@ async fn run_one(
     let run_cx = running.as_ref().map(|r| &r.cx).unwrap_or(cx);
     let mut attempt = 1;
     let mut o = loop {
-        let mut o = match tokio::time::timeout(spec.timeout, check::run(spec, run_cx)).await {
-            Ok(o) => o,
-            Err(_) => CheckOutcome::error(format!(
-                "timed out after {}",
-                humantime::format_duration(spec.timeout)
-            )),
-        };
+        let mut o = check::attempt(spec, run_cx).await;
         if o.status == Status::Error && attempt <= spec.retries {
             let _ = tx.send(Msg::Retrying(
                 i,

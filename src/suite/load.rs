@@ -23,6 +23,27 @@ pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
 const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+/// The largest read limit a suite may set.
+const MAX_SIZE: u64 = 4 * 1024 * 1024 * 1024;
+
+/// `16MiB`, `512 KiB`, `1GiB`, `10MB`, `2048` (bytes).
+fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
 /// The longest duration a suite or `--timeout` may give: longer is surely a mistake, and
 /// adding it to the clock could overflow.
 pub(crate) const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -371,6 +392,7 @@ impl Validator<'_> {
                     .hint = Some("add `instance:` so harden starts the service, or `base-url:` for one already running".into());
             }
         }
+        let limits = self.limits(raw.limits);
         let mut category_weights = std::collections::BTreeMap::new();
         if let Some(sc) = raw.score {
             for (cat, w) in sc.category_weights {
@@ -418,7 +440,39 @@ impl Validator<'_> {
             checks,
             env_refs: self.env_refs.iter().cloned().collect(),
             category_weights,
+            limits,
         }
+    }
+
+    fn limits(&mut self, raw: Option<raw::LimitsRaw>) -> Limits {
+        let mut limits = Limits::default();
+        let Some(raw) = raw else { return limits };
+        for (value, field, slot) in [
+            (raw.body, "limits.body", &mut limits.body),
+            (raw.exposition, "limits.exposition", &mut limits.exposition),
+            (
+                raw.command_output,
+                "limits.command-output",
+                &mut limits.command_output,
+            ),
+        ] {
+            let Some(v) = value else { continue };
+            match parse_size(&v.value) {
+                Some(n) if (1024..=MAX_SIZE).contains(&n) => *slot = n,
+                Some(_) => {
+                    self.err(
+                        v.referenced,
+                        field,
+                        format!("size `{}` is out of range (1KiB to 4GiB)", v.value),
+                    );
+                }
+                None => {
+                    self.err(v.referenced, field, format!("invalid size `{}`", v.value))
+                        .hint = Some("write sizes like `512KiB`, `16MiB` or `1GiB`".into());
+                }
+            }
+        }
+        limits
     }
 
     fn instance(&mut self, raw: InstanceRaw, known: &Known) -> InstanceSpec {

@@ -43,6 +43,23 @@ pub(crate) struct SuiteRaw {
     pub checks: Vec<CheckRaw>,
     /// How the readiness score weighs this suite's checks.
     pub score: Option<ScoreRaw>,
+    /// How much harden reads of the service's answers (docs/RELIABILITY.md).
+    pub limits: Option<LimitsRaw>,
+}
+
+/// Read limits: sizes such as `16MiB`, `512KiB` or a number of bytes.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct LimitsRaw {
+    /// Largest HTTP response body a check reads (default `16MiB`).
+    #[schemars(with = "Option<String>")]
+    pub body: Option<Spanned<String>>,
+    /// Largest metrics exposition (parsed as a stream; default `256MiB`).
+    #[schemars(with = "Option<String>")]
+    pub exposition: Option<Spanned<String>>,
+    /// Output of a `command` check kept per stream (default `16MiB`).
+    #[schemars(with = "Option<String>")]
+    pub command_output: Option<Spanned<String>>,
 }
 
 /// Readiness score settings.

@@ -35,6 +35,26 @@ pub(crate) struct Suite {
     pub env_refs: Vec<String>,
     /// Category to score weight multiplier.
     pub category_weights: std::collections::BTreeMap<String, f64>,
+    pub limits: Limits,
+}
+
+/// How much of the service's answers harden reads (`limits:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    pub body: u64,
+    pub exposition: u64,
+    pub command_output: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        const MIB: u64 = 1024 * 1024;
+        Limits {
+            body: 16 * MIB,
+            exposition: 256 * MIB,
+            command_output: 16 * MIB,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

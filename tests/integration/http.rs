@@ -97,7 +97,16 @@ fn latency_bound_fails_and_check_timeout_errors() {
     );
     let (status, message) = out.check("check-timeout");
     assert_eq!(status, "error");
-    assert_eq!(message, "timed out after 500ms");
+    // Says what did not answer, and where the check is written.
+    assert!(
+        message.starts_with("timed out after 500ms waiting for GET http://127.0.0.1:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("/runs/y (check `check-timeout`, ")
+            && message.ends_with("fixtures/suites/http/slow.yaml:9)"),
+        "{message}"
+    );
 }
 
 #[test]
