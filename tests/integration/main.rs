@@ -23,3 +23,4 @@ mod reports;
 mod score;
 mod security;
 mod suites;
+mod trials;
