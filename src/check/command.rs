@@ -8,18 +8,6 @@ use crate::suite::{BodyPredicate, CommandSpec, Scope};
 use std::path::Path;
 use std::time::SystemTime;
 
-/// Kills the command's whole process group if the check is abandoned (timeout, Ctrl-C).
-struct GroupGuard(i32);
-
-impl Drop for GroupGuard {
-    fn drop(&mut self) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(self.0),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-}
-
 pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
     let argv: Vec<String> = match spec.argv.iter().map(|t| t.expand_text(&cx.scope)).collect() {
         Ok(a) => a,
@@ -28,12 +16,9 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
     let Some((program, args)) = argv.split_first() else {
         return CheckOutcome::error("the command is empty");
     };
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args)
-        .current_dir(&spec.cwd)
-        .stdin(std::process::Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true);
+    let mut cmd =
+        tokio::process::Command::new(crate::instance::resolve_program(program, &spec.cwd));
+    cmd.args(args).current_dir(&spec.cwd);
     for (k, v) in &spec.env {
         match v.expand_text(&cx.scope) {
             Ok(v) => {
@@ -43,12 +28,8 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
         }
     }
     let started = SystemTime::now();
-    let child = match cmd
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
+    let out = match crate::check::exec::run(cmd, cx.limits.command_output).await {
+        Ok(o) => o,
         Err(e) => {
             return CheckOutcome::error(format!(
                 "failed to run `{program}`: {}",
@@ -56,15 +37,19 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
             ));
         }
     };
-    let _guard = child.id().map(|pid| GroupGuard(pid as i32));
-    let out = match child.wait_with_output().await {
-        Ok(o) => o,
-        Err(e) => {
-            return CheckOutcome::error(format!("`{program}`: {}", crate::error::io_reason(&e)));
+    for (name, stream, asserted) in [
+        ("stdout", &out.stdout, !spec.stdout.is_empty()),
+        ("stderr", &out.stderr, !spec.stderr.is_empty()),
+    ] {
+        if stream.over && asserted {
+            return CheckOutcome::error(format!(
+                "`{program}` wrote more than the {} limit to {name}, so its assertions cannot be checked (raise `limits.command-output` in the suite)",
+                crate::read::size(cx.limits.command_output)
+            ));
         }
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    }
+    let stdout = out.stdout.text();
+    let stderr = out.stderr.text();
     let mut a = Vec::new();
     let code = out.status.code();
     if let Some(want) = spec.exit {

@@ -2,12 +2,15 @@
 //! PATH (with versions), importable Python modules, environment variables, files, TCP
 //! services, and pinned requirement files. It reports everything missing at once, with the fix.
 
+use crate::check::exec;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::suite::{BinarySpec, DependencySpec, PythonSpec, VersionReq};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Output kept of a version or import probe.
+const PROBE_OUTPUT: u64 = 1024 * 1024;
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(crate) async fn run(spec: &DependencySpec) -> CheckOutcome {
@@ -138,20 +141,11 @@ async fn binary(b: &BinarySpec) -> Assertion {
         return Assertion::new(prop, "on PATH", path.display().to_string(), true);
     };
     let expected = format!("version {}", req.text);
-    let output = tokio::time::timeout(
-        PROBE_TIMEOUT,
-        tokio::process::Command::new(&path)
-            .arg(&b.version_arg)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await;
+    let mut cmd = tokio::process::Command::new(&path);
+    cmd.arg(&b.version_arg);
+    let output = tokio::time::timeout(PROBE_TIMEOUT, exec::run(cmd, PROBE_OUTPUT)).await;
     let text = match output {
-        Ok(Ok(o)) => format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
+        Ok(Ok(o)) => format!("{}{}", o.stdout.text(), o.stderr.text()),
         Ok(Err(e)) => {
             return Assertion::new(
                 prop,
@@ -245,10 +239,9 @@ async fn python(py: &PythonSpec) -> Result<(Vec<Assertion>, Option<String>), Str
     };
     let names: Vec<&str> = py.modules.iter().map(|(n, _)| n.as_str()).collect();
     let arg = serde_json::to_string(&names).unwrap_or_default();
-    let run = tokio::process::Command::new(&interp)
-        .args(["-c", PYTHON_PROBE, &arg])
-        .kill_on_drop(true)
-        .output();
+    let mut cmd = tokio::process::Command::new(&interp);
+    cmd.args(["-c", PYTHON_PROBE, &arg]);
+    let run = exec::run(cmd, PROBE_OUTPUT);
     let output = match tokio::time::timeout(Duration::from_secs(60), run).await {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => {
@@ -265,8 +258,8 @@ async fn python(py: &PythonSpec) -> Result<(Vec<Assertion>, Option<String>), Str
             ));
         }
     };
-    let found: Value = serde_json::from_slice(&output.stdout).map_err(|_| {
-        let err = String::from_utf8_lossy(&output.stderr);
+    let found: Value = serde_json::from_slice(&output.stdout.bytes).map_err(|_| {
+        let err = output.stderr.text();
         format!(
             "`{}` probe failed: {}",
             py.interpreter,

@@ -4,6 +4,7 @@ mod code;
 mod command;
 mod context;
 mod dependency;
+pub(crate) mod exec;
 mod health;
 mod http;
 mod load;

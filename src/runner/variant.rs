@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const BREAK_TIMEOUT: Duration = Duration::from_secs(30);
+/// Output kept of a break command (its last line of stderr is shown when it fails).
+const BREAK_OUTPUT: u64 = 1024 * 1024;
 
 /// What every variant of a suite shares.
 pub(crate) struct VariantEnv {
@@ -144,26 +146,24 @@ async fn run_break(
         return Err("the break command is empty".into());
     };
     let shown = words.join(" ");
-    let run =
-        tokio::process::Command::new(crate::instance::resolve_program(program, &cx.suite_dir))
-            .args(args)
-            .current_dir(&cx.suite_dir)
-            .env("PORT", inst.port.to_string())
-            .env(
-                "HARDEN_INSTANCE_DIR",
-                inst.scope
-                    .vars
-                    .get("INSTANCE_DIR")
-                    .map(crate::suite::value_text)
-                    .unwrap_or_default(),
-            )
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output();
+    let mut cmd =
+        tokio::process::Command::new(crate::instance::resolve_program(program, &cx.suite_dir));
+    cmd.args(args)
+        .current_dir(&cx.suite_dir)
+        .env("PORT", inst.port.to_string())
+        .env(
+            "HARDEN_INSTANCE_DIR",
+            inst.scope
+                .vars
+                .get("INSTANCE_DIR")
+                .map(crate::suite::value_text)
+                .unwrap_or_default(),
+        );
+    let run = crate::check::exec::run(cmd, BREAK_OUTPUT);
     match tokio::time::timeout(BREAK_TIMEOUT, run).await {
         Ok(Ok(o)) if o.status.success() => Ok(()),
         Ok(Ok(o)) => {
-            let err = String::from_utf8_lossy(&o.stderr);
+            let err = o.stderr.text();
             Err(format!(
                 "break command `{shown}` failed ({}): {}",
                 o.status,

@@ -111,3 +111,36 @@ fn durations_that_fit_still_work() {
     assert_eq!(out.code, 0, "{out}");
     assert!(out.elapsed < Duration::from_secs(60));
 }
+
+#[test]
+fn command_output_is_bounded_and_an_assertion_past_the_limit_is_an_error() {
+    let out = Harden::check_yaml(
+        "suite: chatty\nlimits: { command-output: 1MiB }\nchecks:\n  - id: asserted\n    command: { run: [\"sh\", \"-c\", \"head -c 50000000 /dev/zero; echo done\"], stdout: { contains: done } }\n  - id: exit-only\n    command: { run: [\"sh\", \"-c\", \"head -c 50000000 /dev/zero\"], exit: 0 }\n",
+    )
+    .run();
+    assert_eq!(out.code, 1, "{out}");
+    let (status, message) = out.check("asserted");
+    assert_eq!(status, "error", "{message}");
+    assert!(
+        message.contains("more than the 1 MiB limit to stdout"),
+        "{message}"
+    );
+    assert!(message.contains("limits.command-output"), "{message}");
+    assert_eq!(out.status_of("exit-only"), "pass", "{out}");
+    assert!(out.peak_rss_kib < 64 * 1024, "{} KiB", out.peak_rss_kib);
+}
+
+#[test]
+fn a_limit_out_of_range_is_an_error_at_its_position() {
+    let h = Harden::new();
+    let suite = h.dir.path().join("s.yaml");
+    std::fs::write(
+        &suite,
+        "suite: l\nbase-url: http://127.0.0.1:9\nlimits: { body: 10TiB }\nchecks:\n  - id: c\n    http: { request: { path: /x }, expect: { status: 200 } }\n",
+    )
+    .unwrap();
+    let out = h.args(["validate", &suite.display().to_string()]).run();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("s.yaml:3:"), "{out}");
+    assert!(out.stderr.contains("limits.body"), "{out}");
+}
