@@ -52,19 +52,43 @@ pub(crate) fn annotations(report: &RunReport) -> Vec<String> {
         .collect()
 }
 
-/// The summary, cut to fit under GitHub's cap if it must be.
+/// The summary, cut to fit under GitHub's cap if it must be: at a line boundary, with
+/// the code fence and the `<details>` blocks that were open at the cut closed again, so
+/// the rest of the page renders as harden wrote it.
 pub(crate) fn fit_summary(markdown: &str) -> String {
     if markdown.len() <= SUMMARY_LIMIT {
         return markdown.to_string();
     }
-    let mut cut = SUMMARY_LIMIT;
-    while !markdown.is_char_boundary(cut) {
-        cut -= 1;
+    let mut kept = 0;
+    let mut fence: Option<usize> = None;
+    let mut details = 0usize;
+    for line in markdown.split_inclusive('\n') {
+        if kept + line.len() > SUMMARY_LIMIT {
+            break;
+        }
+        kept += line.len();
+        let text = line.trim_end();
+        let ticks = text.len() - text.trim_start_matches('`').len();
+        match fence {
+            Some(n) if ticks >= n && text.trim_start_matches('`').is_empty() => fence = None,
+            Some(_) => {}
+            None if ticks >= 3 => fence = Some(ticks),
+            None => {
+                details += text.matches("<details").count();
+                details = details.saturating_sub(text.matches("</details>").count());
+            }
+        }
     }
-    format!(
-        "{}\n\n_(truncated: the full report is in the results JSON)_\n",
-        &markdown[..cut]
-    )
+    let mut out = markdown[..kept].to_string();
+    if let Some(n) = fence {
+        out.push_str(&"`".repeat(n));
+        out.push('\n');
+    }
+    for _ in 0..details {
+        out.push_str("\n</details>\n");
+    }
+    out.push_str("\n_(truncated: the full report is in the results JSON)_\n");
+    out
 }
 
 /// When running in GitHub Actions: print annotations, append the summary.
@@ -107,5 +131,25 @@ mod tests {
         let big = "x".repeat(2 * 1024 * 1024);
         let s = fit_summary(&big);
         assert!(s.len() < 1024 * 1024 && s.ends_with("results JSON)_\n"));
+    }
+
+    #[test]
+    fn a_cut_inside_a_fence_and_details_closes_both() {
+        let mut md = String::from("# harden\n\n<details><summary>output</summary>\n\n````\n");
+        while md.len() < 2 * 1024 * 1024 {
+            md.push_str("a line of service output with ``` inside\n");
+        }
+        md.push_str("````\n\n</details>\n");
+        let s = fit_summary(&md);
+        assert!(s.len() <= 1024 * 1024, "{}", s.len());
+        let tail = &s[s.len() - 200..];
+        assert!(
+            tail.contains("with ``` inside\n````\n\n</details>\n"),
+            "fence and details closed: {tail}"
+        );
+        assert_eq!(
+            s.matches("<details>").count(),
+            s.matches("</details>").count()
+        );
     }
 }

@@ -6,15 +6,26 @@ use crate::check::Status;
 use crate::report::{CheckReport, RunReport, Score, Verdict, fmt_score};
 use std::fmt::Write;
 
-/// Text in a table cell or list item: one line, pipes escaped, bounded.
+/// Text in a table cell or list item: one line, pipes escaped, bounded, no control
+/// characters (a results file given to `harden report` may come from anywhere).
 fn cell(s: &str) -> String {
     let one: String = s
         .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .map(|c| if c.is_control() { ' ' } else { c })
         .take(300)
         .collect();
     let more = if s.chars().count() > 300 { "…" } else { "" };
     format!("{}{more}", one.replace('|', "\\|"))
+}
+
+/// A fenced code block that `text` cannot close: the fence is longer than any run of
+/// backticks in it (CommonMark), and control characters are shown as escapes.
+pub(crate) fn fenced(lang: &str, text: &str) -> String {
+    let mut text = text.to_string();
+    crate::redact::neutralize(&mut text);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{lang}\n{text}\n{fence}")
 }
 
 /// An inline code span that survives backticks in the value.
@@ -103,16 +114,16 @@ fn check_section(out: &mut String, c: &CheckReport) {
     if let Some(d) = &o.diff {
         let _ = writeln!(
             out,
-            "\n<details><summary>diff</summary>\n\n```diff\n{}\n```\n\n</details>",
-            d.trim_end()
+            "\n<details><summary>diff</summary>\n\n{}\n\n</details>",
+            fenced("diff", d.trim_end())
         );
     }
     if !c.log_tail.is_empty() {
         let _ = writeln!(
             out,
-            "\n<details><summary>service output (last {})</summary>\n\n```\n{}\n```\n\n</details>",
+            "\n<details><summary>service output (last {})</summary>\n\n{}\n\n</details>",
             crate::text::plural(c.log_tail.len(), "line"),
-            c.log_tail.join("\n").replace("```", "'''")
+            fenced("", &c.log_tail.join("\n"))
         );
     }
     if o.status == Status::Fail {
@@ -168,8 +179,8 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
         if !f.0.log_tail.is_empty() {
             let _ = writeln!(
                 out,
-                "<details><summary>service output</summary>\n\n```\n{}\n```\n\n</details>\n",
-                f.0.log_tail.join("\n").replace("```", "'''")
+                "<details><summary>service output</summary>\n\n{}\n\n</details>\n",
+                fenced("", &f.0.log_tail.join("\n"))
             );
         }
     }
