@@ -99,21 +99,51 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    const ROUNDS: usize = 3000;
+    /// Rounds per parser: `HARDEN_FUZZ_CASES` (`scripts/fuzz.sh` runs a million), else a
+    /// few thousand in `cargo test`. `HARDEN_FUZZ_SEED` picks another sequence.
+    fn rounds(default: usize) -> usize {
+        std::env::var("HARDEN_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    fn seed(default: u64) -> u64 {
+        std::env::var("HARDEN_FUZZ_SEED")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
 
     #[test]
     fn corrupted_suites_give_errors_never_panics() {
-        let base = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("checks/orchestrator.yaml"),
-        )
-        .unwrap();
-        let mut rng = Rng::new(0x5eed);
+        // Every suite shipped in the repository, each mutated in turn.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut bases =
+            vec![std::fs::read_to_string(root.join("checks/orchestrator.yaml")).unwrap()];
+        for dir in std::fs::read_dir(root.join("fixtures/suites"))
+            .unwrap()
+            .flatten()
+        {
+            for f in std::fs::read_dir(dir.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if f.path().extension().is_some_and(|e| e == "yaml") {
+                    bases.push(std::fs::read_to_string(f.path()).unwrap());
+                }
+            }
+        }
+        bases.sort();
+        let mut rng = Rng::new(seed(0x5eed));
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("checks/mutated.yaml");
         // Fewer rounds than for the small parsers: each accepted suite compiles its schemas.
-        let rounds = ROUNDS / 4;
+        let rounds = rounds(750);
         let mut rejected = 0;
         for _ in 0..rounds {
-            let text = mutate(&base, &mut rng);
+            let base = &bases[rng.below(bases.len())];
+            let text = mutate(base, &mut rng);
             let result =
                 std::panic::catch_unwind(|| crate::suite::load_str_for_tests(&file, &text, &[]));
             match result {
@@ -129,6 +159,7 @@ mod tests {
                 Err(_) => panic!("the loader panicked on:\n{text}"),
             }
         }
+        println!("fuzz: suite loader: {rounds} inputs, {rejected} rejected, 0 panics");
         assert!(
             rejected > rounds / 4,
             "many corruptions are caught ({rejected} of {rounds})"
@@ -138,20 +169,34 @@ mod tests {
     #[test]
     fn corrupted_expositions_and_templates_never_panic() {
         let base = "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\",y=\"q\\\"z\"} 3 1700000000\n# TYPE h histogram\nh_bucket{le=\"0.1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.3\nh_count 2\n# EOF\n";
-        let mut rng = Rng::new(42);
-        for _ in 0..ROUNDS {
+        let mut rng = Rng::new(seed(42));
+        let n = rounds(3000);
+        let mut scope = crate::suite::Scope::default();
+        std::sync::Arc::make_mut(&mut scope.vars).insert("run_id".into(), "r-1".into());
+        for _ in 0..n {
             let text = mutate(base, &mut rng);
+            // Whole, and streamed in two chunks cut at a random place.
+            let cut = rng.below(text.len() + 1);
             let r = std::panic::catch_unwind(|| {
                 if let Ok(f) = crate::check::prom_parse_for_tests(&text) {
                     let _ = crate::check::prom_lint_for_tests(&f.families);
+                }
+                let mut p = crate::check::prom_parser_for_tests();
+                let (a, b) = text.as_bytes().split_at(cut);
+                if p.feed(a).and_then(|_| p.feed(b)).is_ok() {
+                    let _ = p.finish();
                 }
             });
             assert!(r.is_ok(), "the metrics parser panicked on:\n{text}");
             let t = mutate("/runs/${run_id}?x=$${literal}&y=${env.HOME}", &mut rng);
             let r = std::panic::catch_unwind(|| {
-                let _ = crate::suite::Template::text(&t).map(|t| t.refs());
+                if let Ok(t) = crate::suite::Template::text(&t) {
+                    let _ = t.refs();
+                    let _ = t.expand_text(&scope);
+                }
             });
             assert!(r.is_ok(), "the template parser panicked on: {t}");
         }
+        println!("fuzz: metrics parser and template expander: {n} inputs each, 0 panics");
     }
 }

@@ -26,6 +26,11 @@ use crate::suite::{CheckKindSpec, CheckSpec};
 #[cfg(test)]
 pub(crate) use prom::{lint as prom_lint_for_tests, parse as prom_parse_for_tests};
 
+#[cfg(test)]
+pub(crate) fn prom_parser_for_tests() -> prom::Parser {
+    prom::Parser::new(Vec::new())
+}
+
 /// Runs one attempt of a check. Never fails: problems are in the outcome.
 pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
     match &spec.kind {
