@@ -170,7 +170,7 @@ fn base64_core(bytes: &[u8], shift: usize) -> String {
         _ => 3,
     };
     // A last character that mixes in the byte after the secret.
-    let drop_last = usize::from(padded.len() % 3 != 0);
+    let drop_last = usize::from(!padded.len().is_multiple_of(3));
     let end = chars.len().saturating_sub(drop_last);
     String::from_utf8_lossy(chars.get(skip..end).unwrap_or_default()).into_owned()
 }
