@@ -1680,6 +1680,7 @@ impl Validator<'_> {
             tolerance: r.tolerance.unwrap_or(0),
             concurrency: r.concurrency.unwrap_or(10).clamp(1, 100) as usize,
             clients,
+            require_retry_after: r.require_retry_after,
         })))
     }
 

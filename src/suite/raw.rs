@@ -489,6 +489,10 @@ pub(crate) struct RateLimitRaw {
     /// Loopback source address of the burst (default `127.0.0.2`); the second client
     /// uses the next address.
     pub source: Option<String>,
+    /// Fail a refusal without `Retry-After` (default false: RFC 6585 makes it optional,
+    /// and nginx `limit_req` sends none). When present it must always make sense.
+    #[serde(default)]
+    pub require_retry_after: bool,
 }
 
 /// A metrics scrape.

@@ -281,6 +281,8 @@ pub(crate) struct RateLimitSpec {
     pub tolerance: u64,
     pub concurrency: usize,
     pub clients: RateLimitClients,
+    /// Every refusal must carry `Retry-After` (RFC 6585 makes it optional).
+    pub require_retry_after: bool,
 }
 
 #[derive(Debug, Clone)]
