@@ -5,20 +5,35 @@
 use crate::check::context::CheckContext;
 use crate::check::http::{begin, run_steps};
 use crate::check::outcome::{Assertion, CheckOutcome};
-use crate::check::prom::{self, Exposition, Family, SumQuery};
-use crate::suite::{BodySpec, LintMode, MetricRequirement, MetricsSpec, RequestSpec, Target};
+use crate::check::prom::{self, Exposition, Family, Format, SumQuery};
+use crate::suite::{
+    BodySpec, ExpositionFormat, LintMode, MetricRequirement, MetricType, MetricsSpec, RequestSpec,
+    Target,
+};
+
+/// What Prometheus itself sends: OpenMetrics first, the classic text format accepted.
+const ACCEPT_ANY: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+const ACCEPT_OPENMETRICS: &str = "application/openmetrics-text;version=1.0.0";
+const ACCEPT_CLASSIC: &str = "text/plain;version=0.0.4";
 
 /// Fetches the exposition and parses it as it streams in, so memory stays flat whatever its
 /// size (up to `limits.exposition`); `Err` when the endpoint gave no answer.
 async fn scrape(
     cx: &CheckContext,
-    path: &str,
+    spec: &MetricsSpec,
     queries: Vec<SumQuery>,
-) -> Result<Result<Exposition, String>, String> {
+) -> Result<Result<(Format, Exposition), String>, String> {
+    let path = &spec.path;
+    let accept = match spec.format {
+        ExpositionFormat::Any => ACCEPT_ANY,
+        ExpositionFormat::Classic => ACCEPT_CLASSIC,
+        ExpositionFormat::OpenMetrics => ACCEPT_OPENMETRICS,
+    };
+    let headers = serde_json::json!({ "accept": accept });
     let req = RequestSpec {
         method: reqwest::Method::GET,
         target: Target::Path(crate::suite::Template::literal(path)),
-        headers: None,
+        headers: crate::suite::Template::new(headers).ok(),
         query: None,
         body: BodySpec::None,
     };
@@ -26,6 +41,25 @@ async fn scrape(
     let status = s.resp.status().as_u16();
     if !(200..300).contains(&status) {
         return Ok(Err(format!("GET {path} answered {status}")));
+    }
+    let ctype = s
+        .resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let format = Format::from_content_type(ctype.as_deref());
+    let wanted = match spec.format {
+        ExpositionFormat::Classic => Some(Format::Classic),
+        ExpositionFormat::OpenMetrics => Some(Format::OpenMetrics),
+        ExpositionFormat::Any => None,
+    };
+    if let Some(w) = wanted.filter(|w| *w != format) {
+        return Ok(Err(format!(
+            "asked for {}, got `{}`",
+            w.as_str(),
+            ctype.as_deref().unwrap_or("no content type")
+        )));
     }
     let limit = cx.limits.exposition;
     let too_large = || {
@@ -38,7 +72,7 @@ async fn scrape(
     if s.resp.content_length().is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    let mut parser = prom::Parser::new(queries);
+    let mut parser = prom::Parser::with_format(format, queries);
     let mut read: u64 = 0;
     loop {
         match s.resp.chunk().await {
@@ -48,7 +82,7 @@ async fn scrape(
                     return Err(too_large());
                 }
                 if let Err(e) = parser.feed(&chunk) {
-                    return Ok(Err(e.to_string()));
+                    return Ok(Err(format!("{} {e}", format.as_str())));
                 }
             }
             Ok(None) => break,
@@ -61,7 +95,10 @@ async fn scrape(
             }
         }
     }
-    Ok(parser.finish().map_err(|e| e.to_string()))
+    Ok(parser
+        .finish()
+        .map(|e| (format, e))
+        .map_err(|e| format!("{} {e}", format.as_str())))
 }
 
 pub(crate) async fn run(spec: &MetricsSpec, cx: &CheckContext) -> CheckOutcome {
@@ -73,12 +110,12 @@ pub(crate) async fn run(spec: &MetricsSpec, cx: &CheckContext) -> CheckOutcome {
             labels: inc.labels.clone(),
         })
         .collect();
-    let exposition = match scrape(cx, &spec.path, queries.clone()).await {
+    let (format, exposition) = match scrape(cx, spec, queries.clone()).await {
         Err(e) => return CheckOutcome::error(e),
         Ok(Err(e)) => {
             let a = Assertion::new(
                 format!("GET {}", spec.path),
-                "valid Prometheus text exposition",
+                "a valid exposition (OpenMetrics or Prometheus text)",
                 e,
                 false,
             );
@@ -86,15 +123,15 @@ pub(crate) async fn run(spec: &MetricsSpec, cx: &CheckContext) -> CheckOutcome {
         }
         Ok(Ok(e)) => e,
     };
-    let mut assertions = evaluate(spec, &exposition);
+    let mut assertions = evaluate(spec, format, &exposition);
     for (n, inc) in spec.increases.iter().enumerate() {
         let before = exposition.sums.get(n).copied().flatten();
         let steps = run_steps(&inc.action, cx, cx.scope.clone()).await;
         if let Some(why) = steps.failure() {
             return CheckOutcome::error(format!("the action for `{}` failed: {why}", inc.metric));
         }
-        let after = match scrape(cx, &spec.path, vec![queries[n].clone()]).await {
-            Ok(Ok(e)) => e.sums.first().copied().flatten(),
+        let after = match scrape(cx, spec, vec![queries[n].clone()]).await {
+            Ok(Ok((_, e))) => e.sums.first().copied().flatten(),
             Ok(Err(e)) | Err(e) => {
                 return CheckOutcome::error(format!("second scrape failed: {e}"));
             }
@@ -115,12 +152,16 @@ pub(crate) async fn run(spec: &MetricsSpec, cx: &CheckContext) -> CheckOutcome {
 }
 
 /// Pure: what the exposition must satisfy, apart from the counters that must move.
-pub(crate) fn evaluate(spec: &MetricsSpec, exposition: &Exposition) -> Vec<Assertion> {
+pub(crate) fn evaluate(
+    spec: &MetricsSpec,
+    format: Format,
+    exposition: &Exposition,
+) -> Vec<Assertion> {
     let families = &exposition.families;
     let mut out = vec![Assertion::new(
         format!("GET {}", spec.path),
-        "valid Prometheus text exposition",
-        format!("{} families", families.len()),
+        "a valid exposition (OpenMetrics or Prometheus text)",
+        format!("{}, {} families", format.as_str(), families.len()),
         true,
     )];
     for r in &spec.require {
@@ -172,7 +213,17 @@ fn requirement(r: &MetricRequirement, families: &[Family]) -> Assertion {
     if !r.labels.is_empty() {
         expected.push_str(&format!(", labels {}", r.labels.join(", ")));
     }
-    let Some(f) = families.iter().find(|f| f.name == r.name) else {
+    // The same family is named `x_total` (a counter) or `x_info` in the classic format and
+    // `x` in OpenMetrics: a suite names it either way and works with both.
+    let Some(f) = families.iter().find(|f| f.name == r.name).or_else(|| {
+        families.iter().find(|f| {
+            (f.kind == MetricType::Counter
+                && (r.name.strip_suffix("_total") == Some(f.name.as_str())
+                    || f.name.strip_suffix("_total") == Some(r.name.as_str())))
+                || (f.kind == MetricType::Info
+                    && r.name.strip_suffix("_info") == Some(f.name.as_str()))
+        })
+    }) else {
         return Assertion::new(prop, expected, "absent", false);
     };
     if f.samples == 0 {

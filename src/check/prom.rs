@@ -81,10 +81,63 @@ type Labels = Vec<(String, String)>;
 /// A histogram series: `(le, cumulative count)` buckets and its `_count`.
 type Buckets = (Vec<(f64, f64)>, Option<f64>);
 
+/// Which text format an exposition is in, chosen by its content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `text/plain; version=0.0.4`, the Prometheus text format.
+    Classic,
+    /// `application/openmetrics-text`, OpenMetrics 1.0.
+    OpenMetrics,
+}
+
+impl Format {
+    pub(crate) fn from_content_type(ctype: Option<&str>) -> Format {
+        match ctype {
+            Some(c)
+                if c.trim()
+                    .to_ascii_lowercase()
+                    .starts_with("application/openmetrics-text") =>
+            {
+                Format::OpenMetrics
+            }
+            _ => Format::Classic,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Format::Classic => "Prometheus text 0.0.4",
+            Format::OpenMetrics => "OpenMetrics 1.0",
+        }
+    }
+
+    /// Whether the format knows this metric type, as written.
+    fn allows(self, kind: MetricType, written: &str) -> bool {
+        match self {
+            Format::Classic => {
+                matches!(
+                    kind,
+                    MetricType::Counter
+                        | MetricType::Gauge
+                        | MetricType::Histogram
+                        | MetricType::Summary
+                ) || written == "untyped"
+            }
+            Format::OpenMetrics => written != "untyped",
+        }
+    }
+}
+
 /// Suffixes that attach a sample to a typed family.
 fn family_of<'a>(sample: &'a str, types: &HashMap<String, MetricType>) -> &'a str {
     for (suffix, kinds) in [
-        ("_bucket", &[MetricType::Histogram][..]),
+        (
+            "_bucket",
+            &[MetricType::Histogram, MetricType::GaugeHistogram][..],
+        ),
+        ("_gcount", &[MetricType::GaugeHistogram][..]),
+        ("_gsum", &[MetricType::GaugeHistogram][..]),
+        ("_info", &[MetricType::Info][..]),
         ("_count", &[MetricType::Histogram, MetricType::Summary][..]),
         ("_sum", &[MetricType::Histogram, MetricType::Summary][..]),
         (
@@ -160,7 +213,7 @@ const MAX_LINE: usize = 1024 * 1024;
 /// Violations listed at most; the rest are counted.
 const MAX_VIOLATIONS: usize = 20;
 
-/// Parses a whole exposition held in memory.
+/// Parses a whole exposition in the classic format held in memory.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn parse(text: &str) -> Result<Exposition, ParseError> {
     let mut p = Parser::new(Vec::new());
@@ -170,6 +223,7 @@ pub(crate) fn parse(text: &str) -> Result<Exposition, ParseError> {
 
 /// A streaming parser: `feed` it the body as it arrives, then `finish`.
 pub(crate) struct Parser {
+    format: Format,
     families: Vec<Family>,
     index: HashMap<String, usize>,
     types: HashMap<String, MetricType>,
@@ -189,8 +243,14 @@ pub(crate) struct Parser {
 }
 
 impl Parser {
+    /// A parser for the classic text format.
     pub(crate) fn new(queries: Vec<SumQuery>) -> Parser {
+        Parser::with_format(Format::Classic, queries)
+    }
+
+    pub(crate) fn with_format(format: Format, queries: Vec<SumQuery>) -> Parser {
         Parser {
+            format,
             families: Vec::new(),
             index: HashMap::new(),
             types: HashMap::new(),
@@ -232,6 +292,12 @@ impl Parser {
         if !self.partial.is_empty() {
             let last = std::mem::take(&mut self.partial);
             self.line_bytes(&last)?;
+        }
+        if self.format == Format::OpenMetrics && !self.ended {
+            return Err(ParseError {
+                line: self.line + 1,
+                message: "no `# EOF` at the end (OpenMetrics requires it)".into(),
+            });
         }
         let mut violations = std::mem::take(&mut self.violations);
         for ((f, labels), (mut buckets, count)) in std::mem::take(&mut self.histograms) {
@@ -277,6 +343,12 @@ impl Parser {
     fn line_bytes(&mut self, raw: &[u8]) -> Result<(), ParseError> {
         self.line += 1;
         if self.ended {
+            if self.format == Format::OpenMetrics {
+                return Err(ParseError {
+                    line: self.line,
+                    message: "content after `# EOF`".into(),
+                });
+            }
             return Ok(());
         }
         let text = std::str::from_utf8(raw).map_err(|_| ParseError {
@@ -310,6 +382,67 @@ impl Parser {
         }
     }
 
+    /// The rules OpenMetrics adds for a sample of a family of type `kind`.
+    fn openmetrics_sample(
+        &self,
+        kind: MetricType,
+        family: &str,
+        name: &str,
+        labels: &Labels,
+        value: f64,
+        exemplar: Option<&str>,
+    ) -> Result<(), String> {
+        match kind {
+            MetricType::Counter if !(name.ends_with("_total") || name.ends_with("_created")) => {
+                return Err(format!(
+                    "counter sample `{name}` must end in `_total` or `_created`"
+                ));
+            }
+            MetricType::Info if !name.ends_with("_info") => {
+                return Err(format!("info sample `{name}` must end in `_info`"));
+            }
+            MetricType::Info if value != 1.0 => {
+                return Err(format!("info sample `{name}` must have the value 1"));
+            }
+            MetricType::StateSet if value != 0.0 && value != 1.0 => {
+                return Err(format!("stateset sample `{name}` must be 0 or 1"));
+            }
+            MetricType::StateSet if !labels.iter().any(|(k, _)| k == family) => {
+                return Err(format!(
+                    "stateset sample `{name}` needs the label `{family}`"
+                ));
+            }
+            _ => {}
+        }
+        let Some(ex) = exemplar else { return Ok(()) };
+        let allowed = (kind == MetricType::Counter && name.ends_with("_total"))
+            || (matches!(kind, MetricType::Histogram | MetricType::GaugeHistogram)
+                && name.ends_with("_bucket"));
+        if !allowed {
+            return Err("exemplars are allowed only on counters' `_total` and on buckets".into());
+        }
+        let (ex_labels, ex_rest) = parse_labels(ex).map_err(|e| format!("exemplar: {e}"))?;
+        let size: usize = ex_labels
+            .iter()
+            .map(|(k, v)| k.chars().count() + v.chars().count())
+            .sum();
+        if size > 128 {
+            return Err(format!(
+                "exemplar labels are {size} characters long; OpenMetrics allows 128"
+            ));
+        }
+        let mut f = ex_rest.split_whitespace();
+        let v = f.next().ok_or("exemplar has no value")?;
+        parse_value(v).ok_or_else(|| format!("invalid exemplar value `{v}`"))?;
+        if let Some(ts) = f.next().filter(|t| t.parse::<f64>().is_err()) {
+            return Err(format!("invalid exemplar timestamp `{ts}`"));
+        }
+        if let Some(extra) = f.next() {
+            return Err(format!("unexpected `{extra}` after the exemplar"));
+        }
+        Ok(())
+    }
+
     fn parse_line(&mut self, raw: &str) -> Result<(), ParseError> {
         let line = self.line;
         let err = |message: String| ParseError { line, message };
@@ -335,12 +468,19 @@ impl Parser {
                     if !is_name(name) {
                         return Err(err(format!("invalid metric name `{name}` in TYPE")));
                     }
-                    let kind = MetricType::parse(kind.trim()).ok_or_else(|| {
-                        err(format!(
-                            "unknown metric type `{}` for `{name}`",
-                            kind.trim()
-                        ))
-                    })?;
+                    let written = kind.trim();
+                    let kind = MetricType::parse(written)
+                        .filter(|k| {
+                            self.format == Format::Classic || self.format.allows(*k, written)
+                        })
+                        .ok_or_else(|| {
+                            err(format!("unknown metric type `{written}` for `{name}`"))
+                        })?;
+                    if !self.format.allows(kind, written) {
+                        return Err(err(format!(
+                            "type `{written}` is OpenMetrics only; the response is the classic text format"
+                        )));
+                    }
                     let f = self.family_idx(name);
                     if self.types.contains_key(name) {
                         return Err(err(format!("second TYPE for `{name}`")));
@@ -353,6 +493,17 @@ impl Parser {
                 }
                 (Some("TYPE"), _, _) => {
                     return Err(err("TYPE needs a metric name and a type".into()));
+                }
+                (Some("UNIT"), Some(name), unit) if self.format == Format::OpenMetrics => {
+                    let unit = unit.unwrap_or_default().trim();
+                    if !is_name(name) {
+                        return Err(err(format!("invalid metric name `{name}` in UNIT")));
+                    }
+                    if !unit.is_empty() && !name.ends_with(&format!("_{unit}")) {
+                        return Err(err(format!(
+                            "the name `{name}` must end in `_{unit}`, its unit"
+                        )));
+                    }
                 }
                 _ => {} // other comments
             }
@@ -369,6 +520,11 @@ impl Parser {
             parse_labels(&l[name_end..]).map_err(err)?
         } else {
             (Vec::new(), &l[name_end..])
+        };
+        // OpenMetrics: `value [timestamp] # {labels} value [timestamp]` (an exemplar).
+        let (rest, exemplar) = match (self.format, rest.find(" # ")) {
+            (Format::OpenMetrics, Some(i)) => (&rest[..i], Some(rest[i + 3..].trim())),
+            _ => (rest, None),
         };
         let mut fields = rest.split_whitespace();
         let value_text = fields
@@ -402,8 +558,12 @@ impl Parser {
         let fam = family_of(name, &self.types).to_string();
         let f = self.family_idx(&fam);
         let kind = self.families[f].kind;
+        if self.format == Format::OpenMetrics {
+            self.openmetrics_sample(kind, &fam, name, &labels, value, exemplar)
+                .map_err(err)?;
+        }
         match kind {
-            MetricType::Histogram => {
+            MetricType::Histogram | MetricType::GaugeHistogram => {
                 let key: Labels = labels.iter().filter(|(k, _)| k != "le").cloned().collect();
                 if name.ends_with("_bucket") {
                     match labels
@@ -421,7 +581,7 @@ impl Parser {
                             "`{fam}` (line {line}): bucket without a valid `le`"
                         )),
                     }
-                } else if name.ends_with("_count") {
+                } else if name.ends_with("_count") || name.ends_with("_gcount") {
                     self.histograms.entry((f, key)).or_default().1 = Some(value);
                 }
             }
@@ -434,7 +594,7 @@ impl Parser {
         }
         let family = &mut self.families[f];
         family.samples += 1;
-        family.all_total &= name.ends_with("_total");
+        family.all_total &= name.ends_with("_total") || name.ends_with("_created");
         let names: BTreeSet<String> = labels.into_iter().map(|(k, _)| k).collect();
         family.labels_everywhere = Some(match family.labels_everywhere.take() {
             None => names,
@@ -600,6 +760,134 @@ up 1
                 "`c_total`: only counters should end in `_total`",
                 "`Bad`: names should be snake_case",
             ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod openmetrics_tests {
+    use super::*;
+
+    const PYTHON_OM: &str =
+        include_str!("../../tests/data/metrics/prometheus-client-0.26-openmetrics.txt");
+    const PYTHON_CLASSIC: &str =
+        include_str!("../../tests/data/metrics/prometheus-client-0.26-classic.txt");
+
+    fn om(text: &str) -> Result<Exposition, ParseError> {
+        let mut p = Parser::with_format(Format::OpenMetrics, Vec::new());
+        p.feed(text.as_bytes())?;
+        p.finish()
+    }
+
+    fn classic(text: &str) -> Result<Exposition, ParseError> {
+        let mut p = Parser::with_format(Format::Classic, Vec::new());
+        p.feed(text.as_bytes())?;
+        p.finish()
+    }
+
+    #[test]
+    fn python_prometheus_client_openmetrics_parses() {
+        let e = om(PYTHON_OM).unwrap();
+        let kinds: Vec<(&str, &str)> = e
+            .families
+            .iter()
+            .map(|f| (f.name.as_str(), f.kind.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("http_requests", "counter"),
+                ("request_latency_seconds", "histogram"),
+                ("queue_depth_bytes", "gauge"),
+                ("build", "info"),
+                ("task_state", "stateset"),
+                ("job_seconds", "summary"),
+            ]
+        );
+        assert!(e.violations.is_empty(), "{:?}", e.violations);
+        assert!(lint(&e.families).is_empty(), "{:?}", lint(&e.families));
+    }
+
+    #[test]
+    fn python_prometheus_client_classic_parses() {
+        let e = classic(PYTHON_CLASSIC).unwrap();
+        assert!(e.families.iter().any(|f| f.name == "http_requests_total"));
+    }
+
+    #[test]
+    fn openmetrics_rules_are_enforced_with_line_numbers() {
+        let cases = [
+            (
+                "# TYPE a counter\na_total 1\n",
+                3,
+                "no `# EOF` at the end (OpenMetrics requires it)",
+            ),
+            (
+                "# TYPE a gauge\na 1\n# EOF\na 2\n",
+                4,
+                "content after `# EOF`",
+            ),
+            (
+                "# TYPE a counter\na 1\n# EOF\n",
+                2,
+                "counter sample `a` must end in `_total` or `_created`",
+            ),
+            (
+                "# TYPE a untyped\n# EOF\n",
+                1,
+                "unknown metric type `untyped` for `a`",
+            ),
+            (
+                "# TYPE a gauge\n# UNIT a seconds\na 1\n# EOF\n",
+                2,
+                "the name `a` must end in `_seconds`, its unit",
+            ),
+            (
+                "# TYPE b info\nb_info 2\n# EOF\n",
+                2,
+                "info sample `b_info` must have the value 1",
+            ),
+            (
+                "# TYPE s stateset\ns{s=\"on\"} 2\n# EOF\n",
+                2,
+                "stateset sample `s` must be 0 or 1",
+            ),
+            (
+                "# TYPE g gauge\ng 1 # {trace_id=\"x\"} 1\n# EOF\n",
+                2,
+                "exemplars are allowed only on counters' `_total` and on buckets",
+            ),
+        ];
+        for (text, line, message) in cases {
+            assert_eq!(
+                om(text),
+                Err(ParseError {
+                    line,
+                    message: message.into()
+                }),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn exemplars_units_and_gaugehistograms_are_read() {
+        let text = "# TYPE r counter\n# UNIT r_seconds seconds\n# TYPE r_seconds counter\nr_total 3 # {trace_id=\"abc\"} 0.5 1700000000.1\n# TYPE q gaugehistogram\nq_bucket{le=\"1\"} 1 # {a=\"b\"} 0.2\nq_bucket{le=\"+Inf\"} 2\nq_gcount 2\nq_gsum 1.5\n# TYPE u unknown\nu 1\n# EOF\n";
+        let text = text.replace("# UNIT r_seconds seconds\n# TYPE r_seconds counter\n", "");
+        let e = om(&text).unwrap();
+        assert_eq!(e.families[1].kind, MetricType::GaugeHistogram);
+        assert!(e.violations.is_empty(), "{:?}", e.violations);
+    }
+
+    #[test]
+    fn openmetrics_types_are_refused_in_the_classic_format() {
+        assert_eq!(
+            classic("# TYPE b info\nb_info 1\n"),
+            Err(ParseError {
+                line: 1,
+                message: "type `info` is OpenMetrics only; the response is the classic text format"
+                    .into()
+            })
         );
     }
 }

@@ -511,7 +511,10 @@ mod tests {
                 let rem = (90 - (i / 10) * 10).max(0).to_string();
                 resp(
                     200,
-                    &[("x-ratelimit-limit", "100"), ("x-ratelimit-remaining", &rem)],
+                    &[
+                        ("x-ratelimit-limit", "100"),
+                        ("x-ratelimit-remaining", &rem),
+                    ],
                 )
             })
             .collect();
@@ -540,7 +543,11 @@ mod tests {
         // Present, it must make sense.
         let o = evaluate(
             &spec(2),
-            &facts(vec![resp(200, &[]), resp(200, &[]), resp(429, &[("retry-after", "-5")])]),
+            &facts(vec![
+                resp(200, &[]),
+                resp(200, &[]),
+                resp(429, &[("retry-after", "-5")]),
+            ]),
         );
         assert_eq!(o.status, Status::Fail, "{o:#?}");
     }
@@ -550,9 +557,18 @@ mod tests {
         let o = evaluate(
             &spec(2),
             &facts(vec![
-                resp(200, &[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "7")]),
-                resp(200, &[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")]),
-                resp(429, &[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")]),
+                resp(
+                    200,
+                    &[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "7")],
+                ),
+                resp(
+                    200,
+                    &[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")],
+                ),
+                resp(
+                    429,
+                    &[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")],
+                ),
             ]),
         );
         assert_eq!(o.status, Status::Fail, "{o:#?}");

@@ -2155,7 +2155,7 @@ impl Validator<'_> {
                             format!("unknown metric type `{}`", k.value),
                         )
                         .hint = Some(
-                            "use one of `counter`, `gauge`, `histogram`, `summary`, `untyped`"
+                            "use one of `counter`, `gauge`, `histogram`, `summary`, `untyped`, `info`, `stateset`, `gaugehistogram`"
                                 .into(),
                         );
                         None
@@ -2194,11 +2194,31 @@ impl Validator<'_> {
                 action,
             });
         }
+        let format = match m.format.as_ref().map(|f| f.value.as_str()) {
+            None => ExpositionFormat::Any,
+            Some("classic") => ExpositionFormat::Classic,
+            Some("openmetrics") => ExpositionFormat::OpenMetrics,
+            Some(other) => {
+                let at = m
+                    .format
+                    .as_ref()
+                    .map(|f| f.referenced)
+                    .unwrap_or(Location::UNKNOWN);
+                self.err(
+                    at,
+                    &format!("{field}.format"),
+                    format!("unknown format `{other}`"),
+                )
+                .hint = Some("use `openmetrics` or `classic`".into());
+                ExpositionFormat::Any
+            }
+        };
         Some(CheckKindSpec::Metrics(MetricsSpec {
             path: m.path.unwrap_or_else(|| "/metrics".into()),
             require,
             lint,
             increases,
+            format,
         }))
     }
 

@@ -510,6 +510,10 @@ pub(crate) struct MetricsRaw {
     /// Counters that must grow after an action.
     #[serde(default)]
     pub increases_after: Vec<IncreaseRaw>,
+    /// Which exposition format to ask for: `openmetrics` or `classic` (Prometheus text
+    /// 0.0.4). Default: what Prometheus asks for (OpenMetrics first); either is accepted.
+    #[schemars(with = "Option<String>")]
+    pub format: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

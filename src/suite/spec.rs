@@ -299,6 +299,16 @@ pub(crate) struct MetricsSpec {
     pub require: Vec<MetricRequirement>,
     pub lint: LintMode,
     pub increases: Vec<IncreaseSpec>,
+    pub format: ExpositionFormat,
+}
+
+/// The exposition format a `metrics` check asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExpositionFormat {
+    /// As Prometheus asks: OpenMetrics first, the classic format accepted.
+    Any,
+    Classic,
+    OpenMetrics,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,7 +324,12 @@ pub(crate) enum MetricType {
     Gauge,
     Histogram,
     Summary,
+    /// `untyped` in the classic format, `unknown` in OpenMetrics.
     Untyped,
+    /// OpenMetrics only.
+    Info,
+    StateSet,
+    GaugeHistogram,
 }
 
 impl MetricType {
@@ -325,6 +340,9 @@ impl MetricType {
             "histogram" => MetricType::Histogram,
             "summary" => MetricType::Summary,
             "untyped" | "unknown" => MetricType::Untyped,
+            "info" => MetricType::Info,
+            "stateset" => MetricType::StateSet,
+            "gaugehistogram" => MetricType::GaugeHistogram,
             _ => return None,
         })
     }
@@ -336,6 +354,9 @@ impl MetricType {
             MetricType::Histogram => "histogram",
             MetricType::Summary => "summary",
             MetricType::Untyped => "untyped",
+            MetricType::Info => "info",
+            MetricType::StateSet => "stateset",
+            MetricType::GaugeHistogram => "gaugehistogram",
         }
     }
 }

@@ -39,7 +39,9 @@ fn malformed_exposition_fails_with_its_line() {
     let (status, message) = out.check("orchestrator-metrics");
     assert_eq!(status, "fail");
     assert!(
-        message.starts_with("GET /metrics: expected valid Prometheus text exposition, got line "),
+        message.starts_with(
+            "GET /metrics: expected a valid exposition (OpenMetrics or Prometheus text), got Prometheus text 0.0.4 line "
+        ),
         "{message}"
     );
     assert!(
