@@ -7,7 +7,7 @@ use crate::instance::{Instance, wait_ready};
 use crate::redact::Redactor;
 use crate::runner::event::Event;
 use crate::runner::signal::Interrupts;
-use crate::suite::{InstanceSpec, StepSpec, VariantSpec};
+use crate::suite::{InstanceSpec, StepSpec, VariantSetup, VariantSpec};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -103,9 +103,14 @@ pub(crate) async fn start(
     };
     // Setup, then the break command; the first problem stops the variant.
     let mut problem = None;
-    if !env.setup.is_empty() {
+    let setup = match &v.setup {
+        VariantSetup::Suite => &env.setup[..],
+        VariantSetup::Skip => &[][..],
+        VariantSetup::Own(steps) => &steps[..],
+    };
+    if !setup.is_empty() {
         let r = tokio::select! {
-            r = check::run_steps(&env.setup, &cx, cx.scope.clone()) => Some(r),
+            r = check::run_steps(setup, &cx, cx.scope.clone()) => Some(r),
             _ = env.interrupts.cancel.cancelled() => None,
         };
         match r.as_ref().map(|r| (r.failure(), r)) {

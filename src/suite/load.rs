@@ -1359,9 +1359,19 @@ impl Validator<'_> {
         let break_command = v
             .break_
             .map(|b| self.command(&b, &format!("{field}.break"), known));
+        let setup = match v.setup {
+            None | Some(raw::VariantSetupRaw::Enabled(true)) => VariantSetup::Suite,
+            Some(raw::VariantSetupRaw::Enabled(false)) => VariantSetup::Skip,
+            Some(raw::VariantSetupRaw::Steps(steps)) => VariantSetup::Own(self.steps(
+                &steps,
+                &format!("{field}.setup"),
+                &mut known.clone(),
+            )),
+        };
         VariantSpec {
             instance,
             break_command,
+            setup,
         }
     }
 

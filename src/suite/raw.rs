@@ -399,6 +399,17 @@ pub(crate) struct VariantRaw {
     #[serde(rename = "break")]
     #[schemars(with = "Option<CommandSchema>")]
     pub break_: Option<Any>,
+    /// `false` to skip the suite's `setup` on this variant (a variant that breaks what the
+    /// setup needs), or steps of its own to run instead. Default: the suite's setup.
+    pub setup: Option<VariantSetupRaw>,
+}
+
+/// A variant's `setup`: `false`, `true`, or its own steps.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub(crate) enum VariantSetupRaw {
+    Enabled(bool),
+    Steps(Vec<StepRaw>),
 }
 
 /// Health endpoints and the state each must report.

@@ -149,6 +149,18 @@ pub(crate) struct VariantSpec {
     pub instance: InstanceSpec,
     /// Run once the variant is ready; argv.
     pub break_command: Option<Vec<Template>>,
+    pub setup: VariantSetup,
+}
+
+/// What a variant runs once it is ready, before its break command.
+#[derive(Debug, Clone)]
+pub(crate) enum VariantSetup {
+    /// The suite's `setup` (the default).
+    Suite,
+    /// Nothing.
+    Skip,
+    /// Steps of its own.
+    Own(Vec<StepSpec>),
 }
 
 #[derive(Debug, Clone)]

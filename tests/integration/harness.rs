@@ -343,3 +343,39 @@ pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(25));
     }
 }
+
+/// A Python venv with the example FastAPI service's pinned stack
+/// (`examples/fastapi/requirements.txt`), made once in `target/venv` (`.ci/run` makes it
+/// first; a test run on a fresh checkout makes it itself, from PyPI). Returns its `bin/`.
+pub fn python_venv() -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let venv = repo().join("target/venv");
+    let bin = venv.join("bin");
+    let requirements = repo().join("examples/fastapi/requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements).expect("requirements.txt");
+    let stamp = venv.join("harden-requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return bin;
+    }
+    let run = |cmd: &mut Command| {
+        let out = cmd.output().expect("run python3");
+        assert!(
+            out.status.success(),
+            "{cmd:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv));
+    run(Command::new(bin.join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements));
+    std::fs::write(&stamp, wanted).expect("venv stamp");
+    bin
+}
+
+/// PATH with the venv's `bin/` and the fixture binaries first.
+pub fn path_with_python() -> String {
+    format!("{}:{}", python_venv().display(), path_with_fixture())
+}

@@ -17,6 +17,7 @@ mod load;
 mod logs;
 mod masking;
 mod metrics;
+mod python;
 mod rate_limit;
 mod reference;
 mod reports;
