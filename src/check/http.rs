@@ -284,13 +284,11 @@ fn expand_map(v: Value, what: &str) -> Result<Vec<(String, String)>, String> {
 
 fn capture(spec: &CaptureSpec, r: &Response) -> Result<Value, String> {
     match spec {
-        CaptureSpec::Json { path, .. } => {
+        CaptureSpec::Json { path, text } => {
             let json = r.json.as_ref().ok_or("response body is not JSON")?;
-            let nodes = path.query(json).all();
-            match nodes.as_slice() {
-                [] => Err("no match".into()),
-                [one] => Ok((*one).clone()),
-                many => Ok(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
+            match select(path, text, json) {
+                Selected { matches: 0, .. } => Err("no match".into()),
+                Selected { value, .. } => value.ok_or_else(|| "no match".into()),
             }
         }
         CaptureSpec::Header(h) => r
@@ -308,10 +306,13 @@ fn capture(spec: &CaptureSpec, r: &Response) -> Result<Value, String> {
     }
 }
 
-/// Numbers compare by value (`1` equals `1.0`); everything else structurally.
+/// Numbers compare by value (`1` equals `1.0`), exactly for integers of any 64-bit size;
+/// everything else structurally.
 pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::Number(y)) => {
+            compare_numbers(x, y) == Some(std::cmp::Ordering::Equal)
+        }
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
         }
@@ -322,6 +323,100 @@ pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
         }
         _ => a == b,
     }
+}
+
+/// The order of two JSON numbers, exact whenever one is an integer (serde keeps integers up
+/// to 64 bits exactly; an `f64` cannot tell 2^53 from 2^53 + 1). `None` for NaN.
+pub(crate) fn compare_numbers(
+    a: &serde_json::Number,
+    b: &serde_json::Number,
+) -> Option<std::cmp::Ordering> {
+    enum N {
+        Int(i128),
+        Float(f64),
+    }
+    let n = |x: &serde_json::Number| match (x.as_u64(), x.as_i64()) {
+        (Some(u), _) => N::Int(u as i128),
+        (None, Some(i)) => N::Int(i as i128),
+        _ => N::Float(x.as_f64().unwrap_or(f64::NAN)),
+    };
+    /// An integer against a float, without rounding the integer.
+    fn int_float(i: i128, f: f64) -> Option<std::cmp::Ordering> {
+        use std::cmp::Ordering::*;
+        if f.is_nan() {
+            return None;
+        }
+        if f >= 1.0e38 {
+            return Some(Less);
+        }
+        if f <= -1.0e38 {
+            return Some(Greater);
+        }
+        let whole = f.trunc();
+        match i.cmp(&(whole as i128)) {
+            // Same whole part: the float's fraction decides.
+            Equal => (0.0).partial_cmp(&(f - whole)),
+            o => Some(o),
+        }
+    }
+    match (n(a), n(b)) {
+        (N::Int(x), N::Int(y)) => Some(x.cmp(&y)),
+        (N::Float(x), N::Float(y)) => x.partial_cmp(&y),
+        (N::Int(x), N::Float(y)) => int_float(x, y),
+        (N::Float(x), N::Int(y)) => int_float(y, x).map(std::cmp::Ordering::reverse),
+    }
+}
+
+/// Whether a JSONPath can match at most one node: only names and single indexes, no
+/// wildcard, descendant, filter, slice or union (RFC 9535's singular queries).
+pub(crate) fn singular(path: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut depth = 0;
+    let mut prev = ' ';
+    for c in path.chars() {
+        match quote {
+            Some(q) => {
+                if c == q && prev != '\\' {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                '*' | '?' => return false,
+                ',' | ':' if depth > 0 => return false,
+                '.' if prev == '.' => return false,
+                _ => {}
+            },
+        }
+        prev = if prev == '\\' && c == '\\' { ' ' } else { c };
+    }
+    true
+}
+
+/// What a JSONPath selects in `doc`: a definite path its node (or none); any other path
+/// the list of its matches, even of one or none, so that `length`, `type` and `contains`
+/// mean the same whatever the number of matches.
+pub(crate) fn select(path: &serde_json_path::JsonPath, text: &str, doc: &Value) -> Selected {
+    let nodes = path.query(doc).all();
+    if singular(text) {
+        Selected {
+            value: nodes.first().map(|v| (*v).clone()),
+            matches: nodes.len(),
+        }
+    } else {
+        Selected {
+            matches: nodes.len(),
+            value: Some(Value::Array(nodes.into_iter().cloned().collect())),
+        }
+    }
+}
+
+/// The value a JSONPath selected, and how many nodes it matched.
+pub(crate) struct Selected {
+    pub value: Option<Value>,
+    pub matches: usize,
 }
 
 fn show(v: &Value) -> String {
@@ -367,14 +462,9 @@ pub(crate) fn json_assertions(
         return Ok((out, diff));
     };
     for ja in assertions {
-        let nodes = ja.path.query(doc).all();
-        let value: Option<Value> = match nodes.as_slice() {
-            [] => None,
-            [one] => Some((*one).clone()),
-            many => Some(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
-        };
+        let selected = select(&ja.path, &ja.path_text, doc);
         for p in &ja.predicates {
-            let (a, d) = json_predicate(&ja.path_text, p, value.as_ref(), scope)?;
+            let (a, d) = json_predicate(&ja.path_text, p, &selected, scope)?;
             diff = diff.or(d);
             out.push(a);
         }
@@ -588,9 +678,10 @@ fn snippet(body: &str) -> String {
 fn json_predicate(
     path: &str,
     p: &JsonPredicate,
-    value: Option<&Value>,
+    selected: &Selected,
     scope: &Scope,
 ) -> Result<(Assertion, Option<String>), String> {
+    let value = selected.value.as_ref();
     let shown = value.map(show).unwrap_or_else(|| "no match".into());
     let prop = format!("json `{path}`");
     let mut diff = None;
@@ -631,8 +722,10 @@ fn json_predicate(
             shown,
             value.is_some_and(|v| re.is_match(&value_text(v))),
         ),
-        JsonPredicate::Exists(true) => Assertion::new(prop, "exists", shown, value.is_some()),
-        JsonPredicate::Exists(false) => Assertion::new(prop, "absent", shown, value.is_none()),
+        JsonPredicate::Exists(true) => Assertion::new(prop, "exists", shown, selected.matches > 0),
+        JsonPredicate::Exists(false) => {
+            Assertion::new(prop, "absent", shown, selected.matches == 0)
+        }
         JsonPredicate::Type(t) => {
             let actual = value
                 .map(|v| crate::suite::JsonType::of(v).as_str().to_string())
@@ -645,12 +738,18 @@ fn json_predicate(
             )
         }
         JsonPredicate::Length(n) => {
-            let len = value.and_then(|v| match v {
-                Value::String(s) => Some(s.chars().count()),
-                Value::Array(a) => Some(a.len()),
-                Value::Object(o) => Some(o.len()),
-                _ => None,
-            });
+            let len = match value {
+                Some(Value::Array(a)) => Some(a.len()),
+                Some(Value::Object(o)) => Some(o.len()),
+                None => None,
+                Some(other) => {
+                    return Err(format!(
+                        "json `{path}`: `length` applies to arrays and objects, not to {} {}",
+                        crate::suite::JsonType::of(other).as_str(),
+                        show(other)
+                    ));
+                }
+            };
             let actual = len.map(|l| format!("length {l}")).unwrap_or(shown);
             Assertion::new(prop, format!("length {n}"), actual, len == Some(*n))
         }
@@ -668,12 +767,16 @@ fn json_predicate(
             Assertion::new(prop, format!("contains {}", show(&want)), shown, ok)
         }
         JsonPredicate::Compare(op, n) => {
-            let x = value.and_then(Value::as_f64);
-            let ok = x.is_some_and(|x| match op {
-                crate::suite::CompareOp::Gt => x > *n,
-                crate::suite::CompareOp::Gte => x >= *n,
-                crate::suite::CompareOp::Lt => x < *n,
-                crate::suite::CompareOp::Lte => x <= *n,
+            use std::cmp::Ordering::*;
+            let order = match value {
+                Some(Value::Number(x)) => compare_numbers(x, n),
+                _ => None,
+            };
+            let ok = order.is_some_and(|o| match op {
+                crate::suite::CompareOp::Gt => o == Greater,
+                crate::suite::CompareOp::Gte => o != Less,
+                crate::suite::CompareOp::Lt => o == Less,
+                crate::suite::CompareOp::Lte => o != Greater,
             });
             Assertion::new(prop, format!("{} {n}", op.symbol()), shown, ok)
         }
@@ -761,7 +864,7 @@ mod tests {
                 json_assert(
                     "$.n",
                     vec![
-                        JsonPredicate::Compare(crate::suite::CompareOp::Gte, 3.0),
+                        JsonPredicate::Compare(crate::suite::CompareOp::Gte, 3.into()),
                         JsonPredicate::Equals(Template::new(json!(3.0)).unwrap()),
                     ],
                 ),
@@ -827,5 +930,137 @@ mod tests {
             "a body without content-type that is not JSON: `Traceback`"
         );
         assert!(!a[0].passed);
+    }
+
+    fn check_one(body: Value, path: &str, preds: Vec<JsonPredicate>) -> Result<Vec<bool>, String> {
+        let expect = ExpectSpec {
+            json: vec![json_assert(path, preds)],
+            ..Default::default()
+        };
+        let (a, _) = evaluate(&expect, &response(200, body), &Scope::default())?;
+        Ok(a.iter().map(|a| a.passed).collect())
+    }
+
+    fn number(text: &str) -> serde_json::Number {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn integers_compare_exactly_beyond_f64() {
+        let body: Value = serde_json::from_str(r#"{"id": 9007199254740993}"#).unwrap();
+        let eq = |n: &str| JsonPredicate::Equals(Template::new(Value::Number(number(n))).unwrap());
+        let ne =
+            |n: &str| JsonPredicate::NotEquals(Template::new(Value::Number(number(n))).unwrap());
+        let cmp = |op, n: &str| JsonPredicate::Compare(op, number(n));
+        use crate::suite::CompareOp::*;
+        let cases = [
+            (eq("9007199254740992"), false),
+            (eq("9007199254740993"), true),
+            (ne("9007199254740992"), true),
+            (cmp(Gt, "9007199254740992"), true),
+            (cmp(Lte, "9007199254740992"), false),
+            (cmp(Gte, "9007199254740993"), true),
+            (cmp(Lt, "9007199254740994"), true),
+            (cmp(Gt, "9007199254740992.5"), true),
+        ];
+        for (pred, want) in cases {
+            let shown = format!("{pred:?}");
+            assert_eq!(
+                check_one(body.clone(), "$.id", vec![pred]).unwrap(),
+                vec![want],
+                "{shown}"
+            );
+        }
+        // 1 and 1.0 are the same number; -0 and 0 too.
+        let body = json!({"a": 1, "b": -0.0});
+        assert_eq!(
+            check_one(body.clone(), "$.a", vec![eq("1.0")]).unwrap(),
+            vec![true]
+        );
+        assert_eq!(check_one(body, "$.b", vec![eq("0")]).unwrap(), vec![true]);
+    }
+
+    #[test]
+    fn a_path_that_can_match_several_nodes_is_always_a_list() {
+        let body = json!({"roles": ["superadmin"], "name": "admin", "empty": []});
+        let len = |n| JsonPredicate::Length(n);
+        let contains = |s: &str| JsonPredicate::Contains(Template::new(json!(s)).unwrap());
+        let ty = |t| JsonPredicate::Type(t);
+        assert_eq!(
+            check_one(body.clone(), "$.roles[*]", vec![len(1)]).unwrap(),
+            vec![true]
+        );
+        assert_eq!(
+            check_one(
+                body.clone(),
+                "$.roles[*]",
+                vec![ty(crate::suite::JsonType::Array)]
+            )
+            .unwrap(),
+            vec![true]
+        );
+        assert_eq!(
+            check_one(body.clone(), "$.roles[*]", vec![contains("admin")]).unwrap(),
+            vec![false]
+        );
+        assert_eq!(
+            check_one(body.clone(), "$.roles[*]", vec![contains("superadmin")]).unwrap(),
+            vec![true]
+        );
+        assert_eq!(
+            check_one(body.clone(), "$.empty[*]", vec![len(0)]).unwrap(),
+            vec![true]
+        );
+        assert_eq!(
+            check_one(
+                body.clone(),
+                "$.empty[*]",
+                vec![JsonPredicate::Exists(false)]
+            )
+            .unwrap(),
+            vec![true]
+        );
+        // A definite path is its value.
+        assert_eq!(
+            check_one(body.clone(), "$.roles[0]", vec![contains("admin")]).unwrap(),
+            vec![true]
+        );
+        assert_eq!(
+            check_one(
+                body.clone(),
+                "$['roles'][0]",
+                vec![ty(crate::suite::JsonType::String)]
+            )
+            .unwrap(),
+            vec![true]
+        );
+        // `length` on a string is an error, not a character count.
+        let e = check_one(body, "$.name", vec![len(5)]).unwrap_err();
+        assert!(e.contains("`length` applies to arrays and objects"), "{e}");
+    }
+
+    #[test]
+    fn definite_paths_are_told_apart_from_the_others() {
+        for p in [
+            "$",
+            "$.a",
+            "$.a.b[0]",
+            "$['a b']",
+            "$[\"x*y\"][-1]",
+            "$.a['b,c']",
+        ] {
+            assert!(singular(p), "{p}");
+        }
+        for p in [
+            "$.a[*]",
+            "$..a",
+            "$.a[0:2]",
+            "$.a[?@.b]",
+            "$.a[0,1]",
+            "$.*",
+            "$['a','b']",
+        ] {
+            assert!(!singular(p), "{p}");
+        }
     }
 }

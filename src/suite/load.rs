@@ -1031,7 +1031,7 @@ impl Validator<'_> {
                     Some(n) => preds.push(JsonPredicate::Length(n as usize)),
                     None => bad(self, "a non-negative integer"),
                 },
-                "gt" | "gte" | "lt" | "lte" => match arg.as_f64() {
+                "gt" | "gte" | "lt" | "lte" => match arg.as_number().cloned() {
                     Some(n) => {
                         let cmp = match op.as_str() {
                             "gt" => CompareOp::Gt,
@@ -1362,11 +1362,9 @@ impl Validator<'_> {
         let setup = match v.setup {
             None | Some(raw::VariantSetupRaw::Enabled(true)) => VariantSetup::Suite,
             Some(raw::VariantSetupRaw::Enabled(false)) => VariantSetup::Skip,
-            Some(raw::VariantSetupRaw::Steps(steps)) => VariantSetup::Own(self.steps(
-                &steps,
-                &format!("{field}.setup"),
-                &mut known.clone(),
-            )),
+            Some(raw::VariantSetupRaw::Steps(steps)) => {
+                VariantSetup::Own(self.steps(&steps, &format!("{field}.setup"), &mut known.clone()))
+            }
         };
         VariantSpec {
             instance,

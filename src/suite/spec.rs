@@ -487,7 +487,7 @@ pub(crate) enum JsonPredicate {
     Type(JsonType),
     Length(usize),
     Contains(Template),
-    Compare(CompareOp, f64),
+    Compare(CompareOp, serde_json::Number),
     OneOf(Vec<Template>),
 }
 

@@ -367,7 +367,9 @@ pub fn python_venv() -> PathBuf {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv));
+    run(Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv));
     run(Command::new(bin.join("pip"))
         .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
         .arg(&requirements));

@@ -6,7 +6,10 @@
 use crate::harness::{Harden, Output, path_with_python, repo};
 
 fn example() -> String {
-    repo().join("examples/fastapi/harden.yaml").display().to_string()
+    repo()
+        .join("examples/fastapi/harden.yaml")
+        .display()
+        .to_string()
 }
 
 fn run_example(extra: &[&str]) -> Output {
@@ -23,7 +26,10 @@ fn run_example(extra: &[&str]) -> Output {
 fn the_example_suite_passes_on_the_real_stack() {
     let out = run_example(&[]);
     assert_eq!(out.code, 0, "{out}");
-    assert!(out.stdout.contains("verdict: READY: all 16 checks passed"), "{out}");
+    assert!(
+        out.stdout.contains("verdict: READY: all 16 checks passed"),
+        "{out}"
+    );
     // slowapi's limiter, measured: 100 accepted, then refused with its quota headers.
     let note = out.results()["suites"][0]["checks"]
         .as_array()
@@ -32,12 +38,20 @@ fn the_example_suite_passes_on_the_real_stack() {
         .find(|c| c["id"] == "items-rate-limited")
         .map(|c| c["note"].as_str().unwrap_or_default().to_string())
         .unwrap();
-    assert!(note.contains("100 accepted, 1 refused; quota headers X-RateLimit-*"), "{note}");
+    assert!(
+        note.contains("100 accepted, 1 refused; quota headers X-RateLimit-*"),
+        "{note}"
+    );
 }
 
 #[test]
 fn slowapi_with_the_limit_lifted_fails_the_rate_limit_check() {
-    let out = run_example(&["--filter", "items-rate-limited", "--var", "rate_limit=100000/minute"]);
+    let out = run_example(&[
+        "--filter",
+        "items-rate-limited",
+        "--var",
+        "rate_limit=100000/minute",
+    ]);
     assert_eq!(out.code, 1, "{out}");
     let (status, message) = out.check("items-rate-limited");
     assert_eq!(status, "fail");
@@ -58,7 +72,9 @@ fn prometheus_client_passes_in_both_formats_and_a_missing_family_fails() {
             "suite: py-metrics\ninstance:\n  command: [\"uvicorn\", \"app:app\", \"--port\", \"${{PORT}}\", \"--log-level\", \"warning\"]\n  cwd: {}\n  ready: {{ http: /health }}\nchecks:\n  - id: metrics\n    metrics:\n      format: {format}\n      lint: fail\n      require:\n        - {{ name: http_requests_total, type: counter, labels: [method, path, status] }}\n        - {info}\n  - id: missing\n    metrics:\n      format: {format}\n      require: [{{ name: no_such_family_total, type: counter }}]\n",
             repo().join("examples/fastapi").display()
         );
-        let out = Harden::check_yaml(&suite).env("PATH", &path_with_python()).run();
+        let out = Harden::check_yaml(&suite)
+            .env("PATH", &path_with_python())
+            .run();
         assert_eq!(out.code, 1, "{format}: {out}");
         let (status, message) = out.check("metrics");
         assert_eq!(status, "pass", "{format}: {message}\n{out}");
@@ -76,7 +92,9 @@ fn a_health_endpoint_that_stays_healthy_without_its_database_fails() {
         "suite: py-health\ninstance:\n  command: [\"uvicorn\", \"app:app\", \"--port\", \"${{PORT}}\", \"--log-level\", \"warning\"]\n  cwd: {}\n  ready: {{ http: /health }}\nchecks:\n  - id: db-loss\n    variant: {{ env: {{ SOME_UNRELATED: x }}, setup: false }}\n    health:\n      within: 1s\n      endpoints: [{{ path: /health, expect: unhealthy, status: 503 }}]\n",
         repo().join("examples/fastapi").display()
     );
-    let out = Harden::check_yaml(&suite).env("PATH", &path_with_python()).run();
+    let out = Harden::check_yaml(&suite)
+        .env("PATH", &path_with_python())
+        .run();
     assert_eq!(out.code, 1, "{out}");
     assert_eq!(out.status_of("db-loss"), "fail", "{out}");
 }
