@@ -139,6 +139,9 @@ fn describe_capture(spec: &CaptureSpec) -> String {
     }
 }
 
+/// What harden says it is, unless a request sets `User-Agent` (or leaves it out with null).
+const USER_AGENT: &str = concat!("harden/", env!("CARGO_PKG_VERSION"));
+
 /// A response whose head has arrived; its body is still to be read.
 pub(crate) struct Started {
     pub resp: reqwest::Response,
@@ -163,10 +166,30 @@ pub(crate) async fn begin(
         Target::Url(u) => u.expand_text(scope)?,
     };
     let mut builder = cx.client.request(req.method.clone(), &url);
+    let mut user_agent = true;
     if let Some(h) = &req.headers {
-        for (k, v) in expand_map(h.expand(scope)?, "headers")? {
-            builder = builder.header(k, v);
+        // A value sends the header, "" sends it empty, null leaves it out.
+        let headers = match h.expand(scope)? {
+            Value::Object(m) => m,
+            other => return Err(format!("`headers` must be a map, found `{other}`")),
+        };
+        for (k, v) in headers {
+            if k.eq_ignore_ascii_case("user-agent") {
+                user_agent = false;
+            }
+            match v {
+                Value::Null if k.eq_ignore_ascii_case("accept") => {
+                    return Err(
+                        "`accept: null`: the HTTP client always sends `Accept: */*` unless told another value".into(),
+                    );
+                }
+                Value::Null => {}
+                v => builder = builder.header(k, value_text(&v)),
+            }
         }
+    }
+    if user_agent {
+        builder = builder.header("user-agent", USER_AGENT);
     }
     if let Some(q) = &req.query {
         builder = builder.query(&expand_map(q.expand(scope)?, "query")?);

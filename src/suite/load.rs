@@ -649,6 +649,15 @@ impl Validator<'_> {
         let method = match &r.method {
             None => reqwest::Method::GET,
             Some(m) => match reqwest::Method::from_bytes(m.value.to_ascii_uppercase().as_bytes()) {
+                Ok(method) if method == reqwest::Method::CONNECT => {
+                    self.err(
+                        m.referenced,
+                        &format!("{field}.method"),
+                        "CONNECT opens a tunnel to an authority (`host:port`), not a request to a path; harden cannot send it as written",
+                    )
+                    .hint = Some("to check that a proxy accepts connections, use a `dependency` check with `tcp:`".into());
+                    reqwest::Method::GET
+                }
                 Ok(m) => m,
                 Err(_) => {
                     self.err(

@@ -21,6 +21,7 @@ mod python;
 mod rate_limit;
 mod reference;
 mod reports;
+mod requests;
 mod score;
 mod security;
 mod suites;
