@@ -141,6 +141,8 @@ fn describe_capture(spec: &CaptureSpec) -> String {
 
 /// What harden says it is, unless a request sets `User-Agent` (or leaves it out with null).
 const USER_AGENT: &str = concat!("harden/", env!("CARGO_PKG_VERSION"));
+/// What `compressed: true` asks for: every encoding harden decodes.
+const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 
 /// A response whose head has arrived; its body is still to be read.
 pub(crate) struct Started {
@@ -167,6 +169,7 @@ pub(crate) async fn begin(
     };
     let mut builder = cx.client.request(req.method.clone(), &url);
     let mut user_agent = true;
+    let mut accept_encoding = false;
     if let Some(h) = &req.headers {
         // A value sends the header, "" sends it empty, null leaves it out.
         let headers = match h.expand(scope)? {
@@ -176,6 +179,9 @@ pub(crate) async fn begin(
         for (k, v) in headers {
             if k.eq_ignore_ascii_case("user-agent") {
                 user_agent = false;
+            }
+            if k.eq_ignore_ascii_case("accept-encoding") {
+                accept_encoding = true;
             }
             match v {
                 Value::Null if k.eq_ignore_ascii_case("accept") => {
@@ -190,6 +196,9 @@ pub(crate) async fn begin(
     }
     if user_agent {
         builder = builder.header("user-agent", USER_AGENT);
+    }
+    if req.compressed && !accept_encoding {
+        builder = builder.header("accept-encoding", ACCEPT_ENCODING);
     }
     if let Some(q) = &req.query {
         builder = builder.query(&expand_map(q.expand(scope)?, "query")?);
@@ -226,6 +235,16 @@ pub(crate) async fn read_body(s: &mut Started, limit: u64, what: &str) -> Result
     if s.resp.content_length().is_some_and(|n| n > limit) {
         return Err(too_large(&s.request));
     }
+    let encodings: Vec<String> = s
+        .resp
+        .headers()
+        .get_all("content-encoding")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty() && e != "identity")
+        .collect();
     let mut buf = Vec::new();
     loop {
         match s.resp.chunk().await {
@@ -235,7 +254,15 @@ pub(crate) async fn read_body(s: &mut Started, limit: u64, what: &str) -> Result
                 }
                 buf.extend_from_slice(&chunk);
             }
-            Ok(None) => return Ok(buf),
+            Ok(None) => {
+                // Codings apply in the order listed: undo them from the last.
+                for enc in encodings.iter().rev() {
+                    buf = crate::check::decode::decode(enc, &buf, limit).map_err(|e| {
+                        format!("{}: {e} (`{what}` bounds the decoded body too)", s.request)
+                    })?;
+                }
+                return Ok(buf);
+            }
             Err(e) => {
                 return Err(format!(
                     "{}: reading the body failed: {}",
@@ -503,6 +530,7 @@ pub(crate) async fn get(cx: &CheckContext, path: &str) -> Result<Response, Strin
         headers: None,
         query: None,
         body: BodySpec::None,
+        compressed: false,
     };
     send(&req, cx, &cx.scope).await
 }

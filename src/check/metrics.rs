@@ -36,6 +36,7 @@ async fn scrape(
         headers: crate::suite::Template::new(headers).ok(),
         query: None,
         body: BodySpec::None,
+        compressed: false,
     };
     let mut s = begin(&req, cx, &cx.scope).await?;
     let status = s.resp.status().as_u16();

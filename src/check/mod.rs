@@ -3,6 +3,7 @@
 mod code;
 mod command;
 mod context;
+mod decode;
 mod dependency;
 pub(crate) mod exec;
 mod health;

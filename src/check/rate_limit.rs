@@ -394,6 +394,7 @@ mod tests {
                 headers: None,
                 query: None,
                 body: BodySpec::None,
+                compressed: false,
             },
             limit,
             window: Duration::from_secs(60),

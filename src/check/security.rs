@@ -116,6 +116,7 @@ fn with_body(
         headers: Some(literal_map(headers)),
         query: base.query.clone(),
         body,
+        compressed: false,
     }
 }
 
@@ -149,6 +150,7 @@ async fn error_hygiene(cx: &CheckContext, base: &RequestSpec) -> Result<Vec<Asse
         headers: Some(literal_map(base_headers(base, cx))),
         query: None,
         body: BodySpec::None,
+        compressed: false,
     };
     let probes: Vec<(&str, RequestSpec)> = vec![
         (
@@ -212,6 +214,7 @@ async fn preflight(cx: &CheckContext, c: &CorsSpec, origin: &str) -> Result<Resp
         headers: Template::new(headers).ok(),
         query: None,
         body: BodySpec::None,
+        compressed: false,
     };
     send(&req, cx, &cx.scope).await
 }
@@ -319,6 +322,7 @@ async fn webhook(cx: &CheckContext, w: &WebhookSpec) -> Result<Vec<Assertion>, S
             headers: Template::new(Value::Object(headers)).ok(),
             query: None,
             body: BodySpec::Text(Template::literal(payload)),
+            compressed: false,
         };
         let r = send(&req, cx, &cx.scope).await?;
         let (expected, ok) = if accept {

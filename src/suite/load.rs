@@ -760,6 +760,7 @@ impl Validator<'_> {
             headers,
             query,
             body,
+            compressed: r.compressed,
         }
     }
 

@@ -609,6 +609,10 @@ pub(crate) struct RequestRaw {
     /// URL-encoded form body (a map, or `${var}` holding one).
     #[schemars(with = "Option<MapOrVarSchema>")]
     pub form: Option<Any>,
+    /// Ask for a compressed answer (`Accept-Encoding: gzip, deflate, br, zstd`). A
+    /// compressed answer is decoded before any assertion either way.
+    #[serde(default)]
+    pub compressed: bool,
 }
 
 /// What a response must satisfy.

@@ -408,6 +408,8 @@ pub(crate) struct RequestSpec {
     pub headers: Option<Template>,
     pub query: Option<Template>,
     pub body: BodySpec,
+    /// Send `Accept-Encoding`.
+    pub compressed: bool,
 }
 
 #[derive(Debug, Clone)]

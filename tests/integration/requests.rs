@@ -44,3 +44,51 @@ fn connect_is_refused_at_load_time() {
     );
     assert!(out.stderr.contains("CONNECT"), "{out}");
 }
+
+#[test]
+fn compressed_bodies_are_decoded_before_assertions() {
+    let mut checks = String::new();
+    for enc in ["br", "gzip", "deflate", "zstd"] {
+        checks.push_str(&format!(
+            "  - id: {enc}\n    http: {{ request: {{ path: /encoded/{enc}, compressed: true }}, expect: {{ headers: {{ x-accept-encoding-was: {{ contains: {enc} }} }}, json: {{ \"$.encoding\": {enc}, \"$.id\": 9007199254740993 }} }} }}\n"
+        ));
+    }
+    let out = Harden::check_yaml(&suite(&checks)).run();
+    assert_eq!(out.code, 0, "{out}");
+}
+
+#[test]
+fn without_compressed_no_accept_encoding_is_sent() {
+    let out = Harden::check_yaml(&suite(
+        "  - id: plain\n    http: { request: { path: /headers }, expect: { json: { \"$['accept-encoding']\": { exists: false } } } }\n",
+    ))
+    .run();
+    assert_eq!(out.code, 0, "{out}");
+}
+
+#[test]
+fn a_decompression_bomb_stops_at_the_body_limit() {
+    let out = Harden::check_yaml(&suite(
+        "  - id: bomb\n    http: { request: { path: /bomb }, expect: { status: 200 } }\n",
+    ))
+    .run();
+    let (status, message) = out.check("bomb");
+    assert_eq!(status, "error", "{out}");
+    assert!(message.contains("gzip"), "names the encoding: {message}");
+    assert!(message.contains("16 MiB limit"), "{message}");
+    assert!(out.peak_rss_kib < 64 * 1024, "{} KiB", out.peak_rss_kib);
+}
+
+#[test]
+fn an_undecodable_body_names_its_encoding() {
+    let out = Harden::check_yaml(&suite(
+        "  - id: bad\n    http: { request: { path: /bad-gzip }, expect: { status: 200 } }\n  - id: unknown\n    http: { request: { path: /encoded/compress }, expect: { status: 200 } }\n",
+    ))
+    .run();
+    let (status, message) = out.check("bad");
+    assert_eq!(status, "error", "{out}");
+    assert!(message.contains("gzip"), "{message}");
+    let (status, message) = out.check("unknown");
+    assert_eq!(status, "error", "{out}");
+    assert!(message.contains("`compress`"), "{message}");
+}
