@@ -106,6 +106,7 @@ mod tests {
     fn response(status: u16, body: serde_json::Value) -> Response {
         Response {
             raw: None,
+            sent: String::new(),
             status,
             headers: vec![],
             body: body.to_string(),

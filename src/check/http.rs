@@ -21,6 +21,9 @@ pub(crate) struct Response {
     pub raw: Option<Vec<u8>>,
     pub json: Option<Value>,
     pub duration: Duration,
+    /// The request as sent, for messages: `GET http://…/x (user-agent: harden/0.1.0)`,
+    /// credentials shown as `***`.
+    pub sent: String,
 }
 
 impl Response {
@@ -43,6 +46,8 @@ pub(crate) struct StepsOutcome {
     /// Set when a request could not be made or a template could not be expanded.
     pub error: Option<String>,
     pub captures: Vec<(String, Value)>,
+    /// The request of the step that failed, as sent.
+    pub sent: Option<String>,
 }
 
 impl StepsOutcome {
@@ -58,14 +63,18 @@ impl StepsOutcome {
     }
 
     pub(crate) fn into_outcome(self) -> CheckOutcome {
-        match self.error {
+        let mut o = match self.error {
             Some(e) => {
                 let mut o = CheckOutcome::error(e);
                 o.assertions = self.assertions;
                 o
             }
             None => CheckOutcome::from_assertions(self.assertions, self.diff),
+        };
+        if o.status != crate::check::Status::Pass {
+            o.note = self.sent.map(|s| format!("sent {s}"));
         }
+        o
     }
 }
 
@@ -99,6 +108,7 @@ pub(crate) async fn run_steps(
             Ok(v) => v,
             Err(e) => {
                 out.error = Some(format!("{label}{e}"));
+                out.sent = Some(response.sent);
                 return out;
             }
         };
@@ -125,6 +135,7 @@ pub(crate) async fn run_steps(
             out.diff = diff;
         }
         if failed {
+            out.sent = Some(response.sent);
             break;
         }
     }
@@ -149,7 +160,27 @@ pub(crate) struct Started {
     pub resp: reqwest::Response,
     /// `GET http://…/path`, for messages.
     pub request: String,
+    /// The request with the headers harden set (credentials as `***`).
+    pub sent: String,
     pub started: Instant,
+}
+
+/// Headers whose values are credentials: shown as `***` in every message, secret or not.
+fn credential(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "authorization" | "proxy-authorization" | "cookie"
+    ) || [
+        "token",
+        "api-key",
+        "apikey",
+        "secret",
+        "password",
+        "signature",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 /// Builds and sends one request and waits for the response's head; `Err` when it could
@@ -170,6 +201,7 @@ pub(crate) async fn begin(
     let mut builder = cx.client.request(req.method.clone(), &url);
     let mut user_agent = true;
     let mut accept_encoding = false;
+    let mut shown_headers: Vec<String> = Vec::new();
     if let Some(h) = &req.headers {
         // A value sends the header, "" sends it empty, null leaves it out.
         let headers = match h.expand(scope)? {
@@ -190,15 +222,25 @@ pub(crate) async fn begin(
                     );
                 }
                 Value::Null => {}
-                v => builder = builder.header(k, value_text(&v)),
+                v => {
+                    let text = value_text(&v);
+                    shown_headers.push(if credential(&k) {
+                        format!("{k}: ***")
+                    } else {
+                        format!("{k}: {text}")
+                    });
+                    builder = builder.header(k, text);
+                }
             }
         }
     }
     if user_agent {
         builder = builder.header("user-agent", USER_AGENT);
+        shown_headers.push(format!("user-agent: {USER_AGENT}"));
     }
     if req.compressed && !accept_encoding {
         builder = builder.header("accept-encoding", ACCEPT_ENCODING);
+        shown_headers.push(format!("accept-encoding: {ACCEPT_ENCODING}"));
     }
     if let Some(q) = &req.query {
         builder = builder.query(&expand_map(q.expand(scope)?, "query")?);
@@ -211,6 +253,7 @@ pub(crate) async fn begin(
     };
     let started = Instant::now();
     let request = format!("{} {url}", req.method);
+    let sent = format!("{request} ({})", shown_headers.join(", "));
     cx.activity.set(&request);
     let resp = builder
         .send()
@@ -219,6 +262,7 @@ pub(crate) async fn begin(
     Ok(Started {
         resp,
         request,
+        sent,
         started,
     })
 }
@@ -311,6 +355,7 @@ pub(crate) async fn send(
         raw,
         json,
         duration,
+        sent: s.sent,
     })
 }
 
@@ -845,6 +890,7 @@ mod tests {
     fn response(status: u16, body: Value) -> Response {
         Response {
             raw: None,
+            sent: String::new(),
             status,
             headers: vec![(
                 "content-type".into(),
@@ -968,6 +1014,7 @@ mod tests {
         };
         let r = Response {
             raw: None,
+            sent: String::new(),
             status: 500,
             headers: vec![],
             body: "Traceback".into(),

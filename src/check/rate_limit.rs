@@ -412,6 +412,7 @@ mod tests {
     fn resp(status: u16, headers: &[(&str, &str)]) -> Probe {
         Probe::Answered(Response {
             raw: None,
+            sent: String::new(),
             status,
             headers: headers
                 .iter()

@@ -92,3 +92,22 @@ fn an_undecodable_body_names_its_encoding() {
     assert_eq!(status, "error", "{out}");
     assert!(message.contains("`compress`"), "{message}");
 }
+
+#[test]
+fn a_failure_shows_the_request_as_sent_with_credentials_masked() {
+    let out = Harden::check_yaml(&suite(
+        "  - id: wrong\n    http: { request: { path: /headers, headers: { Authorization: Bearer not-a-declared-secret, X-Trace: t-1 } }, expect: { status: 201 } }\n",
+    ))
+    .run();
+    assert_eq!(out.code, 1, "{out}");
+    let results = out.results();
+    let note = results["suites"][0]["checks"][0]["note"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(note.starts_with("sent GET http://127.0.0.1:"), "{note}");
+    assert!(
+        note.contains("/headers (Authorization: ***, X-Trace: t-1, user-agent: harden/"),
+        "{note}"
+    );
+    assert!(!out.stdout.contains("not-a-declared-secret"), "{out}");
+}
