@@ -55,6 +55,9 @@ pub(crate) fn matches_filter(id: &str, filters: &[String]) -> bool {
         })
 }
 
+/// What the checks `--fail-fast` stopped say.
+const FAIL_FAST: &str = "not run: --fail-fast stopped the run after a failure";
+
 /// A selected check and its index in the suite's report.
 type Selected<'a> = (usize, &'a CheckSpec);
 
@@ -173,25 +176,43 @@ async fn run_selected(
         activity: Default::default(),
     };
     let mut blocked_by = None;
+    let mut failed_fast = false;
     for (n, (i, spec)) in preflight.iter().enumerate() {
         if interrupts.aborted().is_some() {
             abandon(out, &preflight[n..], interrupts, &mut end);
             break;
         }
+        if failed_fast {
+            skip_all(out, &preflight[n..], FAIL_FAST);
+            break;
+        }
         out.emit(Event::CheckStarted { index: *i });
         let started = Instant::now();
+        let mut retries = Vec::new();
         let mut o = tokio::select! {
-            o = check::attempt(spec, &base_cx) => o,
+            o = with_retries(spec, &base_cx, |attempt, reason| retries.push((attempt, reason))) => o,
             _ = interrupts.cancel.cancelled() => CheckOutcome::error(cancelled_why(interrupts)),
         };
+        for (attempt, reason) in retries {
+            out.emit(Event::CheckRetrying {
+                index: *i,
+                attempt,
+                reason,
+            });
+        }
         o.duration = started.elapsed();
         if o.status != Status::Pass && spec.severity == Severity::Critical && blocked_by.is_none() {
             blocked_by = Some(spec.id.clone());
         }
+        failed_fast = opts.fail_fast && matches!(o.status, Status::Fail | Status::Error);
         out.finish(*i, o);
     }
     if interrupts.aborted().is_some() {
         abandon(out, &service, interrupts, &mut end);
+        return end;
+    }
+    if failed_fast {
+        skip_all(out, &service, FAIL_FAST);
         return end;
     }
     if let Some(id) = blocked_by {
@@ -504,6 +525,27 @@ async fn feed(
     }
 }
 
+/// Attempts of one check, each with its timeout, retried after errors (never after a
+/// failed assertion) as `retries` allows; `retrying(attempt, reason)` is told of each retry.
+/// Every check, preflight or not, runs through here.
+async fn with_retries(
+    spec: &CheckSpec,
+    cx: &CheckContext,
+    mut retrying: impl FnMut(u32, String),
+) -> CheckOutcome {
+    let mut attempt = 1;
+    loop {
+        let mut o = check::attempt(spec, cx).await;
+        if o.status == Status::Error && attempt <= spec.retries {
+            attempt += 1;
+            retrying(attempt, o.message.take().unwrap_or_default());
+            continue;
+        }
+        o.attempts = attempt;
+        return o;
+    }
+}
+
 /// One check with its timeout and retries (retries follow errors, never failures), against
 /// its own variant instance when it has one.
 async fn run_one(
@@ -531,21 +573,10 @@ async fn run_one(
         },
     };
     let run_cx = running.as_ref().map(|r| &r.cx).unwrap_or(cx);
-    let mut attempt = 1;
-    let mut o = loop {
-        let mut o = check::attempt(spec, run_cx).await;
-        if o.status == Status::Error && attempt <= spec.retries {
-            let _ = tx.send(Msg::Retrying(
-                i,
-                attempt + 1,
-                o.message.take().unwrap_or_default(),
-            ));
-            attempt += 1;
-            continue;
-        }
-        break o;
-    };
-    o.attempts = attempt;
+    let mut o = with_retries(spec, run_cx, |attempt, reason| {
+        let _ = tx.send(Msg::Retrying(i, attempt, reason));
+    })
+    .await;
     let tail = match running {
         Some(r) => {
             let tail =
@@ -614,7 +645,7 @@ async fn dispatch(
                     };
                     out.emit(Event::CheckFinished { index: i, outcome: o, log_tail });
                     if failed && opts.fail_fast && left > 0 {
-                        break Some(("not run: --fail-fast stopped the run after a failure".into(), Status::Skip, Status::Skip));
+                        break Some((FAIL_FAST.into(), Status::Skip, Status::Skip));
                     }
                 }
                 None => break None,

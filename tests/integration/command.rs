@@ -86,3 +86,30 @@ fn a_stale_report_is_not_trusted() {
     assert_eq!(out.code, 1, "{out}");
     let _ = h;
 }
+
+/// Preflight checks (dependency, code, command) run through the same attempt path as the
+/// others: they honour `retries` and `--fail-fast`.
+#[test]
+fn preflight_checks_honour_retries_and_fail_fast() {
+    let out = Harden::check_yaml(
+        "suite: pre\nchecks:\n  - id: cannot-run\n    retries: 2\n    command: { run: [\"./no-such-program\"], exit: 0 }\n",
+    )
+    .run();
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(out.status_of("cannot-run"), "error", "{out}");
+    assert_eq!(out.stdout.matches("RETRY").count(), 2, "{out}");
+    assert_eq!(
+        out.results()["suites"][0]["checks"][0]["attempts"],
+        3,
+        "{out}"
+    );
+
+    let out = Harden::check_yaml(
+        "suite: pre\nchecks:\n  - id: fails\n    command: { run: [\"false\"], exit: 0 }\n  - id: never-runs\n    command: { run: [\"true\"], exit: 0 }\n",
+    )
+    .args(["--fail-fast"])
+    .run();
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(out.status_of("fails"), "fail", "{out}");
+    assert_eq!(out.status_of("never-runs"), "skip", "{out}");
+}
