@@ -108,9 +108,14 @@ impl Instance {
         let Some((program, args)) = argv.split_first() else {
             return Err(err("the instance command is empty".into()));
         };
-        // Relative paths resolve against the suite's directory; bare names use PATH.
-        let program_path = resolve_program(program, &spec.cwd);
-        let cwd = std::path::absolute(&spec.cwd).unwrap_or_else(|_| spec.cwd.clone());
+        // The working directory, and relative programs, resolve against the suite's
+        // directory; bare names use PATH.
+        let cwd = match &spec.cwd {
+            Some(t) => spec.dir.join(t.expand_text(&scope).map_err(err)?),
+            None => spec.dir.clone(),
+        };
+        let cwd = std::path::absolute(&cwd).unwrap_or(cwd);
+        let program_path = resolve_program(program, &cwd);
         let supervisor = std::env::current_exe().map_err(|e| SpawnError {
             message: format!(
                 "cannot find harden's own executable to supervise the service: {}",

@@ -47,6 +47,9 @@ pub(crate) async fn wait_ready(
         let attempt = async {
             match &spec.probe {
                 ReadyProbe::Http { path, status } => {
+                    let path = path
+                        .expand_text(&inst.scope)
+                        .map_err(|e| format!("ready.http: {e}"))?;
                     let url = format!("{}{path}", inst.base_url);
                     match client
                         .get(&url)

@@ -478,10 +478,9 @@ impl Validator<'_> {
     fn instance(&mut self, raw: InstanceRaw, known: &Known) -> InstanceSpec {
         let f = "instance";
         let command = self.command(&raw.command, "instance.command", known);
-        let cwd = match raw.cwd {
-            Some(c) => self.dir.join(c),
-            None => self.dir.clone(),
-        };
+        let cwd = raw
+            .cwd
+            .map(|c| self.template(Value::String(c.value), c.referenced, "instance.cwd", known));
         let env = self.env(raw.env, &format!("{f}.env"), known);
         let port = match &raw.port {
             None => None,
@@ -508,6 +507,7 @@ impl Validator<'_> {
             Some(r) => self.ready(
                 r,
                 "instance.ready",
+                known,
                 ReadySpec {
                     probe: ReadyProbe::Tcp,
                     timeout: DEFAULT_READY_TIMEOUT,
@@ -551,6 +551,7 @@ impl Validator<'_> {
         };
         InstanceSpec {
             command,
+            dir: self.dir.clone(),
             cwd,
             env,
             port,
@@ -561,7 +562,13 @@ impl Validator<'_> {
 
     /// A readiness probe; `base` supplies what `r` leaves out (a variant keeps the suite's
     /// timeout when it only changes the probe).
-    fn ready(&mut self, r: raw::ReadyRaw, field: &str, base: ReadySpec) -> ReadySpec {
+    fn ready(
+        &mut self,
+        r: raw::ReadyRaw,
+        field: &str,
+        known: &Known,
+        base: ReadySpec,
+    ) -> ReadySpec {
         let timeout = self.duration(&r.timeout, &format!("{field}.timeout"), base.timeout);
         let n = r.http.is_some() as u8 + r.tcp.unwrap_or(false) as u8 + r.log.is_some() as u8;
         let probe = match (r.http, r.tcp, r.log) {
@@ -582,7 +589,12 @@ impl Validator<'_> {
                     },
                 };
                 ReadyProbe::Http {
-                    path: path.value,
+                    path: self.template(
+                        Value::String(path.value.clone()),
+                        path.referenced,
+                        &format!("{field}.http"),
+                        known,
+                    ),
                     status,
                 }
             }
@@ -1364,7 +1376,7 @@ impl Validator<'_> {
             instance.command.push(t);
         }
         if let Some(r) = v.ready {
-            instance.ready = self.ready(r, &format!("{field}.ready"), base.ready.clone());
+            instance.ready = self.ready(r, &format!("{field}.ready"), known, base.ready.clone());
         }
         let break_command = v
             .break_

@@ -83,7 +83,9 @@ pub(crate) struct InstanceRaw {
     #[schemars(with = "CommandSchema")]
     pub command: Any,
     /// Working directory, relative to the suite file (default: the suite file's directory).
-    pub cwd: Option<String>,
+    /// Takes `${...}` like every instance field.
+    #[schemars(with = "Option<String>")]
+    pub cwd: Option<Spanned<String>>,
     /// Variables added to harden's own environment.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]

@@ -61,7 +61,10 @@ impl Default for Limits {
 pub(crate) struct InstanceSpec {
     /// argv; a shell command is `["sh", "-c", text]`.
     pub command: Vec<Template>,
-    pub cwd: PathBuf,
+    /// The suite's directory, which a relative `cwd` and relative programs resolve against.
+    pub dir: PathBuf,
+    /// `instance.cwd`, expanded when the instance starts.
+    pub cwd: Option<Template>,
     pub env: Vec<(String, Template)>,
     /// `None`: pick a free port.
     pub port: Option<u16>,
@@ -77,7 +80,10 @@ pub(crate) struct ReadySpec {
 
 #[derive(Debug, Clone)]
 pub(crate) enum ReadyProbe {
-    Http { path: String, status: StatusMatcher },
+    Http {
+        path: Template,
+        status: StatusMatcher,
+    },
     Tcp,
     Log(Regex),
 }

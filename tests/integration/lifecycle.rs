@@ -225,3 +225,23 @@ fn nothing_of_the_service_survives_harden_being_killed() {
     gone_soon("the service", service);
     gone_soon("the setsid grandchild", grandchild);
 }
+
+#[test]
+fn instance_fields_take_templates_like_the_rest() {
+    let h = Harden::new();
+    let app = h.dir.path().join("app dir");
+    std::fs::create_dir_all(&app).unwrap();
+    h.script("app dir/start.sh", "exec harden-fixture --port \"$PORT\"");
+    let suite = "suite: tmpl\ninstance:\n  command: [\"./start.sh\"]\n  cwd: \"${env.APP_DIR}\"\n  ready: { http: \"${ready_path}\" }\nvars: { ready_path: /health/ready }\nchecks:\n  - id: health\n    http: { request: { path: /health }, expect: { status: 200 } }\n";
+    let out = Harden::check_yaml(suite)
+        .env("APP_DIR", &app.display().to_string())
+        .run();
+    assert_eq!(out.code, 0, "{out}");
+
+    // An undefined variable there is an error at load time, with its position.
+    let bad = "suite: tmpl\ninstance:\n  command: [\"./start.sh\"]\n  cwd: \"${nowhere}\"\nchecks:\n  - id: health\n    http: { request: { path: /health }, expect: { status: 200 } }\n";
+    let out = Harden::check_yaml(bad).run();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("suite.yaml:4:"), "{out}");
+    assert!(out.stderr.contains("instance.cwd"), "{out}");
+}
