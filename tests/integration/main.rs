@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod ci_files;
 mod code;
 mod command;
 mod dependency;
