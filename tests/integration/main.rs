@@ -6,6 +6,7 @@ mod harness;
 mod ci_files;
 mod code;
 mod command;
+mod conformance;
 mod dependency;
 mod examples;
 mod health;
