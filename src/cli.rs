@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Production-readiness checks for HTTP services.
 ///
 /// harden reads YAML check suites, starts the service under test itself (free port,
-/// readiness wait, log capture, teardown of its whole process group), runs the checks
+/// readiness wait, log capture, teardown of its whole process tree), runs the checks
 /// against it, and writes JUnit XML, a results JSON and a readiness score for CI.
 #[derive(Debug, Parser)]
 #[command(
