@@ -68,7 +68,25 @@ async def observe(request: Request, call_next):
 
 
 class NewItem(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, examples=["widget"])
+
+
+class Item(BaseModel):
+    id: int
+    name: str
+
+
+class Items(BaseModel):
+    items: list[Item]
+
+
+class Error(BaseModel):
+    detail: str
+
+
+UNAUTHORIZED = {401: {"model": Error, "description": "Missing or wrong credentials"}}
+NOT_FOUND = {404: {"model": Error, "description": "No such item"}}
+RATE_LIMITED = {429: {"description": "Too many requests"}}
 
 
 def require_token(authorization):
@@ -87,7 +105,7 @@ def health():
     return {"status": "healthy", "database": "connected"}
 
 
-@app.get("/items")
+@app.get("/items", response_model=Items, responses=RATE_LIMITED)
 @limiter.limit(RATE_LIMIT)
 def list_items(request: Request, response: Response):
     with db() as conn:
@@ -95,7 +113,7 @@ def list_items(request: Request, response: Response):
     return {"items": [{"id": i, "name": n} for i, n in rows]}
 
 
-@app.post("/items", status_code=201)
+@app.post("/items", status_code=201, response_model=Item, responses=UNAUTHORIZED)
 def create_item(item: NewItem, authorization: str | None = Header(default=None)):
     require_token(authorization)
     with db() as conn:
@@ -106,7 +124,7 @@ def create_item(item: NewItem, authorization: str | None = Header(default=None))
     return {"id": item_id, "name": item.name}
 
 
-@app.get("/items/{item_id}")
+@app.get("/items/{item_id}", response_model=Item, responses=NOT_FOUND)
 def get_item(item_id: int):
     with db() as conn:
         row = conn.execute("SELECT id, name FROM items WHERE id = ?", (item_id,)).fetchone()
@@ -115,7 +133,7 @@ def get_item(item_id: int):
     return {"id": row[0], "name": row[1]}
 
 
-@app.post("/webhooks")
+@app.post("/webhooks", responses=UNAUTHORIZED)
 async def webhook(request: Request, x_signature: str | None = Header(default=None)):
     body = await request.body()
     expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -124,7 +142,7 @@ async def webhook(request: Request, x_signature: str | None = Header(default=Non
     return {"accepted": True}
 
 
-@app.get("/metrics")
+@app.get("/metrics", include_in_schema=False)
 def metrics(request: Request):
     encoder, content_type = choose_encoder(request.headers.get("accept", ""))
     return Response(encoder(registry), media_type=content_type)

@@ -11,6 +11,7 @@ mod http;
 mod load;
 mod logs;
 mod metrics;
+mod openapi;
 mod outcome;
 mod prom;
 mod rate_limit;
@@ -45,6 +46,7 @@ pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
         CheckKindSpec::Load(l) => load::run(l, cx).await,
         CheckKindSpec::Code(c) => code::run(c).await,
         CheckKindSpec::Command(c) => command::run(c, cx).await,
+        CheckKindSpec::OpenApi(o) => openapi::run(o, cx).await,
     }
 }
 

@@ -69,6 +69,9 @@ fn fix_hint(kind: &str) -> &'static str {
             "Remove the listed matches, or raise the rule's `max` if the budget is deliberate."
         }
         "command" => "Fix the failing tests and collection errors listed.",
+        "openapi" => {
+            "Make each listed operation answer as its document says (a documented status, a body matching its schema, a 4xx for a missing required field), or document what it really does."
+        }
         _ => "See the assertions above.",
     }
 }

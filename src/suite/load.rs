@@ -380,7 +380,8 @@ impl Validator<'_> {
                 CheckKindSpec::Health(_)
                 | CheckKindSpec::Metrics(_)
                 | CheckKindSpec::Logs(_)
-                | CheckKindSpec::Security(_) => true,
+                | CheckKindSpec::Security(_)
+                | CheckKindSpec::OpenApi(_) => true,
             };
             let needs_base = checks.iter().any(uses_path)
                 || setup
@@ -1261,6 +1262,7 @@ impl Validator<'_> {
             c.load.as_ref().map(|h| ("load", h.referenced)),
             c.code.as_ref().map(|h| ("code", h.referenced)),
             c.command.as_ref().map(|h| ("command", h.referenced)),
+            c.openapi.as_ref().map(|h| ("openapi", h.referenced)),
         ]
         .into_iter()
         .flatten()
@@ -1269,7 +1271,7 @@ impl Validator<'_> {
             [] => {
                 self.err(c.id.referenced, field, format!("check `{id}` has no kind"))
                     .hint = Some(
-                    "add exactly one kind key: `http`, `health`, `dependency`, `rate-limit`, `metrics`, `logs`, `security`, `load`, `code` or `command`"
+                    "add exactly one kind key: `http`, `health`, `dependency`, `rate-limit`, `metrics`, `logs`, `security`, `load`, `code`, `command` or `openapi`"
                         .into(),
                 );
                 return None;
@@ -1295,6 +1297,8 @@ impl Validator<'_> {
                     self.code(x, &format!("{field}.code"))?
                 } else if let Some(x) = c.command {
                     self.command_check(x, &format!("{field}.command"), known)?
+                } else if let Some(x) = c.openapi {
+                    self.openapi(x, &format!("{field}.openapi"), known)?
                 } else {
                     return None;
                 }
@@ -1332,8 +1336,10 @@ impl Validator<'_> {
             }
         };
         // Probes that measure the service itself run with nothing else in flight.
-        let exclusive_default =
-            matches!(kind, CheckKindSpec::RateLimit(_) | CheckKindSpec::Load(_));
+        let exclusive_default = matches!(
+            kind,
+            CheckKindSpec::RateLimit(_) | CheckKindSpec::Load(_) | CheckKindSpec::OpenApi(_)
+        );
         Some(CheckSpec {
             id,
             name: c.name,
@@ -2250,6 +2256,86 @@ impl Validator<'_> {
             increases,
             format,
         }))
+    }
+
+    fn openapi(
+        &mut self,
+        o: Spanned<raw::OpenApiRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<CheckKindSpec> {
+        let loc = o.referenced;
+        let o = o.value;
+        let document = match o.document {
+            None => OpenApiDocument::Service("/openapi.json".into()),
+            Some(p) if p.starts_with('/') => OpenApiDocument::Service(p),
+            Some(rel) => {
+                let path = self.dir.join(&rel);
+                let doc = crate::read::json::<Value>(&path, crate::read::SUITE_FILE);
+                match doc {
+                    Ok(doc) if doc.get("paths").is_some_and(Value::is_object) => {
+                        OpenApiDocument::File {
+                            shown: rel,
+                            doc: Arc::new(doc),
+                        }
+                    }
+                    Ok(_) => {
+                        self.err(
+                            loc,
+                            &format!("{field}.document"),
+                            format!(
+                                "`{}` has no `paths` object; is it an OpenAPI document?",
+                                path.display()
+                            ),
+                        );
+                        return None;
+                    }
+                    Err(e) => {
+                        let why = match e {
+                            crate::read::JsonError::Read(e) => e.to_string(),
+                            crate::read::JsonError::Parse(e) => format!("it is not JSON: {e}"),
+                        };
+                        self.err(loc, &format!("{field}.document"), format!("cannot read `{}`: {why}", path.display()))
+                            .hint = Some("give a JSON file relative to the suite, or a path on the service such as `/openapi.json`".into());
+                        return None;
+                    }
+                }
+            }
+        };
+        let paths = if o.paths.is_empty() {
+            None
+        } else {
+            let mut b = globset::GlobSetBuilder::new();
+            for p in &o.paths {
+                match globset::Glob::new(p) {
+                    Ok(g) => {
+                        b.add(g);
+                    }
+                    Err(e) => {
+                        self.err(
+                            loc,
+                            &format!("{field}.paths"),
+                            format!("invalid glob `{p}`: {e}"),
+                        );
+                    }
+                }
+            }
+            b.build().ok()
+        };
+        let headers = o.headers.as_ref().map(|h| {
+            self.template(
+                h.value.clone(),
+                h.referenced,
+                &format!("{field}.headers"),
+                known,
+            )
+        });
+        Some(CheckKindSpec::OpenApi(Box::new(OpenApiSpec {
+            document,
+            tags: o.tags,
+            paths,
+            headers,
+        })))
     }
 
     fn http(

@@ -185,6 +185,28 @@ pub(crate) struct CheckRaw {
     /// Run a command: exit code, output, or the JUnit file it writes.
     #[schemars(with = "Option<CommandRaw>")]
     pub command: Option<Spanned<CommandRaw>>,
+    /// Call every operation of an OpenAPI document: documented statuses and schemas only.
+    #[schemars(with = "Option<OpenApiRaw>")]
+    pub openapi: Option<Spanned<OpenApiRaw>>,
+}
+
+/// Every operation of an OpenAPI document (or those selected), called with the document's
+/// examples or values generated from its schemas.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct OpenApiRaw {
+    /// Where the document is: a path on the service (default `/openapi.json`), or a JSON
+    /// file relative to the suite.
+    pub document: Option<String>,
+    /// Only operations with one of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Only operations whose path matches one of these globs (`/items*`).
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Headers sent with every call (a map, or `${var}` holding one), e.g. credentials.
+    #[schemars(with = "Option<MapOrVarSchema>")]
+    pub headers: Option<Any>,
 }
 
 /// The service's output and audit log.

@@ -181,6 +181,7 @@ pub(crate) enum CheckKindSpec {
     Load(Box<LoadSpec>),
     Code(CodeSpec),
     Command(Box<CommandSpec>),
+    OpenApi(Box<OpenApiSpec>),
 }
 
 impl CheckKindSpec {
@@ -196,6 +197,7 @@ impl CheckKindSpec {
             CheckKindSpec::Load(_) => "load",
             CheckKindSpec::Code(_) => "code",
             CheckKindSpec::Command(_) => "command",
+            CheckKindSpec::OpenApi(_) => "openapi",
         }
     }
 
@@ -212,6 +214,7 @@ impl CheckKindSpec {
             CheckKindSpec::Load(_) => ("performance", Severity::Medium),
             CheckKindSpec::Code(_) => ("hygiene", Severity::Low),
             CheckKindSpec::Command(_) => ("tests", Severity::High),
+            CheckKindSpec::OpenApi(_) => ("contract", Severity::High),
         }
     }
 
@@ -223,6 +226,23 @@ impl CheckKindSpec {
             CheckKindSpec::Dependency(_) | CheckKindSpec::Code(_) | CheckKindSpec::Command(_)
         )
     }
+}
+
+/// Where an OpenAPI document comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum OpenApiDocument {
+    /// Fetched from the service at this path.
+    Service(String),
+    /// Read (and parsed) when the suite was loaded.
+    File { shown: String, doc: Arc<Value> },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct OpenApiSpec {
+    pub document: OpenApiDocument,
+    pub tags: Vec<String>,
+    pub paths: Option<globset::GlobSet>,
+    pub headers: Option<Template>,
 }
 
 #[derive(Debug, Clone)]

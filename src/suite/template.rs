@@ -88,6 +88,24 @@ impl Template {
         Template(Value::String(s.replace("${", "$${")))
     }
 
+    /// A value used as is, every string in it taken literally (values harden made or read
+    /// from the service, never templates).
+    pub(crate) fn literal_value(v: Value) -> Template {
+        fn escape(v: Value) -> Value {
+            match v {
+                Value::String(s) => Value::String(s.replace("${", "$${")),
+                Value::Array(a) => Value::Array(a.into_iter().map(escape).collect()),
+                Value::Object(o) => Value::Object(
+                    o.into_iter()
+                        .map(|(k, v)| (k.replace("${", "$${"), escape(v)))
+                        .collect(),
+                ),
+                other => other,
+            }
+        }
+        Template(escape(v))
+    }
+
     pub(crate) fn text(s: &str) -> Result<Template, String> {
         Template::new(Value::String(s.to_string()))
     }

@@ -37,6 +37,7 @@ fn every_docs_example_passes_against_the_fixture() {
         "load",
         "logs",
         "metrics",
+        "openapi",
         "rate-limit",
         "security",
     ];

@@ -19,6 +19,7 @@ mod load;
 mod logs;
 mod masking;
 mod metrics;
+mod openapi;
 mod python;
 mod rate_limit;
 mod reference;

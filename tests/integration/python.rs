@@ -27,7 +27,7 @@ fn the_example_suite_passes_on_the_real_stack() {
     let out = run_example(&[]);
     assert_eq!(out.code, 0, "{out}");
     assert!(
-        out.stdout.contains("verdict: READY: all 16 checks passed"),
+        out.stdout.contains("verdict: READY: all 17 checks passed"),
         "{out}"
     );
     // slowapi's limiter, measured: 100 accepted, then refused with its quota headers.
