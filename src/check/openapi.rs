@@ -452,10 +452,10 @@ impl<'d> Schemas<'d> {
 fn nullable_to_type(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            if m.get("nullable") == Some(&Value::Bool(true)) {
-                if let Some(Value::String(t)) = m.get("type").cloned() {
-                    m.insert("type".into(), serde_json::json!([t, "null"]));
-                }
+            if m.get("nullable") == Some(&Value::Bool(true))
+                && let Some(Value::String(t)) = m.get("type").cloned()
+            {
+                m.insert("type".into(), serde_json::json!([t, "null"]));
             }
             m.values_mut().for_each(nullable_to_type);
         }
