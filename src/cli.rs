@@ -42,6 +42,14 @@ pub(crate) enum Command {
     /// identical to what a single run would give. The gates and exit codes are those of
     /// `harden check`.
     Report(ReportArgs),
+    /// Write a starter suite for a service that has an OpenAPI document.
+    ///
+    /// From a document (`--from-openapi openapi.json` or a URL), or by starting the service
+    /// (`--command "uvicorn app:app --port $PORT"`) and reading its `/openapi.json`: an
+    /// instance with readiness, health checks for the health paths found, one contract
+    /// check per GET that needs no parameters, `metrics` when `/metrics` answers, and an
+    /// `openapi` check. Never overwrites a file without `--force`.
+    Init(InitArgs),
     /// Print the JSON Schema of the suite format, for editor completion and validation.
     ///
     /// Save it and point the YAML language server at it with a first line such as
@@ -131,6 +139,26 @@ pub(crate) struct GateArgs {
     /// Not ready if the score dropped by more than N points from `--baseline`.
     #[arg(long, value_name = "N", value_parser = parse_score, requires = "baseline")]
     pub max_regression: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// The OpenAPI document: a JSON file, or an `http://` URL.
+    #[arg(long, value_name = "FILE|URL", required_unless_present = "command")]
+    pub from_openapi: Option<String>,
+
+    /// Start the service with this shell command (it must listen on `$PORT`) and read its
+    /// document from `/openapi.json` (or from `--from-openapi` given as a path, `/docs.json`).
+    #[arg(long, value_name = "COMMAND")]
+    pub command: Option<String>,
+
+    /// Where to write the suite.
+    #[arg(long, short = 'o', value_name = "PATH", default_value = "harden.yaml")]
+    pub output: PathBuf,
+
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

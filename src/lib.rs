@@ -50,6 +50,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::List(args) => commands::list(args),
         cli::Command::Report(args) => commands::report(args),
         cli::Command::Schema => commands::schema(),
+        cli::Command::Init(args) => commands::init(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,11 +1,13 @@
 //! One file per subcommand.
 
 mod check;
+mod init;
 mod inspect;
 mod output;
 mod report;
 mod suites;
 
 pub(crate) use check::check;
+pub(crate) use init::init;
 pub(crate) use inspect::{list, schema, validate};
 pub(crate) use report::report;

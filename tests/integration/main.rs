@@ -12,6 +12,7 @@ mod examples;
 mod health;
 mod hostile;
 mod http;
+mod init;
 mod instance;
 mod lifecycle;
 mod limits;

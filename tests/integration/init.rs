@@ -1,0 +1,73 @@
+//! `harden init`: a starter suite that validates, and passes on the service it came from.
+
+use crate::harness::{Harden, path_with_python, repo};
+
+#[test]
+fn init_from_a_running_fastapi_service_writes_a_suite_that_passes() {
+    let app = repo().join("examples/fastapi");
+    let out_dir = tempfile::tempdir().unwrap();
+    let suite = out_dir.path().join("harden.yaml");
+    let path = path_with_python();
+    let init = Harden::new()
+        .args([
+            "init",
+            "--command",
+            "uvicorn app:app --port $PORT --log-level warning",
+            "--output",
+            &suite.display().to_string(),
+        ])
+        .env("PATH", &path)
+        .run_in(&app);
+    assert_eq!(init.code, 0, "{init}");
+    let text = std::fs::read_to_string(&suite).unwrap();
+    for kind in ["health:", "http:", "metrics:", "openapi:"] {
+        assert!(text.contains(kind), "{kind} in\n{text}");
+    }
+    let validate = Harden::new()
+        .args(["validate", &suite.display().to_string()])
+        .run();
+    assert_eq!(validate.code, 0, "{validate}\n{text}");
+    let check = Harden::new()
+        .args(["check", &suite.display().to_string()])
+        .env("PATH", &path)
+        .run();
+    assert_eq!(check.code, 0, "{check}\n{text}");
+
+    // Never overwrites without --force.
+    let again = Harden::new()
+        .args([
+            "init",
+            "--from-openapi",
+            "x.json",
+            "--output",
+            &suite.display().to_string(),
+        ])
+        .run();
+    assert_eq!(again.code, 2, "{again}");
+    assert!(again.stderr.contains("--force"), "{again}");
+    assert_eq!(std::fs::read_to_string(&suite).unwrap(), text);
+}
+
+#[test]
+fn init_from_a_document_file_validates() {
+    let h = Harden::new();
+    let doc = h.dir.path().join("openapi.json");
+    std::fs::write(
+        &doc,
+        r#"{"openapi": "3.0.3", "info": {"title": "Shop"}, "paths": {
+            "/status": {"get": {"responses": {"200": {"description": "ok"}}}},
+            "/orders": {"get": {"responses": {"200": {"description": "ok",
+                "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}}}}}}}"#,
+    )
+    .unwrap();
+    let dir = h.dir.path().to_path_buf();
+    let out = h
+        .args(["init", "--from-openapi", "openapi.json"])
+        .run_in(&dir);
+    assert_eq!(out.code, 0, "{out}");
+    let validate = Harden::new().args(["validate", "harden.yaml"]).run_in(&dir);
+    assert_eq!(validate.code, 0, "{validate}");
+    let text = std::fs::read_to_string(dir.join("harden.yaml")).unwrap();
+    assert!(text.contains("- id: get-orders"), "{text}");
+    assert!(text.contains("ready: { http: \"/status\""), "{text}");
+}
