@@ -50,6 +50,14 @@ pub(crate) enum Command {
     /// check per GET that needs no parameters, `metrics` when `/metrics` answers, and an
     /// `openapi` check. Never overwrites a file without `--force`.
     Init(InitArgs),
+    /// Print a shell completion script: `harden completions bash > /etc/bash_completion.d/harden`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `harden man > harden.1 && man ./harden.1`.
+    Man,
     /// Print the JSON Schema of the suite format, for editor completion and validation.
     ///
     /// Save it and point the YAML language server at it with a first line such as

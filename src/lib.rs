@@ -51,6 +51,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::Report(args) => commands::report(args),
         cli::Command::Schema => commands::schema(),
         cli::Command::Init(args) => commands::init(args),
+        cli::Command::Completions { shell } => commands::completions(*shell),
+        cli::Command::Man => commands::man(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -166,3 +166,35 @@ fn bad_flags_are_usage_errors() {
     let out = Harden::new().args(["--help"]).run();
     assert_eq!(out.code, 0, "{out}");
 }
+
+#[test]
+fn completions_for_every_shell_and_a_man_page_come_from_the_cli() {
+    for (shell, marker) in [
+        ("bash", "_harden()"),
+        ("zsh", "#compdef harden"),
+        ("fish", "complete -c harden"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = crate::harness::Harden::new()
+            .args(["completions", shell])
+            .run();
+        assert_eq!(out.code, 0, "{shell}: {out}");
+        assert!(
+            out.stdout.contains(marker),
+            "{shell}: {}",
+            &out.stdout[..out.stdout.len().min(300)]
+        );
+        // Every subcommand is completed.
+        for sub in ["check", "validate", "report", "init"] {
+            assert!(out.stdout.contains(sub), "{shell} lacks {sub}");
+        }
+    }
+    let man = crate::harness::Harden::new().args(["man"]).run();
+    assert_eq!(man.code, 0, "{man}");
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH harden"),
+        "{}",
+        &man.stdout[..200]
+    );
+    assert!(man.stdout.contains("check"), "subcommands listed");
+}
