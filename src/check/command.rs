@@ -97,10 +97,34 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
         note = n;
         pass_rate = rate;
     }
+    let mut findings = Vec::new();
+    if let Some(path) = &spec.sarif {
+        let path = match path.expand_text(&cx.scope) {
+            Ok(p) => spec.cwd.join(p),
+            Err(e) => return CheckOutcome::error(e),
+        };
+        match crate::check::sarif::evaluate(&path, started, &spec.budgets) {
+            Ok(s) => {
+                a.extend(s.assertions);
+                note = Some(s.note);
+                findings = s.findings;
+                pass_rate = pass_rate.or(Some(s.proportion));
+            }
+            Err(e) => a.push(Assertion::new(
+                format!("sarif `{}`", path.display()),
+                "written by the command",
+                e,
+                false,
+            )),
+        }
+    }
     let mut o = CheckOutcome::from_assertions(a, None);
     o.note = note;
     // A test suite scores its pass rate: 55 of 57 passing is not the same as none.
     o.proportion = pass_rate;
+    if o.status != crate::check::Status::Pass {
+        o.findings = findings;
+    }
     o
 }
 

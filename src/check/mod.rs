@@ -15,6 +15,7 @@ mod openapi;
 mod outcome;
 mod prom;
 mod rate_limit;
+mod sarif;
 mod security;
 
 pub(crate) use context::{Activity, CheckContext, http_client};

@@ -68,10 +68,22 @@ pub(crate) struct CheckOutcome {
     /// scores that much of its weight instead of nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proportion: Option<f64>,
+    /// Findings at a place in the code (a linter's SARIF results), for annotations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
     /// 1 + retries used.
     pub attempts: u32,
     #[serde(with = "secs")]
     pub duration: Duration,
+}
+
+/// One finding of a linter at its file and line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Finding {
+    pub file: String,
+    pub line: u64,
+    pub rule: String,
+    pub message: String,
 }
 
 impl CheckOutcome {
@@ -125,6 +137,7 @@ impl CheckOutcome {
             diff,
             note: None,
             proportion: None,
+            findings: Vec::new(),
             attempts: 1,
             duration: Duration::ZERO,
         }
@@ -146,6 +159,7 @@ impl CheckOutcome {
             diff: None,
             note: None,
             proportion: None,
+            findings: Vec::new(),
             attempts: 1,
             duration: Duration::ZERO,
         }

@@ -28,28 +28,44 @@ pub(crate) fn annotations(report: &RunReport) -> Vec<String> {
         .filter(|c| matches!(c.outcome.status, Status::Fail | Status::Error))
         .collect();
     failed.sort_by_key(|c| std::cmp::Reverse(c.info.severity));
-    failed
-        .into_iter()
-        .take(MAX_ANNOTATIONS)
-        .map(|c| {
-            let what = if c.outcome.status == Status::Fail {
-                "failed"
-            } else {
-                "could not be evaluated"
-            };
-            format!(
+    let mut out = Vec::new();
+    for c in failed {
+        // A linter's findings are annotated where they are, in the code.
+        for f in &c.outcome.findings {
+            out.push(format!(
                 "::error file={},line={},title={}::{}",
-                escape_property(&c.info.file),
-                c.info.line,
-                escape_property(&format!(
-                    "harden: {} {what} ({})",
-                    c.info.id,
-                    c.info.severity.as_str()
-                )),
-                escape_data(c.outcome.message.as_deref().unwrap_or(what))
-            )
-        })
-        .collect()
+                escape_property(&f.file),
+                f.line,
+                escape_property(&format!("harden: {}: {}", c.info.id, f.rule)),
+                escape_data(&f.message)
+            ));
+        }
+        if c.outcome.findings.is_empty() {
+            out.push(check_annotation(c));
+        }
+    }
+    out.truncate(MAX_ANNOTATIONS);
+    out
+}
+
+/// The annotation of a failed check on its suite line.
+fn check_annotation(c: &crate::report::CheckReport) -> String {
+    let what = if c.outcome.status == Status::Fail {
+        "failed"
+    } else {
+        "could not be evaluated"
+    };
+    format!(
+        "::error file={},line={},title={}::{}",
+        escape_property(&c.info.file),
+        c.info.line,
+        escape_property(&format!(
+            "harden: {} {what} ({})",
+            c.info.id,
+            c.info.severity.as_str()
+        )),
+        escape_data(c.outcome.message.as_deref().unwrap_or(what))
+    )
 }
 
 /// The summary, cut to fit under GitHub's cap if it must be: at a line boundary, with

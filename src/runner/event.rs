@@ -160,9 +160,15 @@ impl Event {
                     diff,
                     note,
                     proportion: _,
+                    findings,
                     attempts: _,
                     duration: _,
                 } = outcome;
+                for finding in findings {
+                    f(&mut finding.file);
+                    f(&mut finding.rule);
+                    f(&mut finding.message);
+                }
                 message.iter_mut().for_each(&mut *f);
                 diff.iter_mut().for_each(&mut *f);
                 note.iter_mut().for_each(&mut *f);

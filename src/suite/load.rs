@@ -2145,10 +2145,23 @@ impl Validator<'_> {
             }),
             cwd,
             env,
-            exit: c.exit.or(if c.junit.is_some() { None } else { Some(0) }),
+            exit: c.exit.or(if c.junit.is_some() || c.sarif.is_some() {
+                None
+            } else {
+                Some(0)
+            }),
             stdout,
             stderr,
             min_pass_rate,
+            sarif: c.sarif.as_ref().map(|s| {
+                self.template(
+                    Value::String(s.value.clone()),
+                    s.referenced,
+                    &format!("{field}.sarif"),
+                    known,
+                )
+            }),
+            budgets: c.budgets.into_iter().collect(),
         })))
     }
 

@@ -402,6 +402,15 @@ pub(crate) struct CommandRaw {
     /// Pass rate required from the JUnit file (default `100%`).
     #[schemars(with = "Option<String>")]
     pub min_pass_rate: Option<Spanned<String>>,
+    /// A SARIF 2.1.0 file the command writes (relative to `cwd`), as ruff, eslint, bandit,
+    /// semgrep and gitleaks do: its findings count against `budgets`.
+    #[schemars(with = "Option<String>")]
+    pub sarif: Option<Spanned<String>>,
+    /// Findings allowed per rule id or level (`{ BLE001: 0, warning: 10 }`). A finding
+    /// counts against its rule's budget, else its level's; without either, `error` and
+    /// `warning` findings are allowed none, `note` any.
+    #[serde(default)]
+    pub budgets: BTreeMap<String, u64>,
 }
 
 /// Overrides for a check's own instance.

@@ -823,4 +823,8 @@ pub(crate) struct CommandSpec {
     pub junit: Option<Template>,
     /// 0.0 to 1.0.
     pub min_pass_rate: f64,
+    /// Relative to `cwd` once expanded.
+    pub sarif: Option<Template>,
+    /// Rule id or level, and the findings allowed.
+    pub budgets: Vec<(String, u64)>,
 }

@@ -113,3 +113,37 @@ fn preflight_checks_honour_retries_and_fail_fast() {
     assert_eq!(out.status_of("fails"), "fail", "{out}");
     assert_eq!(out.status_of("never-runs"), "skip", "{out}");
 }
+
+/// A ruff SARIF report (tests/data/sarif) gates by rule and level, and each failing
+/// finding is annotated on GitHub at its own file and line.
+#[test]
+fn sarif_findings_gate_by_budget_and_are_annotated_where_they_are() {
+    let sarif = crate::harness::repo().join("tests/data/sarif/ruff-0.17.6.sarif");
+    let suite = |budgets: &str| {
+        format!(
+            "suite: lint\nchecks:\n  - id: ruff\n    command:\n      run: [\"cp\", \"{}\", \"ruff.sarif\"]\n      sarif: ruff.sarif\n      budgets: {budgets}\n",
+            sarif.display()
+        )
+    };
+    let out = Harden::check_yaml(&suite("{ BLE001: 1, S110: 1 }"))
+        .env("GITHUB_ACTIONS", "true")
+        .run();
+    assert_eq!(out.code, 1, "{out}");
+    let (status, message) = out.check("ruff");
+    assert_eq!(status, "fail");
+    assert_eq!(
+        message,
+        "findings `error`: expected at most 0, got 1: /src/project/app.py:13 DTZ003"
+    );
+    assert!(
+        out.stdout.contains("::error file=/src/project/app.py,line=13,title=harden%3A ruff%3A DTZ003::`datetime.datetime.utcnow()` used"),
+        "{out}"
+    );
+    let out = Harden::check_yaml(&suite("{ error: 3 }")).run();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout
+            .contains("3 findings (BLE001 1, DTZ003 1, S110 1)"),
+        "{out}"
+    );
+}
