@@ -61,8 +61,13 @@ pub(crate) enum Command {
     /// Print the JSON Schema of the suite format, for editor completion and validation.
     ///
     /// Save it and point the YAML language server at it with a first line such as
-    /// `# yaml-language-server: $schema=harden.schema.json`.
-    Schema,
+    /// `# yaml-language-server: $schema=harden.schema.json`. With `--results`, the schema
+    /// of the results JSON instead (docs/results.schema.json).
+    Schema {
+        /// The schema of the results JSON (`--json`) rather than of suites.
+        #[arg(long)]
+        results: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Status {
     /// Every assertion held.
@@ -28,7 +30,7 @@ impl Status {
 }
 
 /// One property that was checked, with what was expected and what was seen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Assertion {
     pub property: String,
     pub expected: String,
@@ -52,7 +54,7 @@ impl Assertion {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct CheckOutcome {
     pub status: Status,
     pub assertions: Vec<Assertion>,
@@ -74,11 +76,12 @@ pub(crate) struct CheckOutcome {
     /// 1 + retries used.
     pub attempts: u32,
     #[serde(with = "secs")]
+    #[schemars(with = "f64")]
     pub duration: Duration,
 }
 
 /// One finding of a linter at its file and line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Finding {
     pub file: String,
     pub line: u64,

@@ -47,8 +47,12 @@ pub(crate) fn list(args: &SuiteArgs) -> Result<u8, Error> {
     Ok(crate::error::EXIT_OK)
 }
 
-pub(crate) fn schema() -> Result<u8, Error> {
-    let schema = schemars::schema_for!(crate::suite::SuiteRaw);
+pub(crate) fn schema(results: bool) -> Result<u8, Error> {
+    let schema = if results {
+        schemars::schema_for!(crate::report::ResultsFile)
+    } else {
+        schemars::schema_for!(crate::suite::SuiteRaw)
+    };
     let text = serde_json::to_string_pretty(&schema).map_err(|e| Error::Usage(e.to_string()))?;
     println!("{text}");
     Ok(crate::error::EXIT_OK)

@@ -17,7 +17,9 @@ const SPAWN_TIMEOUT: Duration = Duration::from_secs(10);
 const STOP_SLACK: Duration = Duration::from_secs(4);
 
 /// How the service ended.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub(crate) struct ExitInfo {
     pub code: Option<i32>,
     pub signal: Option<i32>,
@@ -39,7 +41,7 @@ impl std::fmt::Display for ExitInfo {
 }
 
 /// What stopping the service took.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub(crate) struct StopReport {
     pub exit: Option<ExitInfo>,
     /// SIGKILL was needed after the grace period (or a second Ctrl-C).

@@ -6,7 +6,7 @@ use crate::report::{RunReport, Score};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Comparison {
     pub baseline_score: Option<f64>,
     pub score: Option<f64>,

@@ -15,7 +15,7 @@ pub(crate) struct GateOptions {
     pub max_regression: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Verdict {
     pub ready: bool,
     pub exit_code: u8,

@@ -4,7 +4,7 @@
 use crate::report::{FORMAT_VERSION, RunReport, Score, Verdict};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct ResultsFile {
     pub score: Score,
     pub verdict: Verdict,

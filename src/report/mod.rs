@@ -17,7 +17,7 @@ mod write;
 pub(crate) use baseline::{Comparison, compare};
 pub(crate) use gates::{GateOptions, Verdict, decide};
 pub(crate) use github::publish as publish_github;
-pub(crate) use json::{read as read_results, render as render_json};
+pub(crate) use json::{ResultsFile, read as read_results, render as render_json};
 pub(crate) use junit::render as render_junit;
 pub(crate) use markdown::render as render_markdown;
 pub(crate) use merge::merge;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Version of the results JSON format (docs/results-json.md).
 pub(crate) const FORMAT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct RunReport {
     pub format_version: u32,
     pub harden_version: String,
@@ -20,7 +20,7 @@ pub(crate) struct RunReport {
     pub suites: Vec<SuiteReport>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct SuiteReport {
     pub name: String,
     pub file: String,
@@ -31,7 +31,7 @@ pub(crate) struct SuiteReport {
     pub checks: Vec<CheckReport>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct CheckReport {
     #[serde(flatten)]
     pub info: CheckInfo,
@@ -53,7 +53,7 @@ pub(crate) fn fill_scores(report: &mut RunReport) {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct InstanceReport {
     pub command: String,
     pub pid: Option<u32>,

@@ -9,7 +9,7 @@ use crate::suite::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Score {
     /// 0-100, one decimal; `None` when no check counted.
     pub score: Option<f64>,
@@ -21,7 +21,7 @@ pub(crate) struct Score {
     pub blocking: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct CategoryScore {
     pub category: String,
     pub score: Option<f64>,

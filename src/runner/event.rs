@@ -5,7 +5,7 @@ use crate::instance::StopReport;
 use std::time::Duration;
 
 /// What the outputs need to know of a check before it runs.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub(crate) struct CheckInfo {
     pub id: String,
     pub name: Option<String>,

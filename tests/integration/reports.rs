@@ -153,3 +153,30 @@ fn unwritable_report_path_exits_4() {
         "{out}"
     );
 }
+
+/// docs/results.schema.json is generated from the types (`harden schema --results`): it
+/// must match them, and a real run's results JSON must validate against it.
+#[test]
+fn the_results_json_schema_is_in_sync_and_validates_real_results() {
+    let out = crate::harness::Harden::new()
+        .args(["schema", "--results"])
+        .run();
+    assert_eq!(out.code, 0, "{out}");
+    let committed =
+        std::fs::read_to_string(crate::harness::repo().join("docs/results.schema.json")).unwrap();
+    assert_eq!(
+        out.stdout.trim_end(),
+        committed.trim_end(),
+        "docs/results.schema.json is stale: run `harden schema --results > docs/results.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    // A run with passes, failures, a proportional check and an interrupted instance.
+    let run = crate::harness::Harden::check("fixtures/suites/instance/crash-after.yaml").run();
+    let results = run.results();
+    let errors: Vec<String> = validator
+        .iter_errors(&results)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
