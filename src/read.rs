@@ -75,17 +75,20 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, JsonError> {
     let file = std::fs::File::open(path).map_err(|e| JsonError::Read(ReadError::Io(e)))?;
     let mut reader = std::io::BufReader::new(file).take(limit + 1);
-    let parsed = serde_json::from_reader(&mut reader);
+    // Through a `Value`: numbers are kept exactly as written (serde_json's
+    // `arbitrary_precision`), and read into typed fields from there.
+    let parsed = serde_json::from_reader::<_, serde_json::Value>(&mut reader);
     if reader.limit() == 0 {
         return Err(JsonError::Read(ReadError::TooLarge { limit }));
     }
-    parsed.map_err(|e| {
+    let value = parsed.map_err(|e| {
         if e.is_io() {
             JsonError::Read(ReadError::Io(std::io::Error::other(e.to_string())))
         } else {
             JsonError::Parse(e)
         }
-    })
+    })?;
+    serde_json::from_value(value).map_err(JsonError::Parse)
 }
 
 #[derive(Debug)]

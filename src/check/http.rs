@@ -420,45 +420,99 @@ pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// The order of two JSON numbers, exact whenever one is an integer (serde keeps integers up
-/// to 64 bits exactly; an `f64` cannot tell 2^53 from 2^53 + 1). `None` for NaN.
+/// The order of two JSON numbers, exact for any size and precision: numbers keep the
+/// text they were written with (serde_json's `arbitrary_precision`), compared as decimals,
+/// so `9007199254740993` is not `9007199254740992` and `1.10` equals `1.1`.
 pub(crate) fn compare_numbers(
     a: &serde_json::Number,
     b: &serde_json::Number,
 ) -> Option<std::cmp::Ordering> {
-    enum N {
-        Int(i128),
-        Float(f64),
-    }
-    let n = |x: &serde_json::Number| match (x.as_u64(), x.as_i64()) {
-        (Some(u), _) => N::Int(u as i128),
-        (None, Some(i)) => N::Int(i as i128),
-        _ => N::Float(x.as_f64().unwrap_or(f64::NAN)),
-    };
-    /// An integer against a float, without rounding the integer.
-    fn int_float(i: i128, f: f64) -> Option<std::cmp::Ordering> {
-        use std::cmp::Ordering::*;
-        if f.is_nan() {
+    Some(Decimal::parse(&a.to_string())?.cmp(&Decimal::parse(&b.to_string())?))
+}
+
+/// A JSON number literal as sign, significant digits and the position of the decimal
+/// point: the value is `0.DIGITS x 10^point`, negated when `negative`.
+#[derive(Debug, PartialEq, Eq)]
+struct Decimal {
+    negative: bool,
+    digits: Vec<u8>,
+    point: i64,
+}
+
+impl Decimal {
+    fn parse(text: &str) -> Option<Decimal> {
+        let (negative, rest) = match text.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
+            None => (rest, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int.is_empty() && frac.is_empty() {
             return None;
         }
-        if f >= 1.0e38 {
-            return Some(Less);
+        let all: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
+        if !all.iter().all(u8::is_ascii_digit) {
+            return None;
         }
-        if f <= -1.0e38 {
-            return Some(Greater);
+        let leading = all.iter().take_while(|d| **d == b'0').count();
+        let mut digits = all[leading..].to_vec();
+        while digits.last() == Some(&b'0') {
+            digits.pop();
         }
-        let whole = f.trunc();
-        match i.cmp(&(whole as i128)) {
-            // Same whole part: the float's fraction decides.
-            Equal => (0.0).partial_cmp(&(f - whole)),
-            o => Some(o),
+        if digits.is_empty() {
+            return Some(Decimal {
+                negative: false,
+                digits,
+                point: 0,
+            });
+        }
+        let point = (int.len() as i64 - leading as i64).checked_add(exp)?;
+        Some(Decimal {
+            negative,
+            digits,
+            point,
+        })
+    }
+}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use std::cmp::Ordering::*;
+        let zero = |d: &Decimal| d.digits.is_empty();
+        let sign = |d: &Decimal| {
+            if zero(d) {
+                0
+            } else if d.negative {
+                -1
+            } else {
+                1
+            }
+        };
+        match sign(self).cmp(&sign(other)) {
+            Equal => {}
+            o => return o,
+        }
+        if zero(self) {
+            return Equal;
+        }
+        let magnitude = self
+            .point
+            .cmp(&other.point)
+            .then_with(|| self.digits.cmp(&other.digits));
+        if self.negative {
+            magnitude.reverse()
+        } else {
+            magnitude
         }
     }
-    match (n(a), n(b)) {
-        (N::Int(x), N::Int(y)) => Some(x.cmp(&y)),
-        (N::Float(x), N::Float(y)) => x.partial_cmp(&y),
-        (N::Int(x), N::Float(y)) => int_float(x, y),
-        (N::Float(x), N::Int(y)) => int_float(y, x).map(std::cmp::Ordering::reverse),
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -1059,7 +1113,10 @@ mod tests {
             (cmp(Lte, "9007199254740992"), false),
             (cmp(Gte, "9007199254740993"), true),
             (cmp(Lt, "9007199254740994"), true),
+            (cmp(Lt, "9007199254740993.5"), true),
             (cmp(Gt, "9007199254740992.5"), true),
+            (eq("9007199254740993.0"), true),
+            (eq("9.007199254740993e15"), true),
         ];
         for (pred, want) in cases {
             let shown = format!("{pred:?}");
@@ -1076,6 +1133,41 @@ mod tests {
             vec![true]
         );
         assert_eq!(check_one(body, "$.b", vec![eq("0")]).unwrap(), vec![true]);
+    }
+
+    #[test]
+    fn numbers_of_any_size_and_decimals_as_written_compare_exactly() {
+        use std::cmp::Ordering::*;
+        let c = |a: &str, b: &str| compare_numbers(&number(a), &number(b));
+        assert_eq!(
+            c(
+                "123456789012345678901234567890",
+                "123456789012345678901234567891"
+            ),
+            Some(Less)
+        );
+        assert_eq!(c("1.10", "1.1"), Some(Equal));
+        assert_eq!(c("0.1", "0.10000000000000000001"), Some(Less));
+        assert_eq!(c("-0", "0"), Some(Equal));
+        assert_eq!(c("-2", "-10"), Some(Greater));
+        assert_eq!(c("1e2", "100"), Some(Equal));
+        assert_eq!(c("-1.5e-3", "-0.0015"), Some(Equal));
+        let body: Value =
+            serde_json::from_str(r#"{"big": 123456789012345678901234567890}"#).unwrap();
+        let eq = |n: &str| JsonPredicate::Equals(Template::new(Value::Number(number(n))).unwrap());
+        assert_eq!(
+            check_one(
+                body.clone(),
+                "$.big",
+                vec![eq("123456789012345678901234567890")]
+            )
+            .unwrap(),
+            vec![true]
+        );
+        assert_eq!(
+            check_one(body, "$.big", vec![eq("123456789012345678901234567891")]).unwrap(),
+            vec![false]
+        );
     }
 
     #[test]

@@ -60,7 +60,8 @@ mod tests {
         let verdict = decide(&r, &score, GateOptions::default(), None);
         let text = super::render(&r, &score, &verdict);
         insta::assert_snapshot!(text);
-        let back: super::ResultsFile = serde_json::from_str(&text).unwrap();
+        let back: super::ResultsFile =
+            serde_json::from_value(serde_json::from_str(&text).unwrap()).unwrap();
         assert_eq!(compute_score(&back.report), score);
         assert_eq!(back.verdict, verdict);
     }
