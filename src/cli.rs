@@ -126,6 +126,12 @@ pub(crate) struct OutputArgs {
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
 
+    /// The JUnit shape: `full` (file, line, assertions and properties on each test case,
+    /// read by GitLab, CircleCI, Buildkite and the GitHub actions) or `xunit` (only what
+    /// the Jenkins xUnit plugin's strict schema allows). See docs/junit.md.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = crate::report::JunitFormat::Full)]
+    pub junit_format: crate::report::JunitFormat,
+
     /// Write the results JSON here (format in docs/results-json.md).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,

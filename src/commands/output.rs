@@ -35,10 +35,12 @@ pub(crate) fn finish(
     terminal.summary(report, &score, &verdict);
     let markdown = report::render_markdown(report, &score, &verdict);
     if let Some(path) = &outputs.junit {
-        let xml = report::render_junit(report, &score).map_err(|reason| Error::Report {
-            what: "JUnit report",
-            path: path.display().to_string(),
-            reason,
+        let xml = report::render_junit(report, &score, outputs.junit_format).map_err(|reason| {
+            Error::Report {
+                what: "JUnit report",
+                path: path.display().to_string(),
+                reason,
+            }
         })?;
         report::write_atomic("JUnit report", path, &xml)?;
     }

@@ -9,19 +9,66 @@ use quick_junit::{
 };
 use std::time::Duration;
 
-pub(crate) fn render(report: &RunReport, score: &Score) -> Result<String, String> {
+/// Which JUnit shape to write: no one shape is accepted by every consumer with the most
+/// information kept (docs/junit.md has the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum JunitFormat {
+    /// `file`, `line`, `assertions` and properties on each `<testcase>`.
+    Full,
+    /// Only what the Jenkins xUnit plugin's schema (junit-10.xsd) allows: the per-check
+    /// details move into the `<testsuite>`'s properties and the failure text.
+    Xunit,
+}
+
+pub(crate) fn render(
+    report: &RunReport,
+    score: &Score,
+    format: JunitFormat,
+) -> Result<String, String> {
     let mut junit = Report::new("harden");
     junit.set_time(Duration::from_secs_f64(report.duration_seconds.max(0.0)));
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&report.started_at) {
+    if format == JunitFormat::Full
+        && let Ok(t) = chrono::DateTime::parse_from_rfc3339(&report.started_at)
+    {
         junit.set_timestamp(t);
     }
     for suite in &report.suites {
-        junit.add_test_suite(render_suite(report, suite, score));
+        junit.add_test_suite(render_suite(report, suite, score, format));
     }
-    junit.to_string().map_err(|e| e.to_string())
+    let xml = junit.to_string().map_err(|e| e.to_string())?;
+    Ok(match format {
+        JunitFormat::Full => xml,
+        // junit-10.xsd allows no `skipped` on `<testsuites>`; quick-junit always writes it.
+        JunitFormat::Xunit => without_root_attribute(&xml, "skipped"),
+    })
 }
 
-fn render_suite(report: &RunReport, suite: &SuiteReport, score: &Score) -> TestSuite {
+/// `xml` with one attribute removed from its `<testsuites>` start tag.
+fn without_root_attribute(xml: &str, name: &str) -> String {
+    let Some(start) = xml.find("<testsuites") else {
+        return xml.to_string();
+    };
+    let Some(end) = xml[start..].find('>').map(|e| start + e) else {
+        return xml.to_string();
+    };
+    let tag = &xml[start..end];
+    let needle = format!(" {name}=\"");
+    let Some(at) = tag.find(&needle) else {
+        return xml.to_string();
+    };
+    let value_end = tag[at + needle.len()..]
+        .find('"')
+        .map(|v| at + needle.len() + v + 1)
+        .unwrap_or(tag.len());
+    format!("{}{}{}", &xml[..start + at], &tag[value_end..], &xml[end..])
+}
+
+fn render_suite(
+    report: &RunReport,
+    suite: &SuiteReport,
+    score: &Score,
+    format: JunitFormat,
+) -> TestSuite {
     let mut ts = TestSuite::new(suite.name.as_str());
     ts.add_property(Property::new(
         "harden.version",
@@ -89,6 +136,30 @@ fn render_suite(report: &RunReport, suite: &SuiteReport, score: &Score) -> TestS
         let mut tc = TestCase::new(c.info.id.as_str(), status);
         tc.set_classname(format!("harden.{}.{}", suite.name, c.info.category));
         tc.set_time(o.duration);
+        if !c.log_tail.is_empty() {
+            tc.set_system_out(c.log_tail.join("\n"));
+        }
+        if format == JunitFormat::Xunit {
+            // No attributes or properties on a test case here: its place and kind go into
+            // the suite's properties, keyed by the check's id.
+            let id = &c.info.id;
+            ts.add_property(Property::new(
+                format!("harden.check.{id}.file"),
+                format!("{}:{}", c.info.file, c.info.line),
+            ));
+            ts.add_property(Property::new(
+                format!("harden.check.{id}.severity"),
+                c.info.severity.as_str(),
+            ));
+            if let Some(note) = &o.note {
+                ts.add_property(Property::new(
+                    format!("harden.check.{id}.note"),
+                    note.as_str(),
+                ));
+            }
+            ts.add_test_case(tc);
+            continue;
+        }
         tc.set_assertions(o.assertions.len());
         tc.extra
             .insert(XmlString::new("file"), XmlString::new(&c.info.file));
@@ -103,9 +174,6 @@ fn render_suite(report: &RunReport, suite: &SuiteReport, score: &Score) -> TestS
         }
         if o.attempts > 1 {
             tc.add_property(Property::new("harden.attempts", o.attempts.to_string()));
-        }
-        if !c.log_tail.is_empty() {
-            tc.set_system_out(c.log_tail.join("\n"));
         }
         ts.add_test_case(tc);
     }
@@ -143,7 +211,7 @@ mod tests {
     #[test]
     fn junit_snapshot_parses_back() {
         let r = fixtures::report();
-        let xml = super::render(&r, &compute_score(&r)).unwrap();
+        let xml = super::render(&r, &compute_score(&r), super::JunitFormat::Full).unwrap();
         let doc = roxmltree::Document::parse(&xml).expect("well-formed");
         let cases: Vec<_> = doc
             .descendants()
@@ -160,7 +228,143 @@ mod tests {
     fn ansi_and_xml_breakers_in_logs_stay_well_formed() {
         let mut r = fixtures::report();
         r.suites[0].checks[0].log_tail = vec!["\u{1b}[31mERROR\u{1b}[0m ]]> <tag> & \u{7}".into()];
-        let xml = super::render(&r, &compute_score(&r)).unwrap();
+        let xml = super::render(&r, &compute_score(&r), super::JunitFormat::Full).unwrap();
         roxmltree::Document::parse(&xml).expect("well-formed despite ANSI, ]]>, <, & and BEL");
+    }
+}
+
+/// Each flavour's rules, encoded: which elements and attributes each consumer accepts,
+/// which it requires, and what may be inside what.
+#[cfg(test)]
+mod flavour_tests {
+    use super::*;
+    use crate::report::{compute_score, fixtures};
+
+    /// The Jenkins xUnit plugin's junit-10.xsd: allowed attributes, required attributes
+    /// and allowed children per element.
+    const XUNIT: &[(&str, &[&str], &[&str], &[&str])] = &[
+        (
+            "testsuites",
+            &["name", "time", "tests", "failures", "errors"],
+            &[],
+            &["testsuite"],
+        ),
+        (
+            "testsuite",
+            &[
+                "name",
+                "tests",
+                "failures",
+                "errors",
+                "group",
+                "time",
+                "skipped",
+                "timestamp",
+                "hostname",
+                "id",
+                "package",
+                "file",
+                "log",
+                "url",
+                "version",
+            ],
+            &["name", "tests", "failures", "errors"],
+            &[
+                "testsuite",
+                "properties",
+                "testcase",
+                "system-out",
+                "system-err",
+            ],
+        ),
+        (
+            "testcase",
+            &["name", "time", "classname", "group"],
+            &["name"],
+            &[
+                "skipped",
+                "error",
+                "failure",
+                "rerunFailure",
+                "rerunError",
+                "flakyFailure",
+                "flakyError",
+                "system-out",
+                "system-err",
+            ],
+        ),
+        ("properties", &[], &[], &["property"]),
+        ("property", &["name", "value"], &["name", "value"], &[]),
+        ("failure", &["type", "message"], &[], &[]),
+        ("error", &["type", "message"], &[], &[]),
+        ("skipped", &["type", "message"], &[], &[]),
+        ("system-out", &[], &[], &[]),
+        ("system-err", &[], &[], &[]),
+    ];
+
+    fn render_with(format: JunitFormat) -> String {
+        let r = fixtures::report();
+        render(&r, &compute_score(&r), format).unwrap()
+    }
+
+    /// `SUREFIRE_TIME` in junit-10.xsd: digits, at most three decimals.
+    fn surefire_time(t: &str) -> bool {
+        let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+        int.chars().all(|c| c.is_ascii_digit() || c == ',')
+            && frac.len() <= 3
+            && frac.chars().all(|c| c.is_ascii_digit())
+    }
+
+    #[test]
+    fn xunit_follows_the_jenkins_xunit_schema() {
+        let xml = render_with(JunitFormat::Xunit);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        assert_eq!(doc.root_element().tag_name().name(), "testsuites");
+        for node in doc.descendants().filter(|n| n.is_element()) {
+            let name = node.tag_name().name();
+            let (_, allowed, required, children) = XUNIT
+                .iter()
+                .find(|(e, ..)| *e == name)
+                .unwrap_or_else(|| panic!("element <{name}> is not in junit-10.xsd"));
+            for a in node.attributes() {
+                assert!(
+                    allowed.contains(&a.name()),
+                    "<{name} {}> is not allowed",
+                    a.name()
+                );
+                if a.name() == "time" {
+                    assert!(surefire_time(a.value()), "<{name} time={}>", a.value());
+                }
+            }
+            for r in *required {
+                assert!(node.attribute(*r).is_some(), "<{name}> needs `{r}`");
+            }
+            for c in node.children().filter(|c| c.is_element()) {
+                let child = c.tag_name().name();
+                assert!(children.contains(&child), "<{child}> inside <{name}>");
+            }
+        }
+        // Nothing is lost: each check's place is kept in its suite's properties.
+        assert!(
+            xml.contains("name=\"harden.check.create-run.file\""),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn full_keeps_file_and_line_on_each_case_for_gitlab_and_the_github_actions() {
+        let xml = render_with(JunitFormat::Full);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert!(!cases.is_empty());
+        for c in cases {
+            for a in ["name", "classname", "time", "file", "line"] {
+                assert!(c.attribute(a).is_some(), "testcase without `{a}`");
+            }
+            assert!(c.attribute("line").unwrap().parse::<u64>().is_ok());
+        }
     }
 }

@@ -18,7 +18,7 @@ pub(crate) use baseline::{Comparison, compare};
 pub(crate) use gates::{GateOptions, Verdict, decide};
 pub(crate) use github::publish as publish_github;
 pub(crate) use json::{ResultsFile, read as read_results, render as render_json};
-pub(crate) use junit::render as render_junit;
+pub(crate) use junit::{JunitFormat, render as render_junit};
 pub(crate) use markdown::render as render_markdown;
 pub(crate) use merge::merge;
 pub(crate) use model::{
