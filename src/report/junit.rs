@@ -240,9 +240,17 @@ mod flavour_tests {
     use super::*;
     use crate::report::{compute_score, fixtures};
 
+    /// An element, its allowed attributes, its required ones, and its allowed children.
+    type Rule = (
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+
     /// The Jenkins xUnit plugin's junit-10.xsd: allowed attributes, required attributes
     /// and allowed children per element.
-    const XUNIT: &[(&str, &[&str], &[&str], &[&str])] = &[
+    const XUNIT: &[Rule] = &[
         (
             "testsuites",
             &["name", "time", "tests", "failures", "errors"],
