@@ -136,6 +136,10 @@ pub(crate) struct OutputArgs {
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
+    /// Write the score as an SVG badge here (shields.io style; red when not ready).
+    #[arg(long, value_name = "PATH")]
+    pub badge: Option<PathBuf>,
+
     /// Write a Markdown summary here. In GitHub Actions it is also appended to
     /// `$GITHUB_STEP_SUMMARY`, with `::error` annotations for failed checks.
     #[arg(long, value_name = "PATH")]

@@ -178,5 +178,15 @@ pub(crate) fn evaluate(spec: &LoadSpec, m: &Measured) -> CheckOutcome {
         human_duration(m.max),
         m.errors
     ));
+    let ms = |d: Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
+    o.figures = Some(crate::check::outcome::LoadFigures {
+        requests: m.sent,
+        errors: m.errors,
+        rps: (m.rps() * 10.0).round() / 10.0,
+        p50_ms: ms(m.p50),
+        p95_ms: ms(m.p95),
+        p99_ms: ms(m.p99),
+        max_ms: ms(m.max),
+    });
     o
 }

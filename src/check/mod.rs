@@ -22,7 +22,7 @@ pub(crate) use context::{Activity, CheckContext, http_client};
 pub(crate) use http::run_steps;
 #[cfg(test)]
 pub(crate) use outcome::Assertion;
-pub(crate) use outcome::{CheckOutcome, Status};
+pub(crate) use outcome::{CheckOutcome, LoadFigures, Status};
 
 use crate::suite::{CheckKindSpec, CheckSpec};
 

@@ -70,6 +70,9 @@ pub(crate) struct CheckOutcome {
     /// scores that much of its weight instead of nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proportion: Option<f64>,
+    /// What a `load` check measured, for charts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<LoadFigures>,
     /// Findings at a place in the code (a linter's SARIF results), for annotations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
@@ -78,6 +81,18 @@ pub(crate) struct CheckOutcome {
     #[serde(with = "secs")]
     #[schemars(with = "f64")]
     pub duration: Duration,
+}
+
+/// A `load` check's latency distribution and throughput.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub(crate) struct LoadFigures {
+    pub requests: u64,
+    pub errors: u64,
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
 }
 
 /// One finding of a linter at its file and line.
@@ -140,6 +155,7 @@ impl CheckOutcome {
             diff,
             note: None,
             proportion: None,
+            figures: None,
             findings: Vec::new(),
             attempts: 1,
             duration: Duration::ZERO,
@@ -162,6 +178,7 @@ impl CheckOutcome {
             diff: None,
             note: None,
             proportion: None,
+            figures: None,
             findings: Vec::new(),
             attempts: 1,
             duration: Duration::ZERO,

@@ -51,6 +51,9 @@ pub(crate) fn finish(
             &report::render_json(report, &score, &verdict),
         )?;
     }
+    if let Some(path) = &outputs.badge {
+        report::write_atomic("badge", path, &report::render_badge(&score, &verdict))?;
+    }
     if let Some(path) = &outputs.markdown {
         report::write_atomic("Markdown summary", path, &markdown)?;
     }

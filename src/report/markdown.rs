@@ -18,6 +18,48 @@ fn cell(s: &str) -> String {
     format!("{}{more}", one.replace('|', "\\|"))
 }
 
+/// A label for a Mermaid chart: quoted, with nothing that could end the quote.
+fn chart_label(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .filter(|c| !matches!(c, '"' | '`' | '\n' | '\r' | '[' | ']'))
+        .take(40)
+        .collect();
+    format!("\"{clean}\"")
+}
+
+/// The category scores as a bar chart GitHub renders (Mermaid `xychart-beta`).
+fn category_chart(score: &Score) -> String {
+    let scored: Vec<(&str, f64)> = score
+        .categories
+        .iter()
+        .filter_map(|c| c.score.map(|s| (c.category.as_str(), s)))
+        .collect();
+    if scored.is_empty() {
+        return String::new();
+    }
+    let labels: Vec<String> = scored.iter().map(|(c, _)| chart_label(c)).collect();
+    let values: Vec<String> = scored.iter().map(|(_, s)| fmt_score(*s)).collect();
+    format!(
+        "\n```mermaid\nxychart-beta\n    title \"Score by category\"\n    x-axis [{}]\n    y-axis \"score\" 0 --> 100\n    bar [{}]\n```\n\n",
+        labels.join(", "),
+        values.join(", ")
+    )
+}
+
+/// A `load` check's latency distribution as a bar chart (milliseconds).
+fn latency_chart(id: &str, f: &crate::check::LoadFigures) -> String {
+    let top = (f.max_ms * 1.1).ceil().max(1.0);
+    format!(
+        "```mermaid\nxychart-beta\n    title {}\n    x-axis [\"p50\", \"p95\", \"p99\", \"max\"]\n    y-axis \"ms\" 0 --> {top}\n    bar [{}, {}, {}, {}]\n```\n\n",
+        chart_label(&format!("{id}: latency, {} req/s", f.rps)),
+        f.p50_ms,
+        f.p95_ms,
+        f.p99_ms,
+        f.max_ms
+    )
+}
+
 /// A fenced code block that `text` cannot close: the fence is longer than any run of
 /// backticks in it (CommonMark), and control characters are shown as escapes.
 pub(crate) fn fenced(lang: &str, text: &str) -> String {
@@ -187,6 +229,18 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
             );
         }
     }
+    if let Some(b) = &verdict.baseline {
+        let show = |v: Option<f64>| v.map(fmt_score).unwrap_or_else(|| "n/a".into());
+        let _ = writeln!(
+            out,
+            "| | baseline | this run | change |\n|---|---:|---:|---:|\n| score | {} | {} | {} |\n",
+            show(b.baseline_score),
+            show(b.score),
+            b.delta
+                .map(|d| format!("{}{}", if d >= 0.0 { "+" } else { "" }, fmt_score(d)))
+                .unwrap_or_else(|| "n/a".into())
+        );
+    }
     let _ = writeln!(out, "| category | score | passed |\n|---|---:|---:|");
     for c in &score.categories {
         let _ = writeln!(
@@ -197,6 +251,12 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
             c.passed,
             c.counted
         );
+    }
+    out.push_str(&category_chart(score));
+    for (_, c) in report.checks() {
+        if let Some(f) = &c.outcome.figures {
+            out.push_str(&latency_chart(&c.info.id, f));
+        }
     }
     out.push('\n');
     // Most severe first, then in suite order.

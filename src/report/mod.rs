@@ -1,5 +1,6 @@
 //! Outputs: the live terminal, and file reports rendered from the final [`RunReport`].
 
+mod badge;
 mod baseline;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -14,6 +15,7 @@ mod score;
 mod terminal;
 mod write;
 
+pub(crate) use badge::render as render_badge;
 pub(crate) use baseline::{Comparison, compare};
 pub(crate) use gates::{GateOptions, Verdict, decide};
 pub(crate) use github::publish as publish_github;

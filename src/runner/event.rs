@@ -160,6 +160,7 @@ impl Event {
                     diff,
                     note,
                     proportion: _,
+                    figures: _,
                     findings,
                     attempts: _,
                     duration: _,

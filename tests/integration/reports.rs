@@ -180,3 +180,56 @@ fn the_results_json_schema_is_in_sync_and_validates_real_results() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+/// The Markdown with its charts still parses as CommonMark: each Mermaid chart is a code
+/// block of its own (GitHub renders `mermaid` blocks), and the text after them is intact.
+#[test]
+fn markdown_charts_parse_and_the_badge_is_svg() {
+    let h = crate::harness::Harden::check("fixtures/suites/load/latency.yaml");
+    let (md, badge) = (h.path("summary.md"), h.path("badge.svg"));
+    let out = h.args(["--markdown", &md, "--badge", &badge]).run();
+    assert_eq!(out.code, 0, "{out}");
+    let text = out.file("summary.md");
+    let mut blocks = Vec::new();
+    let mut in_block: Option<String> = None;
+    for ev in pulldown_cmark::Parser::new(&text) {
+        use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+        match ev {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
+                in_block = Some(lang.to_string());
+                blocks.push((lang.to_string(), String::new()));
+            }
+            Event::Text(t) if in_block.is_some() => blocks.last_mut().unwrap().1.push_str(&t),
+            Event::End(TagEnd::CodeBlock) => in_block = None,
+            _ => {}
+        }
+    }
+    let charts: Vec<&String> = blocks
+        .iter()
+        .filter(|(l, _)| l == "mermaid")
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(
+        charts.len(),
+        2,
+        "a category chart and a latency chart:\n{text}"
+    );
+    assert!(
+        charts[0].starts_with("xychart-beta\n") && charts[0].contains("bar ["),
+        "{}",
+        charts[0]
+    );
+    assert!(
+        charts[1].contains("x-axis [\"p50\", \"p95\", \"p99\", \"max\"]"),
+        "{}",
+        charts[1]
+    );
+    assert!(
+        text.contains("<details><summary>1 check passing</summary>"),
+        "the rest follows:\n{text}"
+    );
+    let svg = out.file("badge.svg");
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert!(svg.contains("harden: 100/100"), "{svg}");
+}
