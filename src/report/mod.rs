@@ -11,6 +11,7 @@ mod junit;
 mod markdown;
 mod merge;
 mod model;
+mod progress;
 mod score;
 mod terminal;
 mod write;

@@ -18,6 +18,7 @@ pub(crate) struct Terminal {
     out: anstream::AutoStream<std::io::Stdout>,
     checks: Vec<CheckInfo>,
     width: usize,
+    progress: crate::report::progress::Progress,
 }
 
 impl Terminal {
@@ -26,11 +27,12 @@ impl Terminal {
             out: anstream::AutoStream::auto(std::io::stdout()),
             checks: Vec::new(),
             width: 30,
+            progress: crate::report::progress::Progress::new(),
         }
     }
 
     fn line(&mut self, text: impl AsRef<str>) {
-        let _ = writeln!(self.out, "{}", text.as_ref());
+        self.progress.print(&mut self.out, text.as_ref());
     }
 
     fn finished(&mut self, index: usize, o: &CheckOutcome) {
@@ -91,6 +93,7 @@ impl Terminal {
 
     /// Totals, score, per-category table, the baseline comparison and the verdict.
     pub(crate) fn summary(&mut self, report: &RunReport, score: &Score, verdict: &Verdict) {
+        self.progress.stop();
         let text = summary_text(report, score, verdict);
         for l in text.lines() {
             let styled = if let Some(v) = l.strip_prefix("verdict: ") {
@@ -176,6 +179,7 @@ impl EventSink for Terminal {
                 filtered_out,
             } => {
                 self.checks = checks.clone();
+                self.progress.suite(checks.len());
                 self.width = checks
                     .iter()
                     .map(|c| c.id.len())
@@ -247,7 +251,10 @@ impl EventSink for Terminal {
                     "  {YELLOW}RETRY{YELLOW:#} {id} (attempt {attempt}): {reason}"
                 ));
             }
-            Event::CheckFinished { index, outcome, .. } => self.finished(*index, outcome),
+            Event::CheckFinished { index, outcome, .. } => {
+                self.progress.finished(*index);
+                self.finished(*index, outcome)
+            }
             Event::RunCancelled { reason } => {
                 self.line(format!("  {YELLOW}cancelled:{YELLOW:#} {reason}"))
             }
@@ -262,7 +269,12 @@ impl EventSink for Terminal {
                     service(label)
                 ));
             }
-            Event::CheckStarted { .. } | Event::SuiteFinished => {}
+            Event::CheckStarted { index } => {
+                if let Some(c) = self.checks.get(*index) {
+                    self.progress.started(*index, &c.id);
+                }
+            }
+            Event::SuiteFinished => {}
         }
         let _ = self.out.flush();
     }

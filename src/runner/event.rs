@@ -46,10 +46,6 @@ pub(crate) enum Event {
     SetupFailed {
         message: String,
     },
-    #[expect(
-        dead_code,
-        reason = "the dispatcher tracks it; no sink shows running checks yet"
-    )]
     CheckStarted {
         index: usize,
     },

@@ -233,3 +233,42 @@ fn markdown_charts_parse_and_the_badge_is_svg() {
     assert_eq!(doc.root_element().tag_name().name(), "svg");
     assert!(svg.contains("harden: 100/100"), "{svg}");
 }
+
+/// On a terminal, a live status line (done/total, what is running, the time so far) is
+/// drawn on stderr and cleared before each line; on a pipe, or in CI, nothing of it.
+#[test]
+fn a_live_status_line_on_a_terminal_and_nothing_in_logs() {
+    let suite = crate::harness::repo().join("fixtures/suites/load/latency.yaml");
+    let harden = env!("CARGO_BIN_EXE_harden");
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{harden} check {}", suite.display()),
+            "/dev/null",
+        ])
+        .env("PATH", crate::harness::path_with_fixture())
+        .env_remove("CI")
+        .env("TERM", "xterm")
+        .output()
+        .expect("script(1) gives harden a terminal");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(tty.contains("[0/1] "), "{tty}");
+    assert!(tty.contains("running: get-run-latency"), "{tty}");
+    assert!(
+        tty.contains("\r\x1b[2K"),
+        "the line is cleared in place: {tty}"
+    );
+
+    for ci in [None, Some("true")] {
+        let mut h = crate::harness::Harden::check("fixtures/suites/load/latency.yaml");
+        if let Some(v) = ci {
+            h = h.env("CI", v);
+        }
+        let out = h.run();
+        assert_eq!(out.code, 0, "{out}");
+        for text in [&out.stdout, &out.stderr] {
+            assert!(!text.contains('\r') && !text.contains("\x1b"), "{text:?}");
+            assert!(!text.contains("running:"), "{text}");
+        }
+    }
+}
