@@ -31,7 +31,7 @@ pub(crate) fn check(
         info: CheckInfo {
             id: id.into(),
             name: None,
-            kind: "http".into(),
+            kind: crate::suite::CheckKind::Http,
             category: category.into(),
             severity,
             weight: severity.weight(),

@@ -167,7 +167,7 @@ fn render_suite(
             XmlString::new("line"),
             XmlString::new(c.info.line.to_string()),
         );
-        tc.add_property(Property::new("harden.kind", c.info.kind.as_str()));
+        tc.add_property(Property::new("harden.kind", c.info.kind.name()));
         tc.add_property(Property::new("harden.severity", c.info.severity.as_str()));
         if let Some(note) = &o.note {
             tc.add_property(Property::new("harden.note", note.as_str()));

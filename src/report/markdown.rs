@@ -4,6 +4,7 @@
 
 use crate::check::Status;
 use crate::report::{CheckReport, RunReport, Score, Verdict, fmt_score};
+use crate::suite::CheckKind;
 use std::fmt::Write;
 
 /// Text in a table cell or list item: one line, pipes escaped, bounded, no control
@@ -81,40 +82,39 @@ fn code(s: &str) -> String {
 }
 
 /// What to do about a failure of each kind.
-fn fix_hint(kind: &str) -> &'static str {
+fn fix_hint(kind: CheckKind) -> &'static str {
     match kind {
-        "http" => {
+        CheckKind::Http => {
             "The response no longer matches its contract: fix the endpoint, or update the suite if the contract changed on purpose."
         }
-        "health" => {
+        CheckKind::Health => {
             "Make the endpoint probe its dependency and report the real state (and a 5xx when it is down), instead of a constant."
         }
-        "dependency" => {
+        CheckKind::Dependency => {
             "Install what is missing (the note has the command) and pin requirements with `==`."
         }
-        "rate-limit" => {
-            "Enforce the declared limit per client, answer 429 with `Retry-After`, and keep quota headers consistent."
+        CheckKind::RateLimit => {
+            "Enforce the declared limit per client, answer 429 (with `Retry-After` where you can), and keep quota headers consistent."
         }
-        "metrics" => {
+        CheckKind::Metrics => {
             "Expose the missing families with the right types and labels, and keep the exposition valid."
         }
-        "logs" => {
+        CheckKind::Logs => {
             "Log one JSON object per line with the required fields; never log secrets or tracebacks; audit state changes."
         }
-        "security" => {
+        CheckKind::Security => {
             "Close the gap the probe found (see the assertions): refuse unauthenticated or forged requests, answer bad input with 4xx and no internals."
         }
-        "load" => {
+        CheckKind::Load => {
             "Profile the endpoint under this concurrency; the figures above show which percentile missed."
         }
-        "code" => {
+        CheckKind::Code => {
             "Remove the listed matches, or raise the rule's `max` if the budget is deliberate."
         }
-        "command" => "Fix the failing tests and collection errors listed.",
-        "openapi" => {
+        CheckKind::Command => "Fix the failing tests and collection errors listed.",
+        CheckKind::OpenApi => {
             "Make each listed operation answer as its document says (a documented status, a body matching its schema, a 4xx for a missing required field), or document what it really does."
         }
-        _ => "See the assertions above.",
     }
 }
 
@@ -172,7 +172,7 @@ fn check_section(out: &mut String, c: &CheckReport) {
         );
     }
     if o.status == Status::Fail {
-        let _ = writeln!(out, "\n**What to fix:** {}", fix_hint(&c.info.kind));
+        let _ = writeln!(out, "\n**What to fix:** {}", fix_hint(c.info.kind));
     }
     out.push('\n');
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 pub(crate) struct CheckInfo {
     pub id: String,
     pub name: Option<String>,
-    pub kind: String,
+    pub kind: crate::suite::CheckKind,
     pub category: String,
     pub severity: crate::suite::Severity,
     /// Weight in the score: the severity's, times the suite's weight for the category.
@@ -102,7 +102,7 @@ impl Event {
                     let CheckInfo {
                         id,
                         name,
-                        kind,
+                        kind: _,
                         category,
                         severity: _,
                         weight: _,
@@ -111,7 +111,6 @@ impl Event {
                     } = c;
                     f(id);
                     name.iter_mut().for_each(&mut *f);
-                    f(kind);
                     f(category);
                     f(file);
                 }

@@ -127,7 +127,7 @@ pub(crate) async fn run_suite(
             .map(|(_, c)| CheckInfo {
                 id: c.id.clone(),
                 name: c.name.clone(),
-                kind: c.kind.name().to_string(),
+                kind: c.kind.kind(),
                 category: c.category.clone(),
                 severity: c.severity,
                 weight: c.severity.weight()

@@ -1270,10 +1270,10 @@ impl Validator<'_> {
         let kind = match kinds.as_slice() {
             [] => {
                 self.err(c.id.referenced, field, format!("check `{id}` has no kind"))
-                    .hint = Some(
-                    "add exactly one kind key: `http`, `health`, `dependency`, `rate-limit`, `metrics`, `logs`, `security`, `load`, `code`, `command` or `openapi`"
-                        .into(),
-                );
+                    .hint = Some(format!(
+                    "add exactly one kind key: {}",
+                    crate::suite::CheckKind::listed()
+                ));
                 return None;
             }
             [_] => {
@@ -1336,10 +1336,7 @@ impl Validator<'_> {
             }
         };
         // Probes that measure the service itself run with nothing else in flight.
-        let exclusive_default = matches!(
-            kind,
-            CheckKindSpec::RateLimit(_) | CheckKindSpec::Load(_) | CheckKindSpec::OpenApi(_)
-        );
+        let exclusive_default = kind.kind().exclusive_by_default();
         Some(CheckSpec {
             id,
             name: c.name,

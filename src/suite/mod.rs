@@ -1,6 +1,7 @@
 //! Suite files: raw YAML types, validation, and the validated [`Suite`].
 
 mod diagnostic;
+mod kind;
 mod load;
 mod presets;
 mod raw;
@@ -8,6 +9,7 @@ mod spec;
 mod template;
 
 pub(crate) use diagnostic::LoadErrors;
+pub(crate) use kind::CheckKind;
 #[cfg(test)]
 pub(crate) use load::load_str as load_str_for_tests;
 pub(crate) use load::{MAX_DURATION, load};

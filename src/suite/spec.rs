@@ -1,5 +1,6 @@
 //! The validated, inert suite: what the runner sees. Built only by `load.rs`.
 
+use crate::suite::kind::CheckKind;
 use crate::suite::template::Template;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -187,46 +188,32 @@ pub(crate) enum CheckKindSpec {
 }
 
 impl CheckKindSpec {
+    pub(crate) fn kind(&self) -> CheckKind {
+        match self {
+            CheckKindSpec::Http(_) => CheckKind::Http,
+            CheckKindSpec::Health(_) => CheckKind::Health,
+            CheckKindSpec::Dependency(_) => CheckKind::Dependency,
+            CheckKindSpec::RateLimit(_) => CheckKind::RateLimit,
+            CheckKindSpec::Metrics(_) => CheckKind::Metrics,
+            CheckKindSpec::Logs(_) => CheckKind::Logs,
+            CheckKindSpec::Security(_) => CheckKind::Security,
+            CheckKindSpec::Load(_) => CheckKind::Load,
+            CheckKindSpec::Code(_) => CheckKind::Code,
+            CheckKindSpec::Command(_) => CheckKind::Command,
+            CheckKindSpec::OpenApi(_) => CheckKind::OpenApi,
+        }
+    }
+
     pub(crate) fn name(&self) -> &'static str {
-        match self {
-            CheckKindSpec::Http(_) => "http",
-            CheckKindSpec::Health(_) => "health",
-            CheckKindSpec::Dependency(_) => "dependency",
-            CheckKindSpec::RateLimit(_) => "rate-limit",
-            CheckKindSpec::Metrics(_) => "metrics",
-            CheckKindSpec::Logs(_) => "logs",
-            CheckKindSpec::Security(_) => "security",
-            CheckKindSpec::Load(_) => "load",
-            CheckKindSpec::Code(_) => "code",
-            CheckKindSpec::Command(_) => "command",
-            CheckKindSpec::OpenApi(_) => "openapi",
-        }
+        self.kind().name()
     }
 
-    /// Default category and severity of each kind.
     pub(crate) fn defaults(&self) -> (&'static str, Severity) {
-        match self {
-            CheckKindSpec::Http(_) => ("contract", Severity::Medium),
-            CheckKindSpec::Health(_) => ("health", Severity::High),
-            CheckKindSpec::Dependency(_) => ("dependencies", Severity::High),
-            CheckKindSpec::RateLimit(_) => ("security", Severity::High),
-            CheckKindSpec::Metrics(_) => ("observability", Severity::Medium),
-            CheckKindSpec::Logs(_) => ("observability", Severity::Medium),
-            CheckKindSpec::Security(_) => ("security", Severity::High),
-            CheckKindSpec::Load(_) => ("performance", Severity::Medium),
-            CheckKindSpec::Code(_) => ("hygiene", Severity::Low),
-            CheckKindSpec::Command(_) => ("tests", Severity::High),
-            CheckKindSpec::OpenApi(_) => ("contract", Severity::High),
-        }
+        self.kind().defaults()
     }
 
-    /// Whether the check talks to the service. The others (`dependency`, `code`, `command`)
-    /// run as a preflight, before anything is started.
     pub(crate) fn needs_service(&self) -> bool {
-        !matches!(
-            self,
-            CheckKindSpec::Dependency(_) | CheckKindSpec::Code(_) | CheckKindSpec::Command(_)
-        )
+        self.kind().needs_service()
     }
 }
 
