@@ -241,9 +241,10 @@ impl Generator<'_> {
             let text = crate::suite::value_text(&value);
             match place {
                 "path" => {
-                    case.path = case
-                        .path
-                        .replace(&format!("{{{name}}}"), &percent_segment(&text))
+                    case.path = case.path.replace(
+                        &format!("{{{name}}}"),
+                        &crate::redact::percent_encode(&text),
+                    )
                 }
                 "query" => case.query.push((name.to_string(), text)),
                 "header" => case.headers.push((name.to_string(), text)),
@@ -391,18 +392,6 @@ fn string_for(s: &Value) -> String {
         text.push('x');
     }
     text.chars().take(max.max(1)).collect()
-}
-
-/// A path parameter's value, percent-encoded for one path segment.
-fn percent_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The response schemas of the document, compiled on demand with its components.
