@@ -2,7 +2,7 @@
 
 mod diagnostic;
 mod kind;
-mod load;
+mod loader;
 mod presets;
 mod raw;
 mod spec;
@@ -11,8 +11,8 @@ mod template;
 pub(crate) use diagnostic::LoadErrors;
 pub(crate) use kind::CheckKind;
 #[cfg(test)]
-pub(crate) use load::load_str as load_str_for_tests;
-pub(crate) use load::{MAX_DURATION, load};
+pub(crate) use loader::load_str as load_str_for_tests;
+pub(crate) use loader::{MAX_DURATION, load};
 pub(crate) use presets::TOKEN_SHAPES;
 pub(crate) use raw::SuiteRaw;
 pub(crate) use spec::*;

@@ -1,8 +1,8 @@
 //! The suite file as the user wrote it: serde types that mirror the YAML one to one.
 //!
-//! Only `load.rs` sees these. Fields whose meaning depends on their shape (a status that may
+//! Only the loader (`suite/loader/`) sees these. Fields whose meaning depends on their shape (a status that may
 //! be a code, a list or a class; a header map that may be a `${var}`) are kept as
-//! [`Spanned`] JSON values and given meaning in `load.rs`, with their source location, so
+//! [`Spanned`] JSON values and given meaning in the loader, with their source location, so
 //! that no `untagged` enum swallows the position of a mistake.
 
 use schemars::JsonSchema;

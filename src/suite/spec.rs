@@ -1,4 +1,4 @@
-//! The validated, inert suite: what the runner sees. Built only by `load.rs`.
+//! The validated, inert suite: what the runner sees. Built only by the loader (`suite/loader/`).
 
 use crate::suite::kind::CheckKind;
 use crate::suite::template::Template;

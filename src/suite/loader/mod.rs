@@ -1,0 +1,706 @@
+//! Reads a suite file, parses it, and validates it into a [`Suite`].
+//!
+//! Every problem is located at `file:line:col` with its field path; all of a file's
+//! problems are reported at once. Nothing here touches the network or spawns anything.
+
+use crate::suite::diagnostic::{LoadError, LoadErrors};
+use crate::suite::raw::{
+    self, Any, CheckRaw, ExpectRaw, InstanceRaw, RequestRaw, StepRaw, SuiteRaw,
+};
+use crate::suite::spec::*;
+use crate::suite::template::Template;
+use regex::Regex;
+use serde_json::Value;
+use serde_saphyr::{Location, Spanned};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+mod http;
+mod instance;
+mod kinds;
+
+/// Names harden defines for every instance.
+pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
+
+const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+/// The largest read limit a suite may set.
+const MAX_SIZE: u64 = 4 * 1024 * 1024 * 1024;
+
+/// `16MiB`, `512 KiB`, `1GiB`, `10MB`, `2048` (bytes).
+fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+/// The longest duration a suite or `--timeout` may give: longer is surely a mistake, and
+/// adding it to the clock could overflow.
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Loads one suite file. `overrides` are `--var NAME=VALUE` pairs; they replace suite vars.
+pub(crate) fn load(file: &Path, overrides: &[(String, String)]) -> Result<Suite, LoadErrors> {
+    let text = crate::read::text(file, crate::read::SUITE_FILE).map_err(|e| {
+        let mut err = plain_error(file, format!("cannot read suite: {e}"));
+        match &e {
+            crate::read::ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                err = err.with_hint("run `harden check PATH` with the suite file, or create `harden.yaml` or `checks/*.yaml`");
+            }
+            crate::read::ReadError::TooLarge { .. } => {
+                err = err.with_hint("a suite is a YAML file; check the path, or split the suite into several files");
+            }
+            crate::read::ReadError::Io(_) => {}
+        }
+        LoadErrors(vec![err])
+    })?;
+    load_str(file, &text, overrides)
+}
+
+pub(crate) fn load_str(
+    file: &Path,
+    text: &str,
+    overrides: &[(String, String)],
+) -> Result<Suite, LoadErrors> {
+    let raw = parse(file, text).map_err(|e| LoadErrors(vec![*e]))?;
+    let dir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut cx = Validator {
+        file: file.to_path_buf(),
+        env_refs: BTreeSet::new(),
+        lines: text.lines().collect(),
+        dir,
+        errors: Vec::new(),
+    };
+    let suite = cx.suite(raw, overrides);
+    if cx.errors.is_empty() {
+        Ok(suite)
+    } else {
+        Err(LoadErrors(cx.errors))
+    }
+}
+
+fn plain_error(file: &Path, message: String) -> LoadError {
+    LoadError {
+        file: file.to_path_buf(),
+        line: 0,
+        column: 0,
+        field: None,
+        message,
+        hint: None,
+        source_line: None,
+    }
+}
+
+/// YAML to [`SuiteRaw`], with the field path of a type or unknown-key error.
+fn parse(file: &Path, text: &str) -> Result<SuiteRaw, Box<LoadError>> {
+    let mut field = String::new();
+    let result = serde_saphyr::with_deserializer_from_str(text, |de| {
+        serde_path_to_error::deserialize::<_, SuiteRaw>(de).map_err(|e| {
+            // `Spanned<T>` shows up as a `.value` segment; users never wrote it.
+            // `?` marks a position serde could not name (a syntax error inside a map).
+            field = e
+                .path()
+                .to_string()
+                .replace(".value.", ".")
+                .replace(".?", "")
+                .trim_end_matches(".value")
+                .to_string();
+            e.into_inner()
+        })
+    });
+    result.map_err(|e| {
+        let loc = e.location();
+        let (line, column) = loc.map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        let source_line = text
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .filter(|_| line > 0);
+        let message = friendly(yaml_message(&e), source_line, column);
+        let hint = message
+            .contains("unknown field")
+            .then(|| "check the spelling; `harden schema` lists every key".to_string());
+        Box::new(LoadError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field: (!field.is_empty() && field != ".").then_some(field),
+            source_line: source_line.map(str::to_string),
+            message,
+            hint,
+        })
+    })
+}
+
+/// Plain words for the parser's terse type errors ("invalid u32"), with the value found.
+fn friendly(message: String, source_line: Option<&str>, column: u64) -> String {
+    let found = source_line
+        .and_then(|l| l.get(column.saturating_sub(1) as usize..))
+        .map(|rest| {
+            rest.split([',', '}', ']', '#'])
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+        .filter(|t| !t.is_empty());
+    let expected = match message.as_str() {
+        m if m.starts_with("invalid u") => "a non-negative whole number",
+        m if m.starts_with("invalid i") => "a whole number",
+        m if m.starts_with("invalid f") => "a number",
+        m if m.starts_with("invalid bool") => "`true` or `false`",
+        "expected string scalar" => "a string",
+        _ => return message,
+    };
+    match found {
+        Some(f) if f.starts_with('[') => format!("expected {expected}, found a list"),
+        Some(f) if f.starts_with('{') => format!("expected {expected}, found a map"),
+        Some(f) => format!("expected {expected}, found `{f}`"),
+        None => format!("expected {expected}"),
+    }
+}
+
+/// The parser's message without its own location and snippet (we print those ourselves).
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let full = e.without_snippet().to_string();
+    let first = full.lines().next().unwrap_or_default();
+    // "... at line 3, column 5" suffixes are redundant with our `file:line:col`.
+    let re = Regex::new(r"\s*at line \d+,? column \d+\.?$").ok();
+    let msg = re
+        .map(|r| r.replace(first, "").into_owned())
+        .unwrap_or_else(|| first.to_string());
+    let msg = msg.trim().trim_start_matches("error: ").to_string();
+    crate::text::lowercase_first(&msg)
+}
+
+struct Validator<'a> {
+    file: PathBuf,
+    env_refs: BTreeSet<String>,
+    lines: Vec<&'a str>,
+    dir: PathBuf,
+    errors: Vec<LoadError>,
+}
+
+/// Variable names visible at some point of the suite, for "undefined variable" errors.
+#[derive(Clone, Default)]
+struct Known(BTreeSet<String>);
+
+impl Known {
+    fn has(&self, name: &str) -> bool {
+        if let Some(var) = name.strip_prefix("env.") {
+            return std::env::var_os(var).is_some();
+        }
+        self.0.contains(name)
+    }
+}
+
+impl Validator<'_> {
+    fn err(&mut self, loc: Location, field: &str, message: impl Into<String>) -> &mut LoadError {
+        let (line, column) = (loc.line(), loc.column());
+        self.errors.push(LoadError {
+            file: self.file.clone(),
+            line,
+            column,
+            field: (!field.is_empty()).then(|| field.to_string()),
+            message: message.into(),
+            hint: None,
+            source_line: self
+                .lines
+                .get(line.saturating_sub(1) as usize)
+                .map(|s| s.to_string())
+                .filter(|_| line > 0),
+        });
+        let last = self.errors.len() - 1;
+        &mut self.errors[last]
+    }
+
+    fn pos(&self, loc: Location) -> SourcePos {
+        SourcePos {
+            file: self.file.clone(),
+            line: loc.line(),
+            column: loc.column(),
+        }
+    }
+
+    fn duration(
+        &mut self,
+        d: &Option<Spanned<String>>,
+        field: &str,
+        default: Duration,
+    ) -> Duration {
+        let Some(d) = d else { return default };
+        match humantime::parse_duration(d.value.trim()) {
+            Ok(v) if v > MAX_DURATION => {
+                self.err(
+                    d.referenced,
+                    field,
+                    format!("duration `{}` is longer than the limit of 30 days", d.value),
+                )
+                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
+                default
+            }
+            Ok(v) => v,
+            Err(e) => {
+                self.err(
+                    d.referenced,
+                    field,
+                    format!("invalid duration `{}`: {e}", d.value),
+                )
+                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
+                default
+            }
+        }
+    }
+
+    fn regex(&mut self, text: &str, loc: Location, field: &str) -> Option<Regex> {
+        match Regex::new(text) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let msg = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .trim_start_matches("error: ")
+                    .to_string();
+                self.err(loc, field, format!("invalid regex `{text}`: {msg}"));
+                None
+            }
+        }
+    }
+
+    /// A template whose references must all be known here.
+    fn template(&mut self, value: Value, loc: Location, field: &str, known: &Known) -> Template {
+        match Template::new(value.clone()) {
+            Ok(t) => {
+                for name in t.refs() {
+                    if let Some(var) = name.strip_prefix("env.") {
+                        self.env_refs.insert(var.to_string());
+                    }
+                    if !known.has(&name) {
+                        let hint = if let Some(var) = name.strip_prefix("env.") {
+                            format!("set `{var}` in the environment")
+                        } else {
+                            format!(
+                                "define it under `vars:`, pass `--var {name}=VALUE`, or capture it in `setup:` or an earlier step"
+                            )
+                        };
+                        self.err(loc, field, format!("undefined variable `{name}`"))
+                            .hint = Some(hint);
+                    }
+                }
+                t
+            }
+            Err(e) => {
+                self.err(loc, field, e);
+                Template::literal("")
+            }
+        }
+    }
+
+    fn suite(&mut self, raw: SuiteRaw, overrides: &[(String, String)]) -> Suite {
+        let mut vars = raw.vars.map(|v| v.value).unwrap_or_default();
+        for (k, v) in overrides {
+            vars.insert(k.clone(), Value::String(v.clone()));
+        }
+        let mut known = Known(BUILTIN_VARS.iter().map(|s| s.to_string()).collect());
+        known.0.extend(vars.keys().cloned());
+        for s in &raw.secrets {
+            if !vars.contains_key(s) {
+                let loc = raw.suite.referenced;
+                self.err(
+                    loc,
+                    "secrets",
+                    format!("secret `{s}` is not a variable under `vars:`"),
+                );
+            }
+        }
+        let instance = raw.instance.map(|i| self.instance(i, &known));
+        let base_url = raw.base_url.map(|b| {
+            let t = self.template(
+                Value::String(b.value.clone()),
+                b.referenced,
+                "base-url",
+                &known,
+            );
+            let _ = t;
+            b.value
+        });
+        let name = raw.suite.value.clone();
+        if name.trim().is_empty() {
+            self.err(raw.suite.referenced, "suite", "suite name is empty");
+        }
+        let setup = self.steps(&raw.setup, "setup", &mut known);
+        let teardown = self.steps(&raw.teardown, "teardown", &mut known.clone());
+        let mut checks = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        for (i, c) in raw.checks.into_iter().enumerate() {
+            let field = format!("checks[{i}]");
+            if let Some(first) = seen.get(&c.id.value) {
+                let msg = format!(
+                    "duplicate check id `{}` (first used on line {first})",
+                    c.id.value
+                );
+                self.err(c.id.referenced, &format!("{field}.id"), msg).hint =
+                    Some("check ids must be unique within a suite".into());
+            }
+            seen.insert(c.id.value.clone(), c.id.referenced.line());
+            if let Some(check) = self.check(c, &field, &known, instance.as_ref()) {
+                checks.push(check);
+            }
+        }
+        if checks.is_empty() && self.errors.is_empty() {
+            let loc = raw.suite.referenced;
+            self.err(loc, "checks", "the suite has no checks");
+        }
+        if instance.is_none() && base_url.is_none() {
+            let uses_path = |c: &CheckSpec| match &c.kind {
+                CheckKindSpec::Http(h) => h
+                    .steps
+                    .iter()
+                    .any(|s| matches!(s.request.target, Target::Path(_))),
+                CheckKindSpec::RateLimit(r) => matches!(r.request.target, Target::Path(_)),
+                CheckKindSpec::Dependency(_)
+                | CheckKindSpec::Code(_)
+                | CheckKindSpec::Command(_) => false,
+                CheckKindSpec::Load(l) => matches!(l.request.target, Target::Path(_)),
+                CheckKindSpec::Health(_)
+                | CheckKindSpec::Metrics(_)
+                | CheckKindSpec::Logs(_)
+                | CheckKindSpec::Security(_)
+                | CheckKindSpec::OpenApi(_) => true,
+            };
+            let needs_base = checks.iter().any(uses_path)
+                || setup
+                    .iter()
+                    .any(|s| matches!(s.request.target, Target::Path(_)));
+            if needs_base {
+                let loc = raw.suite.referenced;
+                self.err(loc, "", "requests use `path` but the suite has neither `instance` nor `base-url`")
+                    .hint = Some("add `instance:` so harden starts the service, or `base-url:` for one already running".into());
+            }
+        }
+        let limits = self.limits(raw.limits);
+        let mut category_weights = std::collections::BTreeMap::new();
+        if let Some(sc) = raw.score {
+            for (cat, w) in sc.category_weights {
+                if !(w.is_finite() && w >= 0.0) {
+                    let loc = raw.suite.referenced;
+                    self.err(
+                        loc,
+                        &format!("score.category-weights.{cat}"),
+                        format!("weight {w} must be a number >= 0"),
+                    );
+                }
+                category_weights.insert(cat, w);
+            }
+            for (id, sev) in sc.severities {
+                let f = format!("score.severities.{id}");
+                match (
+                    Severity::parse(&sev.value),
+                    checks.iter_mut().find(|c| c.id == id),
+                ) {
+                    (Some(level), Some(check)) => check.severity = level,
+                    (None, _) => {
+                        self.err(
+                            sev.referenced,
+                            &f,
+                            format!("unknown severity `{}`", sev.value),
+                        )
+                        .hint = Some("use one of `critical`, `high`, `medium`, `low`".into());
+                    }
+                    (_, None) => {
+                        self.err(sev.referenced, &f, format!("no check has the id `{id}`"));
+                    }
+                }
+            }
+        }
+        Suite {
+            name,
+            file: self.file.clone(),
+            dir: self.dir.clone(),
+            instance,
+            base_url,
+            vars,
+            secrets: raw.secrets,
+            setup,
+            teardown,
+            checks,
+            env_refs: self.env_refs.iter().cloned().collect(),
+            category_weights,
+            limits,
+        }
+    }
+
+    fn limits(&mut self, raw: Option<raw::LimitsRaw>) -> Limits {
+        let mut limits = Limits::default();
+        let Some(raw) = raw else { return limits };
+        for (value, field, slot) in [
+            (raw.body, "limits.body", &mut limits.body),
+            (raw.exposition, "limits.exposition", &mut limits.exposition),
+            (
+                raw.command_output,
+                "limits.command-output",
+                &mut limits.command_output,
+            ),
+        ] {
+            let Some(v) = value else { continue };
+            match parse_size(&v.value) {
+                Some(n) if (1024..=MAX_SIZE).contains(&n) => *slot = n,
+                Some(_) => {
+                    self.err(
+                        v.referenced,
+                        field,
+                        format!("size `{}` is out of range (1KiB to 4GiB)", v.value),
+                    );
+                }
+                None => {
+                    self.err(v.referenced, field, format!("invalid size `{}`", v.value))
+                        .hint = Some("write sizes like `512KiB`, `16MiB` or `1GiB`".into());
+                }
+            }
+        }
+        limits
+    }
+
+    fn check(
+        &mut self,
+        c: CheckRaw,
+        field: &str,
+        known: &Known,
+        instance: Option<&InstanceSpec>,
+    ) -> Option<CheckSpec> {
+        let id = c.id.value.clone();
+        let id_ok = id
+            .chars()
+            .next()
+            .is_some_and(|ch| ch.is_ascii_alphanumeric())
+            && id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
+        if !id_ok {
+            self.err(
+                c.id.referenced,
+                &format!("{field}.id"),
+                format!("invalid check id `{id}`"),
+            )
+            .hint =
+                Some("ids use letters, digits, `-`, `_` and `.`, e.g. `get-run-contract`".into());
+        }
+        let pos = self.pos(c.id.referenced);
+        let severity = match &c.severity {
+            None => None,
+            Some(s) => match Severity::parse(&s.value) {
+                Some(v) => Some(v),
+                None => {
+                    self.err(
+                        s.referenced,
+                        &format!("{field}.severity"),
+                        format!("unknown severity `{}`", s.value),
+                    )
+                    .hint = Some("use one of `critical`, `high`, `medium`, `low`".into());
+                    None
+                }
+            },
+        };
+        let timeout = self.duration(
+            &c.timeout,
+            &format!("{field}.timeout"),
+            DEFAULT_CHECK_TIMEOUT,
+        );
+        let kinds: Vec<(&str, Location)> = [
+            c.http.as_ref().map(|h| ("http", h.referenced)),
+            c.health.as_ref().map(|h| ("health", h.referenced)),
+            c.dependency.as_ref().map(|h| ("dependency", h.referenced)),
+            c.rate_limit.as_ref().map(|h| ("rate-limit", h.referenced)),
+            c.metrics.as_ref().map(|h| ("metrics", h.referenced)),
+            c.logs.as_ref().map(|h| ("logs", h.referenced)),
+            c.security.as_ref().map(|h| ("security", h.referenced)),
+            c.load.as_ref().map(|h| ("load", h.referenced)),
+            c.code.as_ref().map(|h| ("code", h.referenced)),
+            c.command.as_ref().map(|h| ("command", h.referenced)),
+            c.openapi.as_ref().map(|h| ("openapi", h.referenced)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let kind = match kinds.as_slice() {
+            [] => {
+                self.err(c.id.referenced, field, format!("check `{id}` has no kind"))
+                    .hint = Some(format!(
+                    "add exactly one kind key: {}",
+                    crate::suite::CheckKind::listed()
+                ));
+                return None;
+            }
+            [_] => {
+                if let Some(h) = c.http {
+                    self.http(h, &format!("{field}.http"), known)?
+                } else if let Some(h) = c.health {
+                    self.health(h, &format!("{field}.health"), known)?
+                } else if let Some(d) = c.dependency {
+                    self.dependency(d, &format!("{field}.dependency"))?
+                } else if let Some(r) = c.rate_limit {
+                    self.rate_limit(r, &format!("{field}.rate-limit"), known)?
+                } else if let Some(m) = c.metrics {
+                    self.metrics(m, &format!("{field}.metrics"), known)?
+                } else if let Some(l) = c.logs {
+                    self.logs(l, &format!("{field}.logs"), known)?
+                } else if let Some(x) = c.security {
+                    self.security(x, &format!("{field}.security"), known)?
+                } else if let Some(l) = c.load {
+                    self.load(l, &format!("{field}.load"), known)?
+                } else if let Some(x) = c.code {
+                    self.code(x, &format!("{field}.code"))?
+                } else if let Some(x) = c.command {
+                    self.command_check(x, &format!("{field}.command"), known)?
+                } else if let Some(x) = c.openapi {
+                    self.openapi(x, &format!("{field}.openapi"), known)?
+                } else {
+                    return None;
+                }
+            }
+            [first, second, ..] => {
+                let msg = format!(
+                    "check `{id}` has both `{}` and `{}`; a check has exactly one kind",
+                    first.0, second.0
+                );
+                self.err(second.1, field, msg);
+                return None;
+            }
+        };
+        let (default_category, default_severity) = kind.defaults();
+        let variant = match (c.variant, instance) {
+            (None, _) => None,
+            (Some(_), _) if !kind.needs_service() => {
+                self.err(
+                    c.id.referenced,
+                    &format!("{field}.variant"),
+                    "a `dependency` check runs before any instance; it takes no `variant`",
+                );
+                None
+            }
+            (Some(_), None) => {
+                self.err(
+                    c.id.referenced,
+                    &format!("{field}.variant"),
+                    "`variant` needs the suite's `instance:` to start from",
+                );
+                None
+            }
+            (Some(v), Some(base)) => {
+                Some(self.variant(v, base, &format!("{field}.variant"), known))
+            }
+        };
+        // Probes that measure the service itself run with nothing else in flight.
+        let exclusive_default = kind.kind().exclusive_by_default();
+        Some(CheckSpec {
+            id,
+            name: c.name,
+            category: c.category.unwrap_or_else(|| default_category.to_string()),
+            severity: severity.unwrap_or(default_severity),
+            timeout,
+            retries: c.retries.unwrap_or(0),
+            exclusive: c.exclusive.unwrap_or(exclusive_default),
+            pos,
+            variant,
+            kind,
+        })
+    }
+
+    fn percent(&mut self, s: &Spanned<String>, field: &str) -> Option<f64> {
+        let t = s.value.trim();
+        let v = match t.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().ok().map(|p| p / 100.0),
+            None => t.parse::<f64>().ok(),
+        };
+        match v {
+            Some(v) if (0.0..=1.0).contains(&v) => Some(v),
+            _ => {
+                self.err(s.referenced, field, format!("invalid rate `{t}`"))
+                    .hint = Some("write a percentage like `1%` or a fraction like `0.01`".into());
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(yaml: &str) -> String {
+        match load_str(Path::new("suite.yaml"), yaml, &[]) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const HEAD: &str = "suite: s\nbase-url: http://127.0.0.1:9\nchecks:\n";
+
+    #[test]
+    fn valid_suite_becomes_a_spec_with_defaults() {
+        let yaml = format!(
+            "{HEAD}  - id: a\n    http: {{ request: {{ path: /x }}, expect: {{ status: 2xx }} }}\n  - id: b\n    severity: critical\n    category: ops\n    timeout: 2s\n    retries: 1\n    http: {{ request: {{ method: post, url: 'http://127.0.0.1:9/y' }}, expect: {{ status: [200, 204] }} }}\n"
+        );
+        let s = load_str(Path::new("dir/suite.yaml"), &yaml, &[]).unwrap();
+        assert_eq!(s.dir, PathBuf::from("dir"));
+        let (a, b) = (&s.checks[0], &s.checks[1]);
+        assert_eq!(
+            (a.category.as_str(), a.severity, a.timeout, a.retries),
+            ("contract", Severity::Medium, DEFAULT_CHECK_TIMEOUT, 0)
+        );
+        assert_eq!((a.pos.line, a.pos.column), (4, 9));
+        assert_eq!(
+            (b.category.as_str(), b.severity, b.timeout, b.retries),
+            ("ops", Severity::Critical, Duration::from_secs(2), 1)
+        );
+        let CheckKindSpec::Http(h) = &b.kind else {
+            panic!("expected an http check")
+        };
+        assert_eq!(h.steps[0].request.method, reqwest::Method::POST);
+        let status = h.steps[0].expect.status.as_ref().unwrap();
+        assert!(status.matches(204) && !status.matches(201));
+    }
+
+    #[test]
+    fn var_overrides_and_setup_captures_are_known() {
+        let yaml = "suite: s\nbase-url: http://127.0.0.1:9\nsetup:\n  - request: { path: /a }\n    capture: { id: \"$.id\" }\nchecks:\n  - id: a\n    http: { request: { path: \"/runs/${id}/${extra}\" }, expect: { status: 200 } }\n";
+        assert!(load_str(Path::new("s.yaml"), yaml, &[]).is_err());
+        let s = load_str(Path::new("s.yaml"), yaml, &[("extra".into(), "1".into())]).unwrap();
+        assert_eq!(s.vars["extra"], Value::String("1".into()));
+    }
+
+    #[test]
+    fn error_messages() {
+        let cases = [
+            ("unknown_key", format!("{HEAD}  - id: a\n    http:\n      request: {{ path: /x }}\n      expect: {{ stauts: 200 }}\n")),
+            ("wrong_type", format!("{HEAD}  - id: a\n    retries: -1\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n")),
+            ("two_kinds_and_bad_id", format!("{HEAD}  - id: 'has space'\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n  - id: b\n")),
+            ("bad_values", format!("{HEAD}  - id: a\n    severity: urgent\n    timeout: soon\n    http:\n      request: {{ method: 'GE T', path: x }}\n      expect: {{ status: 700, headers: {{ x-a: {{ like: b }} }}, json: {{ \"$.a\": {{ type: str, gt: x }} }}, body: {{ matches: '(' }} }}\n")),
+            ("instance", "suite: s\ninstance:\n  command: []\n  port: high\n  ready: { http: /h, log: up }\n  stop: { signal: usr1, grace: 1 }\nchecks:\n  - id: a\n    http: { request: { path: /x }, expect: { status: 200 } }\n".to_string()),
+            ("no_base_url", "suite: s\nchecks:\n  - id: a\n    http: { request: { path: /x }, expect: { status: 200 } }\n".to_string()),
+            ("steps", format!("{HEAD}  - id: a\n    http:\n      expect: {{ status: 200 }}\n      steps:\n        - request: {{ path: /x }}\n          capture: {{ id: 42 }}\n        - request: {{ path: \"/y/${{id}}/${{later}}\" }}\n          capture: {{ later: '$.z' }}\n")),
+        ];
+        for (name, yaml) in cases {
+            insta::assert_snapshot!(name, errors(&yaml));
+        }
+    }
+}
