@@ -37,13 +37,3 @@ impl Error {
         }
     }
 }
-
-/// An I/O error as a lowercase reason without the "(os error N)" suffix.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    let text = match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    };
-    crate::text::lowercase_first(text.split(" (os error").next().unwrap_or(&text))
-}

@@ -12,6 +12,7 @@ mod instance;
 #[cfg(test)]
 mod mutate;
 mod read;
+mod reason;
 mod redact;
 mod report;
 mod runner;

@@ -25,7 +25,7 @@ pub(crate) enum ReadError {
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ReadError::Io(e) => f.write_str(&crate::error::io_reason(e)),
+            ReadError::Io(e) => f.write_str(&crate::reason::io(e)),
             ReadError::TooLarge { limit } => {
                 write!(f, "it is larger than the {} limit", size(*limit))
             }

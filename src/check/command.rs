@@ -33,7 +33,7 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
         Err(e) => {
             return CheckOutcome::error(format!(
                 "failed to run `{program}`: {}",
-                crate::error::io_reason(&e)
+                crate::reason::io(&e)
             ));
         }
     };

@@ -57,7 +57,7 @@ pub(crate) async fn run(spec: &DependencySpec) -> CheckOutcome {
         .await
         {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(crate::error::io_reason(&e)),
+            Ok(Err(e)) => Err(crate::reason::io(&e)),
             Err(_) => Err("timed out after 2s".to_string()),
         };
         let ok = actual.is_ok();
@@ -154,7 +154,7 @@ async fn binary(b: &BinarySpec) -> Assertion {
                     "`{} {}` failed: {}",
                     b.name,
                     b.version_arg,
-                    crate::error::io_reason(&e)
+                    crate::reason::io(&e)
                 ),
                 false,
             );
@@ -248,7 +248,7 @@ async fn python(py: &PythonSpec) -> Result<(Vec<Assertion>, Option<String>), Str
             return Err(format!(
                 "could not run `{}`: {}",
                 py.interpreter,
-                crate::error::io_reason(&e)
+                crate::reason::io(&e)
             ));
         }
         Err(_) => {

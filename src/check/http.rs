@@ -311,7 +311,7 @@ pub(crate) async fn read_body(s: &mut Started, limit: u64, what: &str) -> Result
                 return Err(format!(
                     "{}: reading the body failed: {}",
                     s.request,
-                    crate::check::error_chain(&e)
+                    crate::reason::chain(&e)
                 ));
             }
         }
@@ -363,9 +363,9 @@ pub(crate) fn transport_error(method: &reqwest::Method, url: &str, e: &reqwest::
     let what = if e.is_timeout() {
         "timed out".to_string()
     } else if e.is_connect() {
-        format!("connection failed: {}", crate::check::error_chain(e))
+        format!("connection failed: {}", crate::reason::chain(e))
     } else {
-        crate::check::error_chain(e)
+        crate::reason::chain(e)
     };
     format!("{method} {url}: {what}")
 }

@@ -58,7 +58,7 @@ pub(crate) async fn run(spec: &LoadSpec, cx: &CheckContext) -> CheckOutcome {
         Err(e) => {
             return CheckOutcome::error(format!(
                 "cannot build the load client: {}",
-                crate::check::error_chain(&e)
+                crate::reason::chain(&e)
             ));
         }
     };

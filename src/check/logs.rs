@@ -190,17 +190,14 @@ fn lines_after(file: &str, offset: u64) -> Result<Vec<String>, String> {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {
-            return Err(format!(
-                "cannot read `{file}`: {}",
-                crate::error::io_reason(&e)
-            ));
+            return Err(format!("cannot read `{file}`: {}", crate::reason::io(&e)));
         }
     };
     let limit = crate::read::CHECKED_FILE;
     let mut buf = Vec::new();
     f.seek(std::io::SeekFrom::Start(offset))
         .and_then(|_| f.take(limit + 1).read_to_end(&mut buf))
-        .map_err(|e| format!("cannot read `{file}`: {}", crate::error::io_reason(&e)))?;
+        .map_err(|e| format!("cannot read `{file}`: {}", crate::reason::io(&e)))?;
     if buf.len() as u64 > limit {
         return Err(format!(
             "`{file}` grew by more than the {} limit during the action",

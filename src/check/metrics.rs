@@ -91,7 +91,7 @@ async fn scrape(
                 return Err(format!(
                     "{}: reading the body failed: {}",
                     s.request,
-                    crate::check::error_chain(&e)
+                    crate::reason::chain(&e)
                 ));
             }
         }

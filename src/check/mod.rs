@@ -77,18 +77,3 @@ pub(crate) async fn attempt(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome
         }
     }
 }
-
-/// An error and its sources as one lowercase line ("error sending request: connection refused").
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    let line = parts.join(": ");
-    crate::text::lowercase_first(line.split(" (os error").next().unwrap_or(&line))
-}

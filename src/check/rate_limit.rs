@@ -47,7 +47,7 @@ fn client(
     b.build().map_err(|e| {
         format!(
             "cannot build the probe client: {}",
-            crate::check::error_chain(&e)
+            crate::reason::chain(&e)
         )
     })
 }

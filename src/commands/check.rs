@@ -3,7 +3,7 @@
 use crate::cli::CheckArgs;
 use crate::commands::output;
 use crate::commands::suites;
-use crate::error::{self, Error};
+use crate::error::Error;
 use crate::report::{Recorder, Terminal};
 use crate::runner::{self, ABORT_GRACE_CAP, Abort, EventSink, Interrupts, RunOptions};
 use std::time::Duration;
@@ -30,7 +30,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
                 Error::Usage(format!(
                     "cannot create `{}`: {}",
                     d.display(),
-                    error::io_reason(&e)
+                    crate::reason::io(&e)
                 ))
             })?;
             d.clone()
@@ -42,7 +42,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
                 .map_err(|e| {
                     Error::Usage(format!(
                         "cannot create a temporary directory: {}",
-                        error::io_reason(&e)
+                        crate::reason::io(&e)
                     ))
                 })?;
             log_dir_tmp.path().to_path_buf()

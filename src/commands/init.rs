@@ -95,14 +95,14 @@ async fn fetch(client: &reqwest::Client, url: &str, limit: u64) -> Result<Value,
         .timeout(Duration::from_secs(30))
         .send()
         .await
-        .map_err(|e| fail(crate::check::error_chain(&e)))?;
+        .map_err(|e| fail(crate::reason::chain(&e)))?;
     if !resp.status().is_success() {
         return Err(fail(format!("it answered {}", resp.status().as_u16())));
     }
     let bytes = resp
         .bytes()
         .await
-        .map_err(|e| fail(crate::check::error_chain(&e)))?;
+        .map_err(|e| fail(crate::reason::chain(&e)))?;
     if bytes.len() as u64 > limit {
         return Err(fail(format!(
             "it is larger than {}",

@@ -60,7 +60,7 @@ pub(crate) fn finish(
     report::publish_github(report, &markdown).map_err(|e| Error::Report {
         what: "GitHub step summary",
         path: "$GITHUB_STEP_SUMMARY".into(),
-        reason: crate::error::io_reason(&e),
+        reason: crate::reason::io(&e),
     })?;
     Ok(verdict.exit_code)
 }

@@ -66,7 +66,7 @@ impl Instance {
             None => free_port().map_err(|e| {
                 err(format!(
                     "cannot find a free port: {}",
-                    crate::error::io_reason(&e)
+                    crate::reason::io(&e)
                 ))
             })?,
         };
@@ -76,7 +76,7 @@ impl Instance {
             .map_err(|e| {
                 err(format!(
                     "cannot create the scratch directory: {}",
-                    crate::error::io_reason(&e)
+                    crate::reason::io(&e)
                 ))
             })?;
         let mut vars = suite_vars.clone();
@@ -119,7 +119,7 @@ impl Instance {
         let supervisor = std::env::current_exe().map_err(|e| SpawnError {
             message: format!(
                 "cannot find harden's own executable to supervise the service: {}",
-                crate::error::io_reason(&e)
+                crate::reason::io(&e)
             ),
             hint: None,
         })?;
@@ -145,7 +145,7 @@ impl Instance {
                 std::io::ErrorKind::PermissionDenied => Some(format!("make it executable: chmod +x {}", program_path.display())),
                 _ => None,
             };
-            SpawnError { message: format!("failed to spawn `{program}`: {}", crate::error::io_reason(&e)), hint }
+            SpawnError { message: format!("failed to spawn `{program}`: {}", crate::reason::io(&e)), hint }
         })?;
         Ok(Instance {
             label: label.to_string(),

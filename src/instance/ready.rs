@@ -61,7 +61,7 @@ pub(crate) async fn wait_ready(
                     {
                         Ok(r) if status.matches(r.status().as_u16()) => Ok(()),
                         Ok(r) => Err(format!("GET {path} answered {}", r.status().as_u16())),
-                        Err(e) => Err(format!("GET {path}: {}", crate::check::error_chain(&e))),
+                        Err(e) => Err(format!("GET {path}: {}", crate::reason::chain(&e))),
                     }
                 }
                 ReadyProbe::Tcp => {
@@ -73,9 +73,7 @@ pub(crate) async fn wait_ready(
                     .await
                     {
                         Ok(Ok(_)) => Ok(()),
-                        Ok(Err(e)) => {
-                            Err(format!("connect {addr}: {}", crate::error::io_reason(&e)))
-                        }
+                        Ok(Err(e)) => Err(format!("connect {addr}: {}", crate::reason::io(&e))),
                         Err(_) => Err(format!("connect {addr}: timed out")),
                     }
                 }

@@ -15,14 +15,14 @@ pub(crate) fn write_atomic(what: &'static str, path: &Path, contents: &str) -> R
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| fail(crate::error::io_reason(&e)))?;
+    std::fs::create_dir_all(dir).map_err(|e| fail(crate::reason::io(&e)))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".harden-")
         .tempfile_in(dir)
-        .map_err(|e| fail(crate::error::io_reason(&e)))?;
+        .map_err(|e| fail(crate::reason::io(&e)))?;
     tmp.write_all(contents.as_bytes())
-        .map_err(|e| fail(crate::error::io_reason(&e)))?;
+        .map_err(|e| fail(crate::reason::io(&e)))?;
     tmp.persist(path)
-        .map_err(|e| fail(crate::error::io_reason(&e.error)))?;
+        .map_err(|e| fail(crate::reason::io(&e.error)))?;
     Ok(())
 }

@@ -177,7 +177,7 @@ async fn run_break(
         }
         Ok(Err(e)) => Err(format!(
             "break command `{shown}` could not run: {}",
-            crate::error::io_reason(&e)
+            crate::reason::io(&e)
         )),
         Err(_) => Err(format!("break command `{shown}` did not finish within 30s")),
     }
