@@ -6,8 +6,9 @@
 //! instance), `teardown`, and stopping the main instance.
 
 use crate::check::{self, CheckContext, CheckOutcome, Status};
-use crate::instance::{ExitInfo, Instance, LogBuffer, NotReady, wait_ready};
+use crate::instance::{ExitInfo, Instance, LogBuffer};
 use crate::redact::Redactor;
+use crate::runner::bringup;
 use crate::runner::event::{CheckInfo, Event, EventSink};
 use crate::runner::signal::{Abort, Interrupts};
 use crate::runner::variant::{self, VariantEnv};
@@ -232,81 +233,46 @@ async fn run_selected(
     let needs_main = service.iter().any(|(_, c)| c.variant.is_none());
     if let (Some(spec), true) = (&suite.instance, needs_main) {
         let label = "main";
-        let inst = match Instance::start(
+        let src = bringup::Source {
             spec,
             label,
-            &suite.vars,
-            suite.base_url.as_deref(),
-            &opts.log_dir,
-            out.redactor.clone(),
-            interrupts.kill_now.clone(),
-        ) {
-            Ok(i) => i,
-            Err(e) => {
-                end.instance_failed = true;
-                out.emit(Event::InstanceFailed {
-                    label: label.into(),
-                    message: e.message.clone(),
-                    hint: e.hint,
-                    log_tail: vec![],
-                });
-                for (i, _) in &service {
-                    out.finish(*i, CheckOutcome::error(format!("not run: {}", e.message)));
-                }
-                return end;
-            }
+            vars: &suite.vars,
+            base_url: suite.base_url.as_deref(),
+            log_dir: &opts.log_dir,
+            redactor: out.redactor.clone(),
         };
-        let command = inst.command_line(spec);
-        out.emit(Event::InstanceSpawned {
-            label: label.into(),
-            command,
-            pid: inst.pid(),
-            port: inst.port,
-        });
-        match wait_ready(&inst, &spec.ready, &client, &interrupts.cancel).await {
-            Ok(after) => {
-                out.emit(Event::InstanceReady {
-                    label: label.into(),
-                    after,
-                });
-                instance = Some(inst);
-            }
-            Err(why) => {
-                let mut inst = inst;
-                let report = inst.stop(spec, interrupts.grace(spec.stop.grace)).await;
-                match (&why, interrupts.aborted()) {
-                    (NotReady::Cancelled, Some(Abort::Interrupted) | None) => {
-                        abandon(out, &service, interrupts, &mut end);
+        match bringup::bring_up(src, &client, interrupts, &mut |e| out.emit(e)).await {
+            Ok(inst) => instance = Some(inst),
+            Err(down) => {
+                if down.interrupted(interrupts) {
+                    abandon(out, &service, interrupts, &mut end);
+                } else {
+                    if interrupts.aborted() == Some(Abort::Deadline) {
+                        out.emit(Event::RunCancelled {
+                            reason: Abort::Deadline.reason().into(),
+                        });
                     }
-                    _ => {
-                        let message = match (&why, interrupts.aborted()) {
-                            (NotReady::Cancelled, Some(Abort::Deadline)) => {
-                                out.emit(Event::RunCancelled {
-                                    reason: Abort::Deadline.reason().into(),
-                                });
-                                "the service was not ready when the run deadline (--timeout) was reached".to_string()
-                            }
-                            _ => why.describe(spec.ready.timeout),
-                        };
-                        let hint = matches!(why, NotReady::Timeout { .. }).then(|| {
-                            "raise `instance.ready.timeout`, or check the readiness probe and the service output below".to_string()
-                        });
-                        end.instance_failed = true;
-                        out.emit(Event::InstanceFailed {
-                            label: label.into(),
-                            message: message.clone(),
-                            hint,
-                            log_tail: inst.log_tail(),
-                        });
-                        for (i, _) in &service {
-                            out.finish(*i, CheckOutcome::error(format!("not run: {message}")));
-                        }
+                    let (message, hint) = down.describe(spec, interrupts);
+                    end.instance_failed = true;
+                    out.emit(Event::InstanceFailed {
+                        label: label.into(),
+                        message: message.clone(),
+                        hint,
+                        log_tail: match &down {
+                            bringup::Down::NotReady { log_tail, .. } => log_tail.clone(),
+                            bringup::Down::Spawn(_) => Vec::new(),
+                        },
+                    });
+                    for (i, _) in &service {
+                        out.finish(*i, CheckOutcome::error(format!("not run: {message}")));
                     }
                 }
-                out.emit(Event::InstanceStopped {
-                    label: label.into(),
-                    report,
-                });
+                if let bringup::Down::NotReady { report, .. } = down {
+                    out.emit(Event::InstanceStopped {
+                        label: label.into(),
+                        report,
+                    });
+                }
                 return end;
             }
         }
@@ -350,20 +316,14 @@ async fn run_selected(
 
     let mut setup_error = None;
     // Setup runs against the main instance (or base-url); variants run it on their own.
-    if !suite.setup.is_empty() && (instance.is_some() || suite.instance.is_none()) {
-        let r = tokio::select! {
-            r = check::run_steps(&suite.setup, &cx, scope.clone()) => Some(r),
-            _ = interrupts.cancel.cancelled() => None,
-        };
-        match r {
-            None => setup_error = Some(String::new()),
-            Some(r) => match r.failure() {
-                Some(why) => setup_error = Some(format!("setup failed: {why}")),
-                None => {
-                    scope.captures.extend(r.captures);
-                    cx.scope = scope.clone();
-                }
-            },
+    if instance.is_some() || suite.instance.is_none() {
+        match bringup::setup(&suite.setup, &cx, interrupts).await {
+            bringup::Setup::Done(captures) => {
+                scope.captures.extend(captures);
+                cx.scope = scope.clone();
+            }
+            bringup::Setup::Failed(why) => setup_error = Some(why),
+            bringup::Setup::Cancelled => setup_error = Some(String::new()),
         }
     }
     if interrupts.aborted().is_some() && setup_error.is_some() {

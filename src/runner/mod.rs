@@ -1,5 +1,6 @@
 //! The engine: instance lifecycle, concurrent checks, cancellation, ordered events.
 
+mod bringup;
 mod event;
 mod imp;
 mod signal;

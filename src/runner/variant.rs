@@ -2,9 +2,10 @@
 //! own port, scratch directory and `setup` captures, broken on purpose if asked, and
 //! stopped like the main instance when the check is done.
 
-use crate::check::{self, CheckContext, CheckOutcome};
-use crate::instance::{Instance, wait_ready};
+use crate::check::{CheckContext, CheckOutcome};
+use crate::instance::Instance;
 use crate::redact::Redactor;
+use crate::runner::bringup;
 use crate::runner::event::Event;
 use crate::runner::signal::Interrupts;
 use crate::suite::{InstanceSpec, StepSpec, VariantSetup, VariantSpec};
@@ -55,46 +56,32 @@ pub(crate) async fn start(
         outcome: CheckOutcome::error(format!("{label}: {message}")),
         log_tail,
     };
-    let mut inst = Instance::start(
-        &v.instance,
-        &label,
-        &env.vars,
-        env.base_url.as_deref(),
-        &env.log_dir,
-        env.redactor.clone(),
-        env.interrupts.kill_now.clone(),
-    )
-    .map_err(|e| fail(e.message, Vec::new()))?;
-    let command = inst.command_line(&v.instance);
-    emit(Event::InstanceSpawned {
-        label: label.clone(),
-        command,
-        pid: inst.pid(),
-        port: inst.port,
-    });
-    match wait_ready(
-        &inst,
-        &v.instance.ready,
-        &base.client,
-        &env.interrupts.cancel,
-    )
-    .await
-    {
-        Ok(after) => emit(Event::InstanceReady {
-            label: label.clone(),
-            after,
-        }),
-        Err(why) => {
-            let message = why.describe(v.instance.ready.timeout);
-            let grace = env.interrupts.grace(v.instance.stop.grace);
-            let report = inst.stop(&v.instance, grace).await;
-            emit(Event::InstanceStopped {
-                label: label.clone(),
-                report,
+    let src = bringup::Source {
+        spec: &v.instance,
+        label: &label,
+        vars: &env.vars,
+        base_url: env.base_url.as_deref(),
+        log_dir: &env.log_dir,
+        redactor: env.redactor.clone(),
+    };
+    let inst = match bringup::bring_up(src, &base.client, &env.interrupts, &mut |e| emit(e)).await {
+        Ok(inst) => inst,
+        Err(down) => {
+            let (message, _) = down.describe(&v.instance, &env.interrupts);
+            return Err(match down {
+                bringup::Down::Spawn(_) => fail(message, Vec::new()),
+                bringup::Down::NotReady {
+                    log_tail, report, ..
+                } => {
+                    emit(Event::InstanceStopped {
+                        label: label.clone(),
+                        report,
+                    });
+                    fail(message, log_tail)
+                }
             });
-            return Err(fail(message, inst.log_tail()));
         }
-    }
+    };
     let mut cx = CheckContext {
         base_url: inst.base_url.clone(),
         scope: inst.scope.clone(),
@@ -108,16 +95,10 @@ pub(crate) async fn start(
         VariantSetup::Skip => &[][..],
         VariantSetup::Own(steps) => &steps[..],
     };
-    if !setup.is_empty() {
-        let r = tokio::select! {
-            r = check::run_steps(setup, &cx, cx.scope.clone()) => Some(r),
-            _ = env.interrupts.cancel.cancelled() => None,
-        };
-        match r.as_ref().map(|r| (r.failure(), r)) {
-            None => problem = Some("setup was cancelled".into()),
-            Some((Some(why), _)) => problem = Some(format!("setup failed: {why}")),
-            Some((None, r)) => cx.scope.captures.extend(r.captures.clone()),
-        }
+    match bringup::setup(setup, &cx, &env.interrupts).await {
+        bringup::Setup::Done(captures) => cx.scope.captures.extend(captures),
+        bringup::Setup::Failed(why) => problem = Some(why),
+        bringup::Setup::Cancelled => problem = Some("setup was cancelled".into()),
     }
     if let (None, Some(argv)) = (&problem, &v.break_command) {
         problem = tokio::select! {
