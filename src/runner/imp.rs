@@ -66,8 +66,10 @@ type Selected<'a> = (usize, &'a CheckSpec);
 enum Msg {
     Started(usize),
     Retrying(usize, u32, String),
-    /// The outcome, and the log tail of the check's own (variant) instance if it had one.
-    Finished(usize, CheckOutcome, Option<Vec<String>>),
+    /// The outcome, and the service's last lines when it failed (of the check's own
+    /// variant instance if it had one). The check task gathers them: the dispatcher never
+    /// waits.
+    Finished(usize, CheckOutcome, Vec<String>),
     /// A variant instance's lifecycle, passed on as is.
     Event(Event),
 }
@@ -452,6 +454,7 @@ async fn feed(
     checks: Vec<(usize, CheckSpec)>,
     cx: CheckContext,
     env: Arc<VariantEnv>,
+    main_exit: Option<watch::Receiver<Option<ExitInfo>>>,
     jobs: usize,
     tx: mpsc::UnboundedSender<Msg>,
     stop: tokio_util::sync::CancellationToken,
@@ -475,9 +478,11 @@ async fn feed(
         };
         let Some(held) = held else { return };
         let (tx, cx, env, stop) = (tx.clone(), cx.clone(), env.clone(), stop.clone());
+        // Only checks against the main instance blame its exit.
+        let main_exit = main_exit.clone().filter(|_| spec.variant.is_none());
         tokio::spawn(async move {
             tokio::select! {
-                _ = run_one(i, &spec, &cx, &env, &tx) => {}
+                _ = run_one(i, &spec, &cx, &env, main_exit, &tx) => {}
                 _ = stop.cancelled() => {}
             }
             drop(held);
@@ -513,6 +518,7 @@ async fn run_one(
     spec: &CheckSpec,
     cx: &CheckContext,
     env: &VariantEnv,
+    main_exit: Option<watch::Receiver<Option<ExitInfo>>>,
     tx: &mpsc::UnboundedSender<Msg>,
 ) {
     let _ = tx.send(Msg::Started(i));
@@ -527,7 +533,7 @@ async fn run_one(
             Err(failed) => {
                 let mut o = failed.outcome;
                 o.duration = started.elapsed();
-                let _ = tx.send(Msg::Finished(i, o, Some(failed.log_tail)));
+                let _ = tx.send(Msg::Finished(i, o, failed.log_tail));
                 return;
             }
         },
@@ -537,14 +543,35 @@ async fn run_one(
         let _ = tx.send(Msg::Retrying(i, attempt, reason));
     })
     .await;
+    let failed = matches!(o.status, Status::Fail | Status::Error);
     let tail = match running {
         Some(r) => {
-            let tail =
-                matches!(o.status, Status::Fail | Status::Error).then(|| r.instance.log_tail());
+            let tail = if failed {
+                r.instance.log_tail()
+            } else {
+                Vec::new()
+            };
             variant::stop(r, &env.interrupts, &emit).await;
-            tail.or(Some(Vec::new()))
+            tail
         }
-        None => None,
+        None => {
+            // A refused connection is usually the service dying: say so.
+            let mut main_exit = main_exit;
+            if o.status == Status::Error
+                && main_exit.is_some()
+                && let Ok(info) =
+                    tokio::time::timeout(Duration::from_millis(100), exited(&mut main_exit)).await
+            {
+                o.message = Some(format!(
+                    "the service {info} during the run: {}",
+                    o.message.unwrap_or_default()
+                ));
+            }
+            match (&cx.logs, failed) {
+                (Some(logs), true) => settled_tail(logs).await,
+                _ => Vec::new(),
+            }
+        }
     };
     o.duration = started.elapsed();
     let _ = tx.send(Msg::Finished(i, o, tail));
@@ -567,7 +594,15 @@ async fn dispatch(
     let stop = tokio_util::sync::CancellationToken::new();
     let indices: Vec<usize> = checks.iter().map(|(i, _)| *i).collect();
     let uses_main: Vec<bool> = checks.iter().map(|(_, c)| c.variant.is_none()).collect();
-    let feeder = tokio::spawn(feed(checks, cx.clone(), env, opts.jobs, tx, stop.clone()));
+    let feeder = tokio::spawn(feed(
+        checks,
+        cx.clone(),
+        env,
+        exit_watch.clone(),
+        opts.jobs,
+        tx,
+        stop.clone(),
+    ));
     let pos = |i: usize| indices.iter().position(|x| *x == i).unwrap_or(0);
 
     let mut started = vec![false; indices.len()];
@@ -587,22 +622,11 @@ async fn dispatch(
                 }
                 Some(Msg::Retrying(i, attempt, reason)) => out.emit(Event::CheckRetrying { index: i, attempt, reason }),
                 Some(Msg::Event(e)) => out.emit(e),
-                Some(Msg::Finished(i, mut o, own_tail)) => {
+                Some(Msg::Finished(i, o, log_tail)) => {
                     let p = pos(i);
-                    if o.status == Status::Error && uses_main[p] && exit_watch.is_some() {
-                        // A refused connection is usually the service dying: say so.
-                        if let Ok(info) = tokio::time::timeout(Duration::from_millis(100), exited(&mut exit_watch)).await {
-                            o.message = Some(format!("the service {info} during the run: {}", o.message.unwrap_or_default()));
-                        }
-                    }
                     let failed = matches!(o.status, Status::Fail | Status::Error);
                     finished[p] = true;
                     left -= 1;
-                    let log_tail = match (own_tail, &cx.logs, failed) {
-                        (Some(t), _, _) => t,
-                        (None, Some(logs), true) => settled_tail(logs).await,
-                        _ => Vec::new(),
-                    };
                     out.emit(Event::CheckFinished { index: i, outcome: o, log_tail });
                     if failed && opts.fail_fast && left > 0 {
                         break Some((FAIL_FAST.into(), Status::Skip, Status::Skip));
