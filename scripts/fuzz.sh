@@ -9,5 +9,5 @@ cd "$(dirname "$0")/.."
 export HARDEN_FUZZ_CASES="${1:-1000000}"
 [ -n "${2:-}" ] && export HARDEN_FUZZ_SEED="$2"
 start=$(date +%s)
-cargo test --release --lib mutate -- --nocapture --test-threads 2 2>&1 | grep -E '^fuzz:|panicked|test result'
+cargo test --release --lib fuzz:: -- --nocapture --test-threads 2 2>&1 | grep -E '^fuzz:|panicked|test result'
 echo "elapsed: $(( $(date +%s) - start ))s"

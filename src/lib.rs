@@ -8,9 +8,9 @@ mod check;
 mod cli;
 mod commands;
 mod error;
-mod instance;
 #[cfg(test)]
-mod mutate;
+mod fuzz;
+mod instance;
 mod read;
 mod reason;
 mod redact;

@@ -13,7 +13,7 @@ mod logs;
 mod metrics;
 mod openapi;
 mod outcome;
-mod prom;
+pub(crate) mod prom;
 mod rate_limit;
 mod sarif;
 mod security;
@@ -25,14 +25,6 @@ pub(crate) use outcome::Assertion;
 pub(crate) use outcome::{CheckOutcome, LoadFigures, Status};
 
 use crate::suite::{CheckKindSpec, CheckSpec};
-
-#[cfg(test)]
-pub(crate) use prom::{lint as prom_lint_for_tests, parse as prom_parse_for_tests};
-
-#[cfg(test)]
-pub(crate) fn prom_parser_for_tests() -> prom::Parser {
-    prom::Parser::new(Vec::new())
-}
 
 /// Runs one attempt of a check. Never fails: problems are in the outcome.
 pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {

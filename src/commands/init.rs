@@ -403,7 +403,7 @@ mod tests {
         };
         let (yaml, checks) = suite_yaml(&found, Some("uvicorn app:app --port ${PORT}"), None);
         assert_eq!(checks, 4, "{yaml}");
-        let suite = crate::suite::load_str_for_tests(Path::new("harden.yaml"), &yaml, &[])
+        let suite = crate::suite::load_str(Path::new("harden.yaml"), &yaml, &[])
             .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
         let ids: Vec<&str> = suite.checks.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(

@@ -64,11 +64,11 @@ pub(crate) fn render(score: &Score, verdict: &Verdict) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{GateOptions, compute_score, decide, fixtures};
+    use crate::report::{GateOptions, compute_score, decide, sample};
 
     #[test]
     fn the_badge_is_well_formed_svg_with_the_score() {
-        let r = fixtures::report();
+        let r = sample::report();
         let score = compute_score(&r);
         let verdict = decide(&r, &score, GateOptions::default(), None);
         let svg = render(&score, &verdict);

@@ -159,16 +159,16 @@ pub(crate) fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{compare, compute_score, fixtures};
+    use crate::report::{compare, compute_score, sample};
     use crate::suite::Severity;
 
     fn run(statuses: &[(Severity, Status)]) -> RunReport {
-        let mut r = fixtures::report();
+        let mut r = sample::report();
         r.suites[0].checks = statuses
             .iter()
             .enumerate()
             .map(|(i, (sev, st))| {
-                fixtures::check(&format!("c{i}"), "contract", *sev, *st, i as u64 + 1)
+                sample::check(&format!("c{i}"), "contract", *sev, *st, i as u64 + 1)
             })
             .collect();
         r

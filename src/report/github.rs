@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn annotations_are_escaped_and_most_severe_first() {
-        let a = annotations(&crate::report::fixtures::report());
+        let a = annotations(&crate::report::sample::report());
         assert_eq!(
             a,
             vec![

@@ -51,11 +51,11 @@ pub(crate) fn read(path: &std::path::Path) -> Result<ResultsFile, String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::report::{GateOptions, compute_score, decide, fixtures};
+    use crate::report::{GateOptions, compute_score, decide, sample};
 
     #[test]
     fn results_json_snapshot_and_round_trip() {
-        let r = fixtures::report();
+        let r = sample::report();
         let score = compute_score(&r);
         let verdict = decide(&r, &score, GateOptions::default(), None);
         let text = super::render(&r, &score, &verdict);

@@ -206,11 +206,11 @@ fn body(c: &crate::report::CheckReport) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::report::{compute_score, fixtures};
+    use crate::report::{compute_score, sample};
 
     #[test]
     fn junit_snapshot_parses_back() {
-        let r = fixtures::report();
+        let r = sample::report();
         let xml = super::render(&r, &compute_score(&r), super::JunitFormat::Full).unwrap();
         let doc = roxmltree::Document::parse(&xml).expect("well-formed");
         let cases: Vec<_> = doc
@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn ansi_and_xml_breakers_in_logs_stay_well_formed() {
-        let mut r = fixtures::report();
+        let mut r = sample::report();
         r.suites[0].checks[0].log_tail = vec!["\u{1b}[31mERROR\u{1b}[0m ]]> <tag> & \u{7}".into()];
         let xml = super::render(&r, &compute_score(&r), super::JunitFormat::Full).unwrap();
         roxmltree::Document::parse(&xml).expect("well-formed despite ANSI, ]]>, <, & and BEL");
@@ -238,7 +238,7 @@ mod tests {
 #[cfg(test)]
 mod flavour_tests {
     use super::*;
-    use crate::report::{compute_score, fixtures};
+    use crate::report::{compute_score, sample};
 
     /// An element, its allowed attributes, its required ones, and its allowed children.
     type Rule = (
@@ -311,7 +311,7 @@ mod flavour_tests {
     ];
 
     fn render_with(format: JunitFormat) -> String {
-        let r = fixtures::report();
+        let r = sample::report();
         render(&r, &compute_score(&r), format).unwrap()
     }
 

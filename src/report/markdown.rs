@@ -313,11 +313,11 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
 
 #[cfg(test)]
 mod tests {
-    use crate::report::{GateOptions, compute_score, decide, fixtures};
+    use crate::report::{GateOptions, compute_score, decide, sample};
 
     #[test]
     fn markdown_snapshot() {
-        let r = fixtures::report();
+        let r = sample::report();
         let score = compute_score(&r);
         let verdict = decide(&r, &score, GateOptions::default(), None);
         insta::assert_snapshot!(super::render(&r, &score, &verdict));

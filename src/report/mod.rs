@@ -2,8 +2,6 @@
 
 mod badge;
 mod baseline;
-#[cfg(test)]
-pub(crate) mod fixtures;
 mod gates;
 mod github;
 mod json;
@@ -12,6 +10,8 @@ mod markdown;
 mod merge;
 mod model;
 mod progress;
+#[cfg(test)]
+pub(crate) mod sample;
 mod score;
 mod terminal;
 mod write;

@@ -120,11 +120,11 @@ mod tests {
     use crate::report::CheckReport;
 
     fn check(id: &str, cat: &str, sev: Severity, status: Status) -> CheckReport {
-        crate::report::fixtures::check(id, cat, sev, status, 1)
+        crate::report::sample::check(id, cat, sev, status, 1)
     }
 
     fn report(checks: Vec<CheckReport>) -> RunReport {
-        let mut r = crate::report::fixtures::report();
+        let mut r = crate::report::sample::report();
         r.suites[0].checks = checks;
         r
     }

@@ -291,13 +291,13 @@ fn service(label: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::report::{GateOptions, compare, compute_score, decide, fixtures};
+    use crate::report::{GateOptions, compare, compute_score, decide, sample};
 
     #[test]
     fn summary_snapshot_with_baseline() {
-        let r = fixtures::report();
+        let r = sample::report();
         let score = compute_score(&r);
-        let mut base = fixtures::report();
+        let mut base = sample::report();
         base.suites[0].checks[0].outcome.status = crate::check::Status::Pass;
         base.suites[0].checks.pop();
         let base_score = compute_score(&base);

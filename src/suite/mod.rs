@@ -11,7 +11,7 @@ mod template;
 pub(crate) use diagnostic::LoadErrors;
 pub(crate) use kind::CheckKind;
 #[cfg(test)]
-pub(crate) use loader::load_str as load_str_for_tests;
+pub(crate) use loader::load_str;
 pub(crate) use loader::{MAX_DURATION, load};
 pub(crate) use presets::TOKEN_SHAPES;
 pub(crate) use raw::SuiteRaw;

@@ -1,4 +1,4 @@
-//! Deterministic input mutation for tests: the parsers of user input (suites, templates,
+//! The mutation fuzz driver (compiled only for tests): the parsers of user input (suites,
 //! metrics expositions) must answer every corrupted input with an error, never a panic.
 
 /// xorshift64*: small, deterministic, good enough to pick mutations.
@@ -144,8 +144,7 @@ mod tests {
         for _ in 0..rounds {
             let base = &bases[rng.below(bases.len())];
             let text = mutate(base, &mut rng);
-            let result =
-                std::panic::catch_unwind(|| crate::suite::load_str_for_tests(&file, &text, &[]));
+            let result = std::panic::catch_unwind(|| crate::suite::load_str(&file, &text, &[]));
             match result {
                 Ok(Err(e)) => {
                     rejected += 1;
@@ -178,10 +177,10 @@ mod tests {
             // Whole, and streamed in two chunks cut at a random place.
             let cut = rng.below(text.len() + 1);
             let r = std::panic::catch_unwind(|| {
-                if let Ok(f) = crate::check::prom_parse_for_tests(&text) {
-                    let _ = crate::check::prom_lint_for_tests(&f.families);
+                if let Ok(f) = crate::check::prom::parse(&text) {
+                    let _ = crate::check::prom::lint(&f.families);
                 }
-                let mut p = crate::check::prom_parser_for_tests();
+                let mut p = crate::check::prom::Parser::new(Vec::new());
                 let (a, b) = text.as_bytes().split_at(cut);
                 if p.feed(a).and_then(|_| p.feed(b)).is_ok() {
                     let _ = p.finish();
