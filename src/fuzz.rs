@@ -1,4 +1,4 @@
-//! The mutation fuzz driver (compiled only for tests): the parsers of user input (suites,
+//! The mutation fuzz driver (compiled only for tests): the parsers of user input (suites, templates,
 //! metrics expositions) must answer every corrupted input with an error, never a panic.
 
 /// xorshift64*: small, deterministic, good enough to pick mutations.
