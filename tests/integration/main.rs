@@ -28,5 +28,6 @@ mod reports;
 mod requests;
 mod score;
 mod security;
+mod snapshots;
 mod suites;
 mod trials;
