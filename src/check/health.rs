@@ -2,7 +2,8 @@
 //! A service whose `/health/db` says healthy while its database is gone fails here.
 
 use crate::check::context::CheckContext;
-use crate::check::http::{Response, get, json_assertions};
+use crate::check::http::{Response, get};
+use crate::check::json::json_assertions;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::suite::{HealthEndpoint, HealthSpec, HealthState, Scope};
 use std::time::{Duration, Instant};

@@ -3,7 +3,8 @@
 //! secret or a stack trace; an audit file must gain a matching line after an action.
 
 use crate::check::context::CheckContext;
-use crate::check::http::{json_eq, run_steps};
+use crate::check::http::run_steps;
+use crate::check::json::json_eq;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::instance::LogLine;
 use crate::suite::{AuditSpec, LogsSpec, OutputLogSpec, Scope, TOKEN_SHAPES, value_text};

@@ -8,6 +8,7 @@ mod dependency;
 pub(crate) mod exec;
 mod health;
 mod http;
+mod json;
 mod load;
 mod logs;
 mod metrics;
