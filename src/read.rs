@@ -6,8 +6,9 @@ use std::io::Read;
 use std::path::Path;
 
 const MIB: u64 = 1024 * 1024;
-/// A suite file, or a JSON Schema file a suite names.
-pub(crate) const SUITE_FILE: u64 = 4 * MIB;
+/// A suite file, or a JSON Schema file a suite names (a generated suite of 100,000
+/// checks is about 10 MiB).
+pub(crate) const SUITE_FILE: u64 = 64 * MIB;
 /// A results JSON (`--baseline`, `harden report`).
 pub(crate) const RESULTS_FILE: u64 = 256 * MIB;
 /// A JUnit file a `command` check reads, a requirements file, an audit log.
@@ -57,14 +58,35 @@ pub(crate) fn bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     Ok(buf)
 }
 
-/// The file as text (invalid UTF-8 is an error), if it holds at most `limit` bytes.
+/// The file as text, if it holds at most `limit` bytes. A NUL byte stops the read at
+/// once (a binary, a device such as `/dev/zero`: not text, however long); invalid UTF-8
+/// is an error too.
 pub(crate) fn text(path: &Path, limit: u64) -> Result<String, ReadError> {
-    String::from_utf8(bytes(path, limit)?).map_err(|_| {
+    let not_text = |why: &str| {
         ReadError::Io(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            "it is not UTF-8 text",
+            why.to_string(),
         ))
-    })
+    };
+    let mut file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Io(e)),
+        };
+        if chunk[..n].contains(&0) {
+            return Err(not_text("it is not a text file (it holds NUL bytes)"));
+        }
+        if (buf.len() + n) as u64 > limit {
+            return Err(ReadError::TooLarge { limit });
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8(buf).map_err(|_| not_text("it is not UTF-8 text"))
 }
 
 /// Parses JSON as it is read, without holding the text: an endless or huge file costs at
@@ -129,6 +151,22 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(json::<serde_json::Value>(&path, 8192).is_ok());
+    }
+
+    #[test]
+    fn text_stops_at_the_first_nul_and_at_the_limit() {
+        match text(Path::new("/dev/zero"), SUITE_FILE) {
+            Err(ReadError::Io(e)) => assert!(e.to_string().contains("NUL"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.yaml");
+        std::fs::write(&p, "x".repeat(5000)).unwrap();
+        assert!(matches!(
+            text(&p, 4096),
+            Err(ReadError::TooLarge { limit: 4096 })
+        ));
+        assert_eq!(text(&p, 8192).unwrap().len(), 5000);
     }
 
     #[test]

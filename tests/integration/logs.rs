@@ -26,7 +26,9 @@ fn plain_logs_fail_the_structure_check() {
         .strip_prefix("output: expected every line a JSON object, got ")
         .and_then(|m| m.split(" lines are not JSON").next())
         .unwrap_or_else(|| panic!("{message}"));
-    let (bad, all) = counts.split_once(" of ").unwrap_or_else(|| panic!("{message}"));
+    let (bad, all) = counts
+        .split_once(" of ")
+        .unwrap_or_else(|| panic!("{message}"));
     assert_eq!(bad, all, "{message}");
     assert_eq!(out.status_of("run-creation-is-audited"), "pass");
 }

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# harden's cost per check next to curl's per request, on the same requests to the same
+# service, in one run on this machine (the ratios are what matter; absolute numbers move
+# with the machine). Prints a Markdown table for docs/PERFORMANCE.md.
+#
+#   benches/checks-vs-curl.sh [CHECKS]          (default 1000; also runs 10x and 100x for memory)
+#
+# Needs a release build (`cargo build --release --bins`), curl and GNU time (/usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000}
+bin=target/release
+[ -x "$bin/harden" ] && [ -x "$bin/harden-fixture" ] || { echo "run: cargo build --release --bins" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "needs GNU time (/usr/bin/time)" >&2; exit 2; }
+
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+HARDEN_INSTANCE_DIR=$work RATE_LIMIT=100000000/minute "$bin/harden-fixture" --port "$port" > /dev/null 2>&1 &
+fixture=$!
+trap 'kill $fixture 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.05; done
+
+suite() { # N -> a suite of N independent GET checks against the running service
+  python3 - "$1" "$port" > "$work/s$1.yaml" <<'PY'
+import sys
+n, port = int(sys.argv[1]), sys.argv[2]
+print(f"suite: bench\nbase-url: http://127.0.0.1:{port}\nchecks:")
+for i in range(n):
+    print(f"  - id: c{i}\n    http: {{ request: {{ path: /health }}, expect: {{ status: 200 }} }}")
+PY
+}
+curlcfg() { # N -> a curl config of N requests, one process, kept-alive, in sequence
+  for _ in $(seq 1 "$1"); do printf 'url = "http://127.0.0.1:%s/health"\noutput = /dev/null\n' "$port"; done > "$work/c$1.cfg"
+}
+measure() { # command... -> "wall cpu peak_kib" (median wall of 5 runs; cpu and rss of that run)
+  for _ in 1 2 3 4 5; do
+    /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" > /dev/null 2>&1 || true
+    tail -n 1 "$work/t" | awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}'
+  done | sort -n | sed -n 3p
+}
+ratio() { python3 -c "print(f'{$1 / $2:.2f}' if $2 else 'n/a')"; }
+
+suite "$n"; curlcfg "$n"
+read -r hw hc hr <<< "$(measure "$bin/harden" check "$work/s$n.yaml")"
+read -r cw cc cr <<< "$(measure curl -s -K "$work/c$n.cfg")"
+suite 8; curlcfg 8
+read -r sw _ _ <<< "$(measure "$bin/harden" check "$work/s8.yaml")"
+read -r scw _ _ <<< "$(measure curl -s -K "$work/c8.cfg")"
+echo "| work | harden | curl | harden / curl |"
+echo "|---|---:|---:|---:|"
+echo "| $n independent GET checks, wall | ${hw} s | ${cw} s | $(ratio "$hw" "$cw") |"
+echo "| same, CPU (user + sys) | ${hc} s | ${cc} s | $(ratio "$hc" "$cc") |"
+echo "| same, peak RSS | $((hr / 1024)) MiB | $((cr / 1024)) MiB | $(ratio "$hr" "$cr") |"
+echo "| 8 checks, wall (start-up) | ${sw} s | ${scw} s | $(ratio "$sw" "$scw") |"
+for m in $((n * 10)) $((n * 100)); do
+  suite "$m"
+  read -r mw mc mr <<< "$(/usr/bin/time -f "%e %U %S %M" -o "$work/t" "$bin/harden" check "$work/s$m.yaml" > /dev/null 2>&1; tail -n 1 "$work/t" | awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}')"
+  echo "| $m checks: wall, CPU, peak RSS | ${mw} s, ${mc} s, $((mr / 1024)) MiB | | |"
+done
+
+# Readiness: how long after start harden sees a service that binds at once (median of 9).
+cat > "$work/ready.yaml" <<YAML
+suite: ready
+instance:
+  command: ["$PWD/$bin/harden-fixture", "--port", "\${PORT}"]
+  ready: { http: /health/ready }
+checks:
+  - id: health
+    http: { request: { path: /health }, expect: { status: 200 } }
+YAML
+for _ in $(seq 1 9); do "$bin/harden" check "$work/ready.yaml" | sed -n 's/.*ready after \(.*\)$/\1/p'; done |
+  python3 -c 'import sys,statistics
+v=[float(l.strip()[:-2]) if l.strip().endswith("ms") else float(l.strip()[:-1])*1000 for l in sys.stdin if l.strip()]
+print(f"| readiness of a service that binds at once (median of 9) | {statistics.median(v):.1f} ms | | |")'
