@@ -111,7 +111,14 @@ fn plain_error(file: &Path, message: String) -> LoadError {
 /// YAML to [`SuiteRaw`], with the field path of a type or unknown-key error.
 fn parse(file: &Path, text: &str) -> Result<SuiteRaw, Box<LoadError>> {
     let mut field = String::new();
-    let result = serde_saphyr::with_deserializer_from_str(text, |de| {
+    // The parser's budgets (against YAML bombs) sized for the largest suite file harden
+    // reads: a 100,000-check suite is about a million nodes.
+    let mut budget = serde_saphyr::budget::Budget::default();
+    budget.max_nodes = 8_000_000;
+    budget.max_events = 16_000_000;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
         serde_path_to_error::deserialize::<_, SuiteRaw>(de).map_err(|e| {
             // `Spanned<T>` shows up as a `.value` segment; users never wrote it.
             // `?` marks a position serde could not name (a syntax error inside a map).
