@@ -59,6 +59,9 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> u8 {
     let Ok(mut out) = control.try_clone() else {
         return 125;
     };
+    // Linux: orphans of the tree re-parent here, so the /proc walk finds every one.
+    // Elsewhere the service's process group is what can be found and killed.
+    #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_child_subreaper(true);
     let Some((program, rest)) = args.split_first() else {
         let _ = writeln!(out, "spawn-error 22");
@@ -78,7 +81,7 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> u8 {
     };
     let me = Pid::this();
     if writeln!(out, "pid {service}").is_err() {
-        kill_tree(me);
+        kill_tree(me, service);
         return 1;
     }
     let (tx, rx) = mpsc::channel();
@@ -98,21 +101,20 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> u8 {
         }
         if stop_deadline.is_some_and(|d| Instant::now() >= d) {
             forced = true;
-            signal_tree(me, Signal::SIGKILL);
+            signal_tree(me, service, Signal::SIGKILL);
             stop_deadline = None;
         }
         match rx.recv_timeout(TICK) {
             Ok(Control::Stop { signal, grace }) => {
-                signal_tree(me, signal);
-                let _ = nix::sys::signal::killpg(service, signal);
+                signal_tree(me, service, signal);
                 stop_deadline = Some(Instant::now() + grace);
             }
             Ok(Control::Kill) => {
                 forced = true;
-                signal_tree(me, Signal::SIGKILL);
+                signal_tree(me, service, Signal::SIGKILL);
             }
             Ok(Control::Eof) | Err(mpsc::RecvTimeoutError::Disconnected) => {
-                kill_tree(me);
+                kill_tree(me, service);
                 return 0;
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -128,7 +130,7 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> u8 {
         u8::from(forced)
     );
     // The service is gone; whatever it left behind goes too.
-    kill_tree(me);
+    kill_tree(me, service);
     let _ = writeln!(out, "gone");
     0
 }
@@ -223,7 +225,10 @@ pub(crate) fn descendants(root: Pid) -> Vec<Pid> {
     found.into_iter().skip(1).map(Pid::from_raw).collect()
 }
 
-fn signal_tree(root: Pid, signal: Signal) {
+/// `signal` to the service's process group, and to every descendant found in /proc
+/// (those that left the group included).
+fn signal_tree(root: Pid, service: Pid, signal: Signal) {
+    let _ = nix::sys::signal::killpg(service, signal);
     for pid in descendants(root) {
         let _ = kill(pid, signal);
     }
@@ -231,7 +236,8 @@ fn signal_tree(root: Pid, signal: Signal) {
 
 /// SIGKILL every descendant until none is left (each one killed re-parents its children
 /// to this subreaper), reaping as it goes; bounded by `KILL_BUDGET`.
-fn kill_tree(root: Pid) {
+fn kill_tree(root: Pid, service: Pid) {
+    let _ = nix::sys::signal::killpg(service, Signal::SIGKILL);
     let until = Instant::now() + KILL_BUDGET;
     loop {
         let left = descendants(root);
