@@ -157,37 +157,37 @@ pub(crate) struct CheckRaw {
     pub variant: Option<VariantRaw>,
     /// HTTP request(s) and what the responses must satisfy.
     #[schemars(with = "Option<HttpRaw>")]
-    pub http: Option<Spanned<HttpRaw>>,
+    pub http: Option<Box<Spanned<HttpRaw>>>,
     /// Health and readiness endpoints report the state they should.
     #[schemars(with = "Option<HealthRaw>")]
-    pub health: Option<Spanned<HealthRaw>>,
+    pub health: Option<Box<Spanned<HealthRaw>>>,
     /// Preflight: what the service and its tests need is present (before anything starts).
     #[schemars(with = "Option<DependencyRaw>")]
-    pub dependency: Option<Spanned<DependencyRaw>>,
+    pub dependency: Option<Box<Spanned<DependencyRaw>>>,
     /// A burst beyond the declared limit is refused, and a second client is not.
     #[schemars(with = "Option<RateLimitRaw>")]
-    pub rate_limit: Option<Spanned<RateLimitRaw>>,
+    pub rate_limit: Option<Box<Spanned<RateLimitRaw>>>,
     /// The metrics endpoint parses, has the required families, and counters move.
     #[schemars(with = "Option<MetricsRaw>")]
-    pub metrics: Option<Spanned<MetricsRaw>>,
+    pub metrics: Option<Box<Spanned<MetricsRaw>>>,
     /// The service's own output and audit log.
     #[schemars(with = "Option<LogsRaw>")]
-    pub logs: Option<Spanned<LogsRaw>>,
+    pub logs: Option<Box<Spanned<LogsRaw>>>,
     /// Probes for authentication, error hygiene, CORS, webhook signatures, headers.
     #[schemars(with = "Option<SecurityRaw>")]
-    pub security: Option<Spanned<SecurityRaw>>,
+    pub security: Option<Box<Spanned<SecurityRaw>>>,
     /// Latency and throughput under concurrent load.
     #[schemars(with = "Option<LoadRaw>")]
-    pub load: Option<Spanned<LoadRaw>>,
+    pub load: Option<Box<Spanned<LoadRaw>>>,
     /// Source hygiene budgets: regex matches counted over files.
     #[schemars(with = "Option<CodeRaw>")]
-    pub code: Option<Spanned<CodeRaw>>,
+    pub code: Option<Box<Spanned<CodeRaw>>>,
     /// Run a command: exit code, output, or the JUnit file it writes.
     #[schemars(with = "Option<CommandRaw>")]
-    pub command: Option<Spanned<CommandRaw>>,
+    pub command: Option<Box<Spanned<CommandRaw>>>,
     /// Call every operation of an OpenAPI document: documented statuses and schemas only.
     #[schemars(with = "Option<OpenApiRaw>")]
-    pub openapi: Option<Spanned<OpenApiRaw>>,
+    pub openapi: Option<Box<Spanned<OpenApiRaw>>>,
 }
 
 /// Every operation of an OpenAPI document (or those selected), called with the document's

@@ -559,27 +559,27 @@ impl Validator<'_> {
             }
             [_] => {
                 if let Some(h) = c.http {
-                    self.http(h, &format!("{field}.http"), known)?
+                    self.http(*h, &format!("{field}.http"), known)?
                 } else if let Some(h) = c.health {
-                    self.health(h, &format!("{field}.health"), known)?
+                    self.health(*h, &format!("{field}.health"), known)?
                 } else if let Some(d) = c.dependency {
-                    self.dependency(d, &format!("{field}.dependency"))?
+                    self.dependency(*d, &format!("{field}.dependency"))?
                 } else if let Some(r) = c.rate_limit {
-                    self.rate_limit(r, &format!("{field}.rate-limit"), known)?
+                    self.rate_limit(*r, &format!("{field}.rate-limit"), known)?
                 } else if let Some(m) = c.metrics {
-                    self.metrics(m, &format!("{field}.metrics"), known)?
+                    self.metrics(*m, &format!("{field}.metrics"), known)?
                 } else if let Some(l) = c.logs {
-                    self.logs(l, &format!("{field}.logs"), known)?
+                    self.logs(*l, &format!("{field}.logs"), known)?
                 } else if let Some(x) = c.security {
-                    self.security(x, &format!("{field}.security"), known)?
+                    self.security(*x, &format!("{field}.security"), known)?
                 } else if let Some(l) = c.load {
-                    self.load(l, &format!("{field}.load"), known)?
+                    self.load(*l, &format!("{field}.load"), known)?
                 } else if let Some(x) = c.code {
-                    self.code(x, &format!("{field}.code"))?
+                    self.code(*x, &format!("{field}.code"))?
                 } else if let Some(x) = c.command {
-                    self.command_check(x, &format!("{field}.command"), known)?
+                    self.command_check(*x, &format!("{field}.command"), known)?
                 } else if let Some(x) = c.openapi {
-                    self.openapi(x, &format!("{field}.openapi"), known)?
+                    self.openapi(*x, &format!("{field}.openapi"), known)?
                 } else {
                     return None;
                 }
