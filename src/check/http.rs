@@ -270,16 +270,49 @@ pub(crate) async fn begin(
 
 /// Reads the rest of the body, refusing more than `limit` bytes (`what` names the limit
 /// in the suite).
-pub(crate) async fn read_body(s: &mut Started, limit: u64, what: &str) -> Result<Vec<u8>, String> {
-    let too_large = |request: &str| {
-        format!(
-            "{request}: the body is larger than the {} limit (raise `{what}` in the suite)",
-            crate::read::size(limit)
-        )
-    };
-    if s.resp.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large(&s.request));
+/// Why a body could not be read whole.
+pub(crate) enum BodyError {
+    /// Over the limit (by its `Content-Length`, or as it streamed in).
+    TooLarge,
+    /// The connection failed, or the consumer of a chunk refused it.
+    Failed(String),
+}
+
+/// Streams a response body to `on_chunk`, at most `limit` bytes, stopping at the first
+/// byte past it: the one bounded reader every body goes through (checks, metrics
+/// expositions, `harden init`'s document).
+pub(crate) async fn stream_body(
+    resp: &mut reqwest::Response,
+    limit: u64,
+    mut on_chunk: impl FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(), BodyError> {
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge);
     }
+    let mut read: u64 = 0;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                read += chunk.len() as u64;
+                if read > limit {
+                    return Err(BodyError::TooLarge);
+                }
+                on_chunk(&chunk).map_err(BodyError::Failed)?;
+            }
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                return Err(BodyError::Failed(format!(
+                    "reading the body failed: {}",
+                    crate::reason::chain(&e)
+                )));
+            }
+        }
+    }
+}
+
+/// Reads the rest of the body, refusing more than `limit` bytes (`what` names the limit
+/// in the suite), and undoes its content codings (bounded by the same limit).
+pub(crate) async fn read_body(s: &mut Started, limit: u64, what: &str) -> Result<Vec<u8>, String> {
     let encodings: Vec<String> = s
         .resp
         .headers()
@@ -291,32 +324,25 @@ pub(crate) async fn read_body(s: &mut Started, limit: u64, what: &str) -> Result
         .filter(|e| !e.is_empty() && e != "identity")
         .collect();
     let mut buf = Vec::new();
-    loop {
-        match s.resp.chunk().await {
-            Ok(Some(chunk)) => {
-                if (buf.len() + chunk.len()) as u64 > limit {
-                    return Err(too_large(&s.request));
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            Ok(None) => {
-                // Codings apply in the order listed: undo them from the last.
-                for enc in encodings.iter().rev() {
-                    buf = crate::check::decode::decode(enc, &buf, limit).map_err(|e| {
-                        format!("{}: {e} (`{what}` bounds the decoded body too)", s.request)
-                    })?;
-                }
-                return Ok(buf);
-            }
-            Err(e) => {
-                return Err(format!(
-                    "{}: reading the body failed: {}",
-                    s.request,
-                    crate::reason::chain(&e)
-                ));
-            }
-        }
+    stream_body(&mut s.resp, limit, |chunk| {
+        buf.extend_from_slice(chunk);
+        Ok(())
+    })
+    .await
+    .map_err(|e| match e {
+        BodyError::TooLarge => format!(
+            "{}: the body is larger than the {} limit (raise `{what}` in the suite)",
+            s.request,
+            crate::read::size(limit)
+        ),
+        BodyError::Failed(why) => format!("{}: {why}", s.request),
+    })?;
+    // Codings apply in the order listed: undo them from the last.
+    for enc in encodings.iter().rev() {
+        buf = crate::check::decode::decode(enc, &buf, limit)
+            .map_err(|e| format!("{}: {e} (`{what}` bounds the decoded body too)", s.request))?;
     }
+    Ok(buf)
 }
 
 /// Builds and sends one request and reads its answer; `Err` when it could not be made,

@@ -3,7 +3,7 @@
 //! chooses), and its counters grow after an action.
 
 use crate::check::context::CheckContext;
-use crate::check::http::{begin, run_steps};
+use crate::check::http::{BodyError, begin, run_steps, stream_body};
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::check::prom::{self, Exposition, Family, Format, SumQuery};
 use crate::suite::{
@@ -63,38 +63,29 @@ async fn scrape(
         )));
     }
     let limit = cx.limits.exposition;
-    let too_large = || {
-        format!(
-            "{}: the exposition is larger than the {} limit (raise `limits.exposition` in the suite)",
-            s.request,
-            crate::read::size(limit)
-        )
-    };
-    if s.resp.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
     let mut parser = prom::Parser::with_format(format, queries);
-    let mut read: u64 = 0;
-    loop {
-        match s.resp.chunk().await {
-            Ok(Some(chunk)) => {
-                read += chunk.len() as u64;
-                if read > limit {
-                    return Err(too_large());
-                }
-                if let Err(e) = parser.feed(&chunk) {
-                    return Ok(Err(format!("{} {e}", format.as_str())));
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return Err(format!(
-                    "{}: reading the body failed: {}",
-                    s.request,
-                    crate::reason::chain(&e)
-                ));
-            }
+    // A malformed line is a finding about the service, not a failure to read it.
+    let mut malformed = None;
+    let read = stream_body(&mut s.resp, limit, |chunk| {
+        parser.feed(chunk).map_err(|e| {
+            malformed = Some(format!("{} {e}", format.as_str()));
+            String::new()
+        })
+    })
+    .await;
+    if let Some(m) = malformed {
+        return Ok(Err(m));
+    }
+    match read {
+        Ok(()) => {}
+        Err(BodyError::TooLarge) => {
+            return Err(format!(
+                "{}: the exposition is larger than the {} limit (raise `limits.exposition` in the suite)",
+                s.request,
+                crate::read::size(limit)
+            ));
         }
+        Err(BodyError::Failed(why)) => return Err(format!("{}: {why}", s.request)),
     }
     Ok(parser
         .finish()

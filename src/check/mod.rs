@@ -20,7 +20,7 @@ mod sarif;
 mod security;
 
 pub(crate) use context::{Activity, CheckContext, http_client};
-pub(crate) use http::run_steps;
+pub(crate) use http::{BodyError, run_steps, stream_body};
 #[cfg(test)]
 pub(crate) use outcome::Assertion;
 pub(crate) use outcome::{CheckOutcome, LoadFigures, Status};

@@ -9,6 +9,9 @@ use std::fmt::Write;
 use std::path::Path;
 use std::time::Duration;
 
+/// The largest OpenAPI document `init` reads (as `limits.body` does for a check).
+const DOCUMENT_LIMIT: u64 = 16 * 1024 * 1024;
+
 /// What was learned of the service.
 struct Found {
     doc: Value,
@@ -52,7 +55,7 @@ pub(crate) fn init(args: &InitArgs) -> Result<u8, Error> {
 
 async fn discover(args: &InitArgs) -> Result<Found, Error> {
     let client = crate::check::http_client();
-    let limit = crate::read::SUITE_FILE * 4;
+    let limit = DOCUMENT_LIMIT;
     match (&args.command, &args.from_openapi) {
         (Some(cmd), from) => {
             let path = from
@@ -90,7 +93,7 @@ async fn discover(args: &InitArgs) -> Result<Found, Error> {
 
 async fn fetch(client: &reqwest::Client, url: &str, limit: u64) -> Result<Value, Error> {
     let fail = |why: String| Error::Usage(format!("cannot read the document at {url}: {why}"));
-    let resp = client
+    let mut resp = client
         .get(url)
         .timeout(Duration::from_secs(30))
         .send()
@@ -99,16 +102,18 @@ async fn fetch(client: &reqwest::Client, url: &str, limit: u64) -> Result<Value,
     if !resp.status().is_success() {
         return Err(fail(format!("it answered {}", resp.status().as_u16())));
     }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| fail(crate::reason::chain(&e)))?;
-    if bytes.len() as u64 > limit {
-        return Err(fail(format!(
-            "it is larger than {}",
-            crate::read::size(limit)
-        )));
-    }
+    let mut bytes = Vec::new();
+    crate::check::stream_body(&mut resp, limit, |chunk| {
+        bytes.extend_from_slice(chunk);
+        Ok(())
+    })
+    .await
+    .map_err(|e| match e {
+        crate::check::BodyError::TooLarge => {
+            fail(format!("it is larger than {}", crate::read::size(limit)))
+        }
+        crate::check::BodyError::Failed(why) => fail(why),
+    })?;
     serde_json::from_slice(&bytes).map_err(|e| fail(format!("it is not JSON: {e}")))
 }
 
@@ -163,7 +168,7 @@ async fn from_service(cmd: &str, doc_path: &str, client: &reqwest::Client) -> Re
         ))),
         Ok(_) => {
             let url = format!("{}{doc_path}", inst.base_url);
-            match fetch(client, &url, crate::read::SUITE_FILE * 4).await {
+            match fetch(client, &url, DOCUMENT_LIMIT).await {
                 Ok(doc) => {
                     let metrics = client
                         .get(format!("{}/metrics", inst.base_url))

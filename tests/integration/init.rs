@@ -71,3 +71,39 @@ fn init_from_a_document_file_validates() {
     assert!(text.contains("- id: get-orders"), "{text}");
     assert!(text.contains("ready: { http: \"/status\""), "{text}");
 }
+
+/// A document URL that never ends is refused at the limit, not read into memory.
+#[test]
+fn init_refuses_an_endless_document_in_bounded_memory() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_harden-hostile"))
+        .args(["--port", &port.to_string(), "--lifetime-secs", "60"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    crate::harness::eventually(
+        "harden-hostile to listen",
+        std::time::Duration::from_secs(10),
+        || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+    );
+    let h = Harden::new();
+    let out_path = h.path("harden.yaml");
+    let out = h
+        .args([
+            "init",
+            "--from-openapi",
+            &format!("http://127.0.0.1:{port}/endless"),
+            "--output",
+            &out_path,
+        ])
+        .run();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("larger than"), "{out}");
+    assert!(out.peak_rss_kib < 128 * 1024, "{} KiB", out.peak_rss_kib);
+}
