@@ -603,7 +603,11 @@ async fn dispatch(
         tx,
         stop.clone(),
     ));
-    let pos = |i: usize| indices.iter().position(|x| *x == i).unwrap_or(0);
+    // A check's suite index to its place here: looked up for every message, so a map (a
+    // scan made 100,000 checks quadratic).
+    let places: std::collections::HashMap<usize, usize> =
+        indices.iter().enumerate().map(|(p, i)| (*i, p)).collect();
+    let pos = |i: usize| places.get(&i).copied().unwrap_or(0);
 
     let mut started = vec![false; indices.len()];
     let mut finished = vec![false; indices.len()];
