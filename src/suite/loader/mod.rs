@@ -10,6 +10,7 @@ use crate::suite::raw::{
 use crate::suite::spec::*;
 use crate::suite::template::Template;
 use regex::Regex;
+use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 use std::collections::{BTreeSet, HashMap};
@@ -116,22 +117,33 @@ fn parse(file: &Path, text: &str) -> Result<SuiteRaw, Box<LoadError>> {
     let mut budget = serde_saphyr::budget::Budget::default();
     budget.max_nodes = 8_000_000;
     budget.max_events = 16_000_000;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
-        serde_path_to_error::deserialize::<_, SuiteRaw>(de).map_err(|e| {
-            // `Spanned<T>` shows up as a `.value` segment; users never wrote it.
-            // `?` marks a position serde could not name (a syntax error inside a map).
-            field = e
-                .path()
-                .to_string()
-                .replace(".value.", ".")
-                .replace(".?", "")
-                .trim_end_matches(".value")
-                .to_string();
-            e.into_inner()
-        })
+    let options = || {
+        let mut options = serde_saphyr::Options::default();
+        options.budget = Some(budget.clone());
+        options
+    };
+    // Most suites are valid: parse once without tracking the field path (tracking costs
+    // about a third of the parse), and only on an error parse again to name the field.
+    let fast = serde_saphyr::with_deserializer_from_str_with_options(text, options(), |de| {
+        SuiteRaw::deserialize(de)
     });
+    let result = match fast {
+        Ok(raw) => Ok(raw),
+        Err(_) => serde_saphyr::with_deserializer_from_str_with_options(text, options(), |de| {
+            serde_path_to_error::deserialize::<_, SuiteRaw>(de).map_err(|e| {
+                // `Spanned<T>` shows up as a `.value` segment; users never wrote it.
+                // `?` marks a position serde could not name (a syntax error inside a map).
+                field = e
+                    .path()
+                    .to_string()
+                    .replace(".value.", ".")
+                    .replace(".?", "")
+                    .trim_end_matches(".value")
+                    .to_string();
+                e.into_inner()
+            })
+        }),
+    };
     result.map_err(|e| {
         let loc = e.location();
         let (line, column) = loc.map(|l| (l.line(), l.column())).unwrap_or((0, 0));
