@@ -19,7 +19,11 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
     // Every suite is validated before anything is started.
     let suites = suites::load_all(&paths, &args.suite.vars)?;
     let baseline = output::load_baseline(&args.gates)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One thread: checks wait on the network, not the CPU, and handing every response
+    // between two worker threads cost about a quarter of harden's CPU per check (futex
+    // wake-ups and context switches in the profile, docs/PERFORMANCE.md). Work that does
+    // block (the `code` kind's scan) goes through `spawn_blocking`.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
