@@ -1,33 +1,60 @@
 #!/usr/bin/env bash
-# How fast is harden's `load` check next to plain tools sending the same requests to the
-# same service? Everything runs in one go on this machine, so the figures that matter are
-# the ratios, not the absolute numbers (shared CI machines are noisy).
+# harden's `load` check next to wrk (and curl, and Hurl when installed) on the same requests
+# to the same service, in one run on this machine. The ratios are what matter; absolute
+# numbers move with the machine. Prints a Markdown table for docs/PERFORMANCE.md.
 #
-#   benches/load-vs-baselines.sh [REQUESTS] [CONCURRENCY]
+#   benches/load-vs-baselines.sh [SECONDS] [CONCURRENCY]      (defaults: 3 10)
 #
-# Baselines: `curl` (REQUESTS requests, CONCURRENCY at a time through xargs -P) and, if
-# installed, `wrk` (same concurrency, for as long as harden took). The target is the
-# bundled fixture on 127.0.0.1 with its rate limit lifted. Needs a release build:
-# `cargo build --release --bins`.
+# The service is nginx serving a small JSON body when nginx is installed (one worker, so
+# the client side gets the other core), else the bundled fixture's GET /health. Both harden
+# and wrk run for SECONDS at CONCURRENCY connections; each one's CPU (user + sys, from GNU
+# time, the whole process) is divided by the requests it completed.
+#
+# Needs a release build (`cargo build --release --bins`), curl and GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-requests=${1:-2000}
-concurrency=${2:-10}
+secs=${1:-3}
+conc=${2:-10}
 bin=target/release
 [ -x "$bin/harden" ] && [ -x "$bin/harden-fixture" ] || { echo "run: cargo build --release --bins" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "needs GNU time (/usr/bin/time)" >&2; exit 2; }
 
 work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-HARDEN_INSTANCE_DIR=$work RATE_LIMIT=100000000/minute "$bin/harden-fixture" --port "$port" > "$work/fixture.log" 2>&1 &
-fixture=$!
-trap 'kill $fixture 2>/dev/null; rm -rf "$work"' EXIT
+nginx=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
+if [ -n "$nginx" ]; then
+  server="nginx (1 worker)"
+  mkdir -p "$work/nginx"
+  cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx/pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
+  fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server {
+    listen 127.0.0.1:$port;
+    location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
+  }
+}
+CONF
+  "$nginx" -c "$work/nginx/nginx.conf" -p "$work/nginx" > /dev/null 2>&1 &
+else
+  server="harden-fixture"
+  HARDEN_INSTANCE_DIR=$work RATE_LIMIT=100000000/minute "$bin/harden-fixture" --port "$port" > /dev/null 2>&1 &
+fi
+pids+=($!)
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.05; done
 url="http://127.0.0.1:$port/health"
+cpu() { tail -n 1 "$1" | awk '{printf "%.3f", $1 + $2}'; }
+div() { python3 -c "print(f'{$1 / $2:.${3:-2}f}' if $2 else 'n/a')"; }
 
-now() { date +%s.%N; }
-rate() { python3 -c "print(f'{$1 / ($3 - $2):.0f}')"; }
-
-# harden: one load check against the running service (base-url, no instance).
+# harden: one load check, for SECONDS at CONCURRENCY, against the running service.
 cat > "$work/load.yaml" <<YAML
 suite: bench
 base-url: http://127.0.0.1:$port
@@ -36,30 +63,48 @@ checks:
     timeout: 10m
     load:
       request: { path: /health }
-      requests: $requests
-      concurrency: $concurrency
+      duration: ${secs}s
+      concurrency: $conc
       thresholds: { error-rate: 0% }
 YAML
-t0=$(now)
-"$bin/harden" check "$work/load.yaml" --json "$work/load.json" > /dev/null
-t1=$(now)
-harden_rps=$(rate "$requests" "$t0" "$t1")
-harden_note=$(python3 -c "import json; print(json.load(open('$work/load.json'))['suites'][0]['checks'][0]['note'])")
+/usr/bin/time -f "%U %S" -o "$work/t.harden" "$bin/harden" check "$work/load.yaml" --json "$work/load.json" > /dev/null
+read -r h_req h_rps <<< "$(python3 -c "import json; f=json.load(open('$work/load.json'))['suites'][0]['checks'][0]['figures']; print(f['requests'], f['rps'])")"
+h_cpu=$(cpu "$work/t.harden")
+h_us=$(div "$h_cpu * 1e6" "$h_req" 1)
 
-# curl: the same number of requests, the same concurrency.
-t0=$(now)
-seq 1 "$requests" | xargs -P "$concurrency" -I{} curl -s -o /dev/null "$url"
-t1=$(now)
-curl_rps=$(rate "$requests" "$t0" "$t1")
+echo "Service: $server on 127.0.0.1, GET /health, ${secs} s at concurrency $conc, 2 client threads where the tool has them."
+echo
+echo "| tool | requests | req/s | CPU (user + sys) | CPU per request | harden / tool (req/s) | harden / tool (CPU per request) |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| harden \`load\` (whole process) | $h_req | $h_rps | ${h_cpu} s | ${h_us} µs | 1.00 | 1.00 |"
 
-echo "| tool | requests | concurrency | req/s (wall clock) | harden / tool |"
-echo "|---|---:|---:|---:|---:|"
-echo "| harden (whole process: start, load, report) | $requests | $concurrency | $harden_rps | 1.00 |"
-echo "| curl via xargs -P | $requests | $concurrency | $curl_rps | $(python3 -c "print(f'{$harden_rps / $curl_rps:.2f}')") |"
 if command -v wrk > /dev/null; then
-  secs=$(python3 -c "print(max(1, round($requests / $harden_rps)))")
-  wrk_rps=$(wrk -t2 -c"$concurrency" -d"${secs}s" "$url" | awk '/Requests\/sec/ {print int($2)}')
-  echo "| wrk -t2 -c$concurrency (${secs}s) | ~$((wrk_rps * secs)) | $concurrency | $wrk_rps | $(python3 -c "print(f'{$harden_rps / $wrk_rps:.2f}')") |"
+  /usr/bin/time -f "%U %S" -o "$work/t.wrk" wrk -t2 -c"$conc" -d"${secs}s" "$url" > "$work/wrk.out"
+  w_req=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+  w_rps=$(awk '/Requests\/sec/ {printf "%.1f", $2}' "$work/wrk.out")
+  w_cpu=$(cpu "$work/t.wrk")
+  w_us=$(div "$w_cpu * 1e6" "$w_req" 1)
+  echo "| wrk -t2 -c$conc | $w_req | $w_rps | ${w_cpu} s | ${w_us} µs | $(div "$h_rps" "$w_rps") | $(div "$h_us" "$w_us") |"
+else
+  echo "| wrk | not installed (apt install wrk) | | | | | |"
+fi
+
+# curl: one process per request (how a shell script would do it), a fixed count.
+n=$((conc * 50))
+t0=$(date +%s.%N)
+seq 1 "$n" | /usr/bin/time -f "%U %S" -o "$work/t.curl" xargs -P "$conc" -I{} curl -s -o /dev/null "$url"
+t1=$(date +%s.%N)
+c_rps=$(div "$n" "($t1 - $t0)" 1)
+c_cpu=$(cpu "$work/t.curl")
+echo "| curl via xargs -P$conc | $n | $c_rps | ${c_cpu} s | $(div "$c_cpu * 1e6" "$n" 1) µs | $(div "$h_rps" "$c_rps") | $(div "$h_us" "$(div "$c_cpu * 1e6" "$n" 1)") |"
+
+if command -v hurl > /dev/null; then
+  for _ in $(seq 1 "$n"); do printf 'GET %s\nHTTP 200\n\n' "$url"; done > "$work/load.hurl"
+  t0=$(date +%s.%N)
+  /usr/bin/time -f "%U %S" -o "$work/t.hurl" hurl --test --jobs "$conc" "$work/load.hurl" > /dev/null 2>&1 || true
+  t1=$(date +%s.%N)
+  u_cpu=$(cpu "$work/t.hurl")
+  echo "| hurl --jobs $conc | $n | $(div "$n" "($t1 - $t0)" 1) | ${u_cpu} s | $(div "$u_cpu * 1e6" "$n" 1) µs | | |"
 fi
 echo
-echo "harden's own figures: $harden_note"
+echo "harden's own figures: $(python3 -c "import json; print(json.load(open('$work/load.json'))['suites'][0]['checks'][0]['note'])")"

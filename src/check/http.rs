@@ -184,6 +184,16 @@ fn credential(name: &str) -> bool {
     .any(|w| n.contains(w))
 }
 
+/// A request with every template expanded, ready to send (and to send again: a `load`
+/// check builds its request once).
+pub(crate) struct Built {
+    pub request: reqwest::Request,
+    /// `GET http://…/path`, for messages.
+    pub label: String,
+    /// The request with the headers harden set (credentials as `***`).
+    pub sent: String,
+}
+
 /// Builds and sends one request and waits for the response's head; `Err` when it could
 /// not be made or got no answer.
 pub(crate) async fn begin(
@@ -191,6 +201,28 @@ pub(crate) async fn begin(
     cx: &CheckContext,
     scope: &Scope,
 ) -> Result<Started, String> {
+    let built = build(req, cx, scope)?;
+    let started = Instant::now();
+    cx.activity.set(&built.label);
+    let (method, url) = (
+        built.request.method().clone(),
+        built.request.url().to_string(),
+    );
+    let resp = cx
+        .client
+        .execute(built.request)
+        .await
+        .map_err(|e| transport_error(&method, &url, &e))?;
+    Ok(Started {
+        resp,
+        request: built.label,
+        sent: built.sent,
+        started,
+    })
+}
+
+/// Expands a request's templates against `scope` into a request ready to send.
+pub(crate) fn build(req: &RequestSpec, cx: &CheckContext, scope: &Scope) -> Result<Built, String> {
     let url = match &req.target {
         Target::Path(p) => format!(
             "{}{}",
@@ -252,19 +284,15 @@ pub(crate) async fn begin(
         BodySpec::Text(t) => builder.body(t.expand_text(scope)?),
         BodySpec::Form(t) => builder.form(&expand_map(t.expand(scope)?, "form")?),
     };
-    let started = Instant::now();
-    let request = format!("{} {url}", req.method);
-    let sent = format!("{request} ({})", shown_headers.join(", "));
-    cx.activity.set(&request);
-    let resp = builder
-        .send()
-        .await
-        .map_err(|e| transport_error(&req.method, &url, &e))?;
-    Ok(Started {
-        resp,
+    let label = format!("{} {url}", req.method);
+    let sent = format!("{label} ({})", shown_headers.join(", "));
+    let request = builder
+        .build()
+        .map_err(|e| format!("{label}: {}", crate::reason::chain(&e)))?;
+    Ok(Built {
         request,
+        label,
         sent,
-        started,
     })
 }
 

@@ -174,6 +174,41 @@ fn load_against_resets_counts_errors() {
 }
 
 #[test]
+fn load_against_a_server_that_closes_every_connection_counts_no_errors() {
+    let (out, status, _) = against_hostile(
+        "    load: { request: { path: /close }, requests: 60, concurrency: 4, thresholds: { error-rate: 0% } }\n",
+    );
+    assert_eq!(status, "pass", "{out}");
+    let figures = &out.results()["suites"][0]["checks"][0]["figures"];
+    assert_eq!(figures["requests"], 60, "{out}");
+    assert_eq!(figures["errors"], 0, "{out}");
+}
+
+#[test]
+fn load_sends_the_same_well_formed_request_a_check_does() {
+    let check = "    load: { request: { method: POST, path: /strict, json: { n: 1 } }, requests: 40, concurrency: 4, thresholds: { error-rate: 0% } }\n";
+    let (out, status, _) = against_hostile(check);
+    assert_eq!(status, "pass", "{out}");
+    // And the fixture does refuse a wrong body, so the check above could fail.
+    let (out, status, message) = against_hostile(&check.replace("n: 1", "n: 2"));
+    assert_eq!(status, "fail", "{out}");
+    assert!(message.contains("status 400"), "{message}");
+}
+
+#[test]
+fn load_reads_no_more_than_the_body_limit() {
+    let (out, status, message) = against_hostile(
+        "    load: { request: { path: /big }, requests: 4, concurrency: 2, thresholds: { error-rate: 0% } }\n",
+    );
+    assert_eq!(status, "fail", "{out}");
+    assert!(
+        message.contains("larger than the 16 MiB limit"),
+        "{message}"
+    );
+    assert!(out.peak_rss_kib < RSS_CAP_KIB, "{}", out.peak_rss_kib);
+}
+
+#[test]
 fn load_against_a_silent_server_ends_with_the_check_timeout() {
     let (out, status, _) = against_hostile(
         "    load: { request: { path: /silent }, requests: 20, concurrency: 5, thresholds: { error-rate: 0% } }\n",

@@ -3,7 +3,6 @@
 //! figures are in every report, pass or fail.
 
 use crate::check::context::CheckContext;
-use crate::check::http::send;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::suite::{LoadAmount, LoadSpec};
 use crate::text::human_duration;
@@ -11,6 +10,9 @@ use hdrhistogram::Histogram;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use user::{Prepared, User};
+
+mod user;
 
 /// What one load run measured.
 #[derive(Debug, Clone)]
@@ -46,47 +48,41 @@ pub(crate) async fn run(spec: &LoadSpec, cx: &CheckContext) -> CheckOutcome {
         Ok(h) => h,
         Err(e) => return CheckOutcome::error(format!("cannot create the latency histogram: {e}")),
     };
-    let client = match reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(30))
-        .pool_max_idle_per_host(spec.concurrency)
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            return CheckOutcome::error(format!(
-                "cannot build the load client: {}",
-                crate::reason::chain(&e)
-            ));
-        }
+    // The scope of a load check does not change while it runs: the request is built once.
+    let built = match crate::check::http::build(&spec.request, cx, &cx.scope) {
+        Ok(b) => b,
+        Err(e) => return CheckOutcome::error(e),
     };
-    let cx = Arc::new(CheckContext {
-        client,
-        ..cx.clone()
-    });
+    cx.activity.set(&built.label);
+    let prepared = Arc::new(Prepared::new(cx.client.clone(), built.request));
     let (limit, until) = match spec.amount {
         LoadAmount::Requests(n) => (n, None),
         LoadAmount::Duration(d) => (u64::MAX, Some(Instant::now() + d)),
     };
+    let body_limit = cx.limits.body;
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..spec.concurrency {
-        let (cx, next, spec, mut h) = (cx.clone(), next.clone(), spec.clone(), all.clone());
+        let (prepared, next, ok_status, mut h) = (
+            prepared.clone(),
+            next.clone(),
+            spec.ok_status.clone(),
+            all.clone(),
+        );
         workers.spawn(async move {
+            let mut user = User::new(&prepared, body_limit);
             let (mut sent, mut errors, mut first_error) = (0u64, 0u64, None);
             while next.fetch_add(1, Ordering::Relaxed) < limit
                 && until.is_none_or(|u| Instant::now() < u)
             {
                 let t = Instant::now();
-                let r = send(&spec.request, &cx, &cx.scope).await;
+                let r = user.send().await;
                 let _ = h.record((t.elapsed().as_micros() as u64).max(1));
                 sent += 1;
                 let failure = match r {
-                    Ok(r) if spec.ok_status.matches(r.status) => None,
-                    Ok(r) => Some(format!("status {}", r.status)),
+                    Ok(status) if ok_status.matches(status) => None,
+                    Ok(status) => Some(format!("status {status}")),
                     Err(e) => Some(e),
                 };
                 if let Some(f) = failure {

@@ -1,0 +1,248 @@
+//! One virtual user of a `load` check: its own kept-alive connection, the prepared request
+//! sent again and again, the body read and counted (never kept), the status returned.
+//!
+//! Plain `http://` targets go through hyper's HTTP/1.1 connection directly: no pool, no
+//! URL parsing or header merging per request. `https://` targets, and bodies that are not
+//! plain bytes, go through the checks' reqwest client instead.
+
+use crate::check::http::transport_error;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use std::time::Duration;
+
+/// How long one request may take, its connection included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The request every virtual user sends, prepared once.
+pub(crate) enum Prepared {
+    /// Plain HTTP/1.1 on a connection of the user's own.
+    Plain(Plain),
+    /// Through reqwest (TLS, or a body reqwest streams).
+    Client {
+        client: reqwest::Client,
+        request: reqwest::Request,
+    },
+}
+
+pub(crate) struct Plain {
+    host: String,
+    port: u16,
+    method: hyper::Method,
+    /// Origin form (`/path?query`).
+    uri: hyper::Uri,
+    /// With `Host` and reqwest's default `Accept: */*`, as a check would send them.
+    headers: hyper::HeaderMap,
+    body: Bytes,
+    /// `GET http://…/path`, for messages.
+    url: String,
+}
+
+impl Prepared {
+    pub(crate) fn new(client: reqwest::Client, request: reqwest::Request) -> Prepared {
+        match plain(&request) {
+            Some(p) => Prepared::Plain(p),
+            None => Prepared::Client { client, request },
+        }
+    }
+}
+
+fn plain(request: &reqwest::Request) -> Option<Plain> {
+    let url = request.url();
+    if url.scheme() != "http" {
+        return None;
+    }
+    let body = match request.body() {
+        None => Bytes::new(),
+        Some(b) => Bytes::copy_from_slice(b.as_bytes()?),
+    };
+    let host = url.host_str()?.to_string();
+    let port = url.port_or_known_default()?;
+    let mut origin = url.path().to_string();
+    if let Some(q) = url.query() {
+        origin.push('?');
+        origin.push_str(q);
+    }
+    let uri = origin.parse().ok()?;
+    let mut headers = request.headers().clone();
+    let authority = match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.clone(),
+    };
+    if !headers.contains_key(hyper::header::HOST) {
+        headers.insert(hyper::header::HOST, authority.parse().ok()?);
+    }
+    if !headers.contains_key(hyper::header::ACCEPT) {
+        headers.insert(
+            hyper::header::ACCEPT,
+            hyper::header::HeaderValue::from_static("*/*"),
+        );
+    }
+    Some(Plain {
+        host,
+        port,
+        method: request.method().clone(),
+        uri,
+        headers,
+        body,
+        url: url.to_string(),
+    })
+}
+
+/// A virtual user: sends the prepared request, one at a time, on a connection it keeps.
+pub(crate) struct User<'p> {
+    prepared: &'p Prepared,
+    conn: Option<SendRequest<Full<Bytes>>>,
+    /// Largest body read (`limits.body`).
+    limit: u64,
+}
+
+impl<'p> User<'p> {
+    pub(crate) fn new(prepared: &'p Prepared, limit: u64) -> User<'p> {
+        User {
+            prepared,
+            conn: None,
+            limit,
+        }
+    }
+
+    /// Sends the request once and reads the whole answer: its status, or why there was none.
+    pub(crate) async fn send(&mut self) -> Result<u16, String> {
+        match tokio::time::timeout(REQUEST_TIMEOUT, self.attempt()).await {
+            Ok(r) => r,
+            Err(_) => {
+                self.conn = None;
+                Err(format!("{}: timed out", self.label()))
+            }
+        }
+    }
+
+    fn label(&self) -> String {
+        match self.prepared {
+            Prepared::Plain(p) => format!("{} {}", p.method, p.url),
+            Prepared::Client { request, .. } => format!("{} {}", request.method(), request.url()),
+        }
+    }
+
+    async fn attempt(&mut self) -> Result<u16, String> {
+        let p = match self.prepared {
+            Prepared::Plain(p) => p,
+            Prepared::Client { client, request } => {
+                return through_client(client, request, self.limit).await;
+            }
+        };
+        // A connection the service closed (or that failed) is replaced before sending.
+        if let Some(c) = &mut self.conn
+            && c.ready().await.is_err()
+        {
+            self.conn = None;
+        }
+        let conn = match &mut self.conn {
+            Some(c) => c,
+            None => self.conn.insert(connect(p).await?),
+        };
+        let mut req = hyper::Request::new(Full::new(p.body.clone()));
+        *req.method_mut() = p.method.clone();
+        *req.uri_mut() = p.uri.clone();
+        *req.headers_mut() = p.headers.clone();
+        let resp = match conn.send_request(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.conn = None;
+                return Err(format!(
+                    "{} {}: {}",
+                    p.method,
+                    p.url,
+                    crate::reason::chain(&e)
+                ));
+            }
+        };
+        let status = resp.status().as_u16();
+        let mut body = resp.into_body();
+        // A declared length over the limit is refused before any of it is read.
+        if hyper::body::Body::size_hint(&body).lower() > self.limit {
+            self.conn = None;
+            return Err(too_large(&p.method, &p.url, self.limit));
+        }
+        let mut read: u64 = 0;
+        while let Some(frame) = body.frame().await {
+            match frame {
+                Ok(f) => {
+                    if let Some(d) = f.data_ref() {
+                        read += d.len() as u64;
+                        if read > self.limit {
+                            self.conn = None;
+                            return Err(too_large(&p.method, &p.url, self.limit));
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.conn = None;
+                    return Err(format!(
+                        "{} {}: reading the body failed: {}",
+                        p.method,
+                        p.url,
+                        crate::reason::chain(&e)
+                    ));
+                }
+            }
+        }
+        Ok(status)
+    }
+}
+
+async fn connect(p: &Plain) -> Result<SendRequest<Full<Bytes>>, String> {
+    let failed = |why: String| format!("{} {}: connection failed: {why}", p.method, p.url);
+    let stream = match tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tokio::net::TcpStream::connect((p.host.as_str(), p.port)),
+    )
+    .await
+    {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(failed(crate::reason::io(&e))),
+        Err(_) => return Err(failed("timed out".into())),
+    };
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| failed(crate::reason::chain(&e)))?;
+    // The connection is driven by its own task; it ends when the sender is dropped.
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+async fn through_client(
+    client: &reqwest::Client,
+    request: &reqwest::Request,
+    limit: u64,
+) -> Result<u16, String> {
+    let (method, url) = (request.method().clone(), request.url().to_string());
+    let Some(request) = request.try_clone() else {
+        return Err(format!(
+            "{method} {url}: the request body cannot be sent twice"
+        ));
+    };
+    let mut resp = client
+        .execute(request)
+        .await
+        .map_err(|e| transport_error(&method, &url, &e))?;
+    let status = resp.status().as_u16();
+    crate::check::http::stream_body(&mut resp, limit, |_| Ok(()))
+        .await
+        .map_err(|e| match e {
+            crate::check::http::BodyError::TooLarge => too_large(&method, &url, limit),
+            crate::check::http::BodyError::Failed(why) => format!("{method} {url}: {why}"),
+        })?;
+    Ok(status)
+}
+
+fn too_large(method: &hyper::Method, url: &str, limit: u64) -> String {
+    format!(
+        "{method} {url}: the body is larger than the {} limit (raise `limits.body` in the suite)",
+        crate::read::size(limit)
+    )
+}
