@@ -13,13 +13,9 @@ bin=target/release
 [ -x "$bin/harden" ] && [ -x "$bin/harden-fixture" ] || { echo "run: cargo build --release --bins" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs GNU time (/usr/bin/time)" >&2; exit 2; }
 
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-HARDEN_INSTANCE_DIR=$work RATE_LIMIT=100000000/minute "$bin/harden-fixture" --port "$port" > /dev/null 2>&1 &
-fixture=$!
-trap 'kill $fixture 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.05; done
-
+. benches/server.sh
+echo "Service: $server on 127.0.0.1, GET /health."
+echo
 suite() { # N -> a suite of N independent GET checks against the running service
   python3 - "$1" "$port" > "$work/s$1.yaml" <<'PY'
 import sys

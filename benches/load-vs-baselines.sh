@@ -5,8 +5,8 @@
 #
 #   benches/load-vs-baselines.sh [SECONDS] [CONCURRENCY]      (defaults: 3 10)
 #
-# The service is nginx serving a small JSON body when nginx is installed (one worker, so
-# the client side gets the other core), else the bundled fixture's GET /health. Both harden
+# The service: benches/server.sh (nginx when installed, else the fixture; BENCH_FIXTURE=1
+# for the fixture). Both harden
 # and wrk run for SECONDS at CONCURRENCY connections; each one's CPU (user + sys, from GNU
 # time, the whole process) is divided by the requests it completed.
 #
@@ -19,37 +19,7 @@ bin=target/release
 [ -x "$bin/harden" ] && [ -x "$bin/harden-fixture" ] || { echo "run: cargo build --release --bins" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs GNU time (/usr/bin/time)" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-nginx=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
-if [ -n "$nginx" ]; then
-  server="nginx (1 worker)"
-  mkdir -p "$work/nginx"
-  cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx/pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
-  fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server {
-    listen 127.0.0.1:$port;
-    location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
-  }
-}
-CONF
-  "$nginx" -c "$work/nginx/nginx.conf" -p "$work/nginx" > /dev/null 2>&1 &
-else
-  server="harden-fixture"
-  HARDEN_INSTANCE_DIR=$work RATE_LIMIT=100000000/minute "$bin/harden-fixture" --port "$port" > /dev/null 2>&1 &
-fi
-pids+=($!)
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.05; done
+. benches/server.sh
 url="http://127.0.0.1:$port/health"
 cpu() { tail -n 1 "$1" | awk '{printf "%.3f", $1 + $2}'; }
 div() { python3 -c "print(f'{$1 / $2:.${3:-2}f}' if $2 else 'n/a')"; }
