@@ -21,9 +21,9 @@ pub(crate) async fn run(spec: &HealthSpec, cx: &CheckContext) -> CheckOutcome {
             match get(cx, &e.path).await {
                 Ok(r) => match evaluate(e, &r, &cx.scope) {
                     Ok(a) => assertions.extend(a),
-                    Err(msg) => error = Some(msg),
+                    Err(e) => error = Some(e.to_string()),
                 },
-                Err(msg) => error = Some(msg),
+                Err(e) => error = Some(e.to_string()),
             }
         }
         let passed = error.is_none() && assertions.iter().all(|a| a.passed);

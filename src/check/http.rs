@@ -184,6 +184,58 @@ fn credential(name: &str) -> bool {
     .any(|w| n.contains(w))
 }
 
+/// Why a request got no answer harden could use.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RequestError {
+    /// A template in the request could not be expanded.
+    #[error(transparent)]
+    Template(#[from] crate::suite::TemplateError),
+    /// The request cannot be made as written (`headers` that are not a map, an invalid URL).
+    #[error("{0}")]
+    Invalid(String),
+    /// No answer came: `request` is `GET http://…/path`.
+    #[error("{request}: {kind}")]
+    Transport { request: String, kind: Transport },
+    /// An answer came, but its body could not be read whole.
+    #[error("{request}: {problem}")]
+    Body {
+        request: String,
+        problem: BodyProblem,
+    },
+}
+
+/// How a request failed to get an answer.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Transport {
+    #[error("timed out")]
+    TimedOut,
+    /// Connecting failed: refused, unreachable, reset during the handshake.
+    #[error("connection failed: {0}")]
+    Connect(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// How reading a body failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BodyProblem {
+    /// Larger than `limit` bytes; `setting` names the suite's setting that raises it.
+    #[error("the body is larger than the {} limit (raise `{setting}` in the suite)", crate::read::size(*.limit))]
+    TooLarge { limit: u64, setting: String },
+    /// A content coding that could not be undone (bounded by the same setting).
+    #[error("{why} (`{setting}` bounds the decoded body too)")]
+    Undecodable { why: String, setting: String },
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// A check's message is where a request error ends up.
+impl From<RequestError> for String {
+    fn from(e: RequestError) -> String {
+        e.to_string()
+    }
+}
+
 /// A request with every template expanded, ready to send (and to send again: a `load`
 /// check builds its request once).
 pub(crate) struct Built {
@@ -200,7 +252,7 @@ pub(crate) async fn begin(
     req: &RequestSpec,
     cx: &CheckContext,
     scope: &Scope,
-) -> Result<Started, String> {
+) -> Result<Started, RequestError> {
     let built = build(req, cx, scope)?;
     let started = Instant::now();
     cx.activity.set(&built.label);
@@ -222,7 +274,11 @@ pub(crate) async fn begin(
 }
 
 /// Expands a request's templates against `scope` into a request ready to send.
-pub(crate) fn build(req: &RequestSpec, cx: &CheckContext, scope: &Scope) -> Result<Built, String> {
+pub(crate) fn build(
+    req: &RequestSpec,
+    cx: &CheckContext,
+    scope: &Scope,
+) -> Result<Built, RequestError> {
     let url = match &req.target {
         Target::Path(p) => format!(
             "{}{}",
@@ -239,7 +295,11 @@ pub(crate) fn build(req: &RequestSpec, cx: &CheckContext, scope: &Scope) -> Resu
         // A value sends the header, "" sends it empty, null leaves it out.
         let headers = match h.expand(scope)? {
             Value::Object(m) => m,
-            other => return Err(format!("`headers` must be a map, found `{other}`")),
+            other => {
+                return Err(RequestError::Invalid(format!(
+                    "`headers` must be a map, found `{other}`"
+                )));
+            }
         };
         for (k, v) in headers {
             if k.eq_ignore_ascii_case("user-agent") {
@@ -250,9 +310,9 @@ pub(crate) fn build(req: &RequestSpec, cx: &CheckContext, scope: &Scope) -> Resu
             }
             match v {
                 Value::Null if k.eq_ignore_ascii_case("accept") => {
-                    return Err(
+                    return Err(RequestError::Invalid(
                         "`accept: null`: the HTTP client always sends `Accept: */*` unless told another value".into(),
-                    );
+                    ));
                 }
                 Value::Null => {}
                 v => {
@@ -288,7 +348,7 @@ pub(crate) fn build(req: &RequestSpec, cx: &CheckContext, scope: &Scope) -> Resu
     let sent = format!("{label} ({})", shown_headers.join(", "));
     let request = builder
         .build()
-        .map_err(|e| format!("{label}: {}", crate::reason::chain(&e)))?;
+        .map_err(|e| RequestError::Invalid(format!("{label}: {}", crate::reason::chain(&e))))?;
     Ok(Built {
         request,
         label,
@@ -340,7 +400,11 @@ pub(crate) async fn stream_body(
 
 /// Reads the rest of the body, refusing more than `limit` bytes (`what` names the limit
 /// in the suite), and undoes its content codings (bounded by the same limit).
-pub(crate) async fn read_body(s: &mut Started, limit: u64, what: &str) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_body(
+    s: &mut Started,
+    limit: u64,
+    what: &str,
+) -> Result<Vec<u8>, RequestError> {
     let encodings: Vec<String> = s
         .resp
         .headers()
@@ -357,18 +421,25 @@ pub(crate) async fn read_body(s: &mut Started, limit: u64, what: &str) -> Result
         Ok(())
     })
     .await
-    .map_err(|e| match e {
-        BodyError::TooLarge => format!(
-            "{}: the body is larger than the {} limit (raise `{what}` in the suite)",
-            s.request,
-            crate::read::size(limit)
-        ),
-        BodyError::Failed(why) => format!("{}: {why}", s.request),
+    .map_err(|e| RequestError::Body {
+        request: s.request.clone(),
+        problem: match e {
+            BodyError::TooLarge => BodyProblem::TooLarge {
+                limit,
+                setting: what.to_string(),
+            },
+            BodyError::Failed(why) => BodyProblem::Failed(why),
+        },
     })?;
     // Codings apply in the order listed: undo them from the last.
     for enc in encodings.iter().rev() {
-        buf = crate::check::decode::decode(enc, &buf, limit)
-            .map_err(|e| format!("{}: {e} (`{what}` bounds the decoded body too)", s.request))?;
+        buf = crate::check::decode::decode(enc, &buf, limit).map_err(|why| RequestError::Body {
+            request: s.request.clone(),
+            problem: BodyProblem::Undecodable {
+                why: why.to_string(),
+                setting: what.to_string(),
+            },
+        })?;
     }
     Ok(buf)
 }
@@ -379,7 +450,7 @@ pub(crate) async fn send(
     req: &RequestSpec,
     cx: &CheckContext,
     scope: &Scope,
-) -> Result<Response, String> {
+) -> Result<Response, RequestError> {
     let mut s = begin(req, cx, scope).await?;
     let resp = &s.resp;
     let status = resp.status().as_u16();
@@ -414,21 +485,30 @@ pub(crate) async fn send(
     })
 }
 
-pub(crate) fn transport_error(method: &reqwest::Method, url: &str, e: &reqwest::Error) -> String {
-    let what = if e.is_timeout() {
-        "timed out".to_string()
+pub(crate) fn transport_error(
+    method: &reqwest::Method,
+    url: &str,
+    e: &reqwest::Error,
+) -> RequestError {
+    let kind = if e.is_timeout() {
+        Transport::TimedOut
     } else if e.is_connect() {
-        format!("connection failed: {}", crate::reason::chain(e))
+        Transport::Connect(crate::reason::chain(e))
     } else {
-        crate::reason::chain(e)
+        Transport::Other(crate::reason::chain(e))
     };
-    format!("{method} {url}: {what}")
+    RequestError::Transport {
+        request: format!("{method} {url}"),
+        kind,
+    }
 }
 
-fn expand_map(v: Value, what: &str) -> Result<Vec<(String, String)>, String> {
+fn expand_map(v: Value, what: &str) -> Result<Vec<(String, String)>, RequestError> {
     match v {
         Value::Object(m) => Ok(m.into_iter().map(|(k, v)| (k, value_text(&v))).collect()),
-        other => Err(format!("`{what}` must be a map, found `{other}`")),
+        other => Err(RequestError::Invalid(format!(
+            "`{what}` must be a map, found `{other}`"
+        ))),
     }
 }
 
@@ -457,7 +537,7 @@ fn capture(spec: &CaptureSpec, r: &Response) -> Result<Value, String> {
 }
 
 /// A plain `GET path` against the service (health endpoints, metrics).
-pub(crate) async fn get(cx: &CheckContext, path: &str) -> Result<Response, String> {
+pub(crate) async fn get(cx: &CheckContext, path: &str) -> Result<Response, RequestError> {
     let req = RequestSpec {
         method: reqwest::Method::GET,
         target: Target::Path(crate::suite::Template::literal(path)),

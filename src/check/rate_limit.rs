@@ -86,7 +86,7 @@ async fn one(spec: &RateLimitSpec, cx: &CheckContext) -> Probe {
     }
     match send(&req, cx, &cx.scope).await {
         Ok(r) => Probe::Answered(r),
-        Err(e) => Probe::NoAnswer(e),
+        Err(e) => Probe::NoAnswer(e.to_string()),
     }
 }
 

@@ -216,7 +216,7 @@ async fn preflight(cx: &CheckContext, c: &CorsSpec, origin: &str) -> Result<Resp
         body: BodySpec::None,
         compressed: false,
     };
-    send(&req, cx, &cx.scope).await
+    Ok(send(&req, cx, &cx.scope).await?)
 }
 
 async fn cors(cx: &CheckContext, c: &CorsSpec) -> Result<Vec<Assertion>, String> {

@@ -61,6 +61,7 @@ impl Instance {
             message,
             hint: None,
         };
+        let template = |e: crate::suite::TemplateError| err(e.to_string());
         let port = match spec.port {
             Some(p) => p,
             None => free_port().map_err(|e| {
@@ -94,7 +95,7 @@ impl Instance {
         let base_url = match base_url_template {
             Some(t) => crate::suite::Template::text(t)
                 .and_then(|t| t.expand_text(&scope))
-                .map_err(err)?,
+                .map_err(template)?,
             None => default_base,
         };
         Arc::make_mut(&mut scope.vars).insert("BASE_URL".into(), Value::String(base_url.clone()));
@@ -104,14 +105,14 @@ impl Instance {
             .iter()
             .map(|t| t.expand_text(&scope))
             .collect::<Result<_, _>>()
-            .map_err(err)?;
+            .map_err(template)?;
         let Some((program, args)) = argv.split_first() else {
             return Err(err("the instance command is empty".into()));
         };
         // The working directory, and relative programs, resolve against the suite's
         // directory; bare names use PATH.
         let cwd = match &spec.cwd {
-            Some(t) => spec.dir.join(t.expand_text(&scope).map_err(err)?),
+            Some(t) => spec.dir.join(t.expand_text(&scope).map_err(template)?),
             None => spec.dir.clone(),
         };
         let cwd = std::path::absolute(&cwd).unwrap_or(cwd);
@@ -131,7 +132,7 @@ impl Instance {
         cmd.env("PORT", port.to_string())
             .env("HARDEN_INSTANCE_DIR", dir.path());
         for (k, v) in &spec.env {
-            cmd.env(k, v.expand_text(&scope).map_err(err)?);
+            cmd.env(k, v.expand_text(&scope).map_err(template)?);
         }
         let log_file = log_dir.join(format!("{}.log", label.replace(['/', ' '], "_")));
         let file = std::fs::File::create(&log_file).ok();

@@ -16,4 +16,4 @@ pub(crate) use loader::{MAX_DURATION, load};
 pub(crate) use presets::TOKEN_SHAPES;
 pub(crate) use raw::SuiteRaw;
 pub(crate) use spec::*;
-pub(crate) use template::{Scope, Template, value_text};
+pub(crate) use template::{Scope, Template, TemplateError, value_text};

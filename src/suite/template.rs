@@ -12,6 +12,27 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Template(Value);
 
+/// Why a template could not be read or expanded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum TemplateError {
+    /// `${` with no closing `}` in this text.
+    #[error("unterminated `${{` in `{0}`")]
+    Unterminated(String),
+    /// `${...}` around something that is not a variable name.
+    #[error("`${{{0}}}` is not a valid variable name")]
+    BadName(String),
+    /// A name neither vars, captures nor the environment define.
+    #[error("undefined variable `{0}`")]
+    Undefined(String),
+}
+
+/// Messages are where template errors end up (a check's error, a suite diagnostic).
+impl From<TemplateError> for String {
+    fn from(e: TemplateError) -> String {
+        e.to_string()
+    }
+}
+
 /// One piece of a template string.
 enum Piece<'a> {
     Text(&'a str),
@@ -26,7 +47,7 @@ fn is_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
-fn pieces(text: &str) -> Result<Vec<Piece<'_>>, String> {
+fn pieces(text: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(i) = rest.find('$') {
@@ -40,10 +61,10 @@ fn pieces(text: &str) -> Result<Vec<Piece<'_>>, String> {
         if let Some(inner) = after.strip_prefix('{') {
             let end = inner
                 .find('}')
-                .ok_or_else(|| format!("unterminated `${{` in `{text}`"))?;
+                .ok_or_else(|| TemplateError::Unterminated(text.to_string()))?;
             let name = inner[..end].trim();
             if !is_name(name) {
-                return Err(format!("`${{{name}}}` is not a valid variable name"));
+                return Err(TemplateError::BadName(name.to_string()));
             }
             out.push(Piece::Text(&rest[..i]));
             out.push(Piece::Var(name));
@@ -67,8 +88,8 @@ pub(crate) fn value_text(v: &Value) -> String {
 
 impl Template {
     /// Checks the syntax of every string in `value`.
-    pub(crate) fn new(value: Value) -> Result<Template, String> {
-        fn walk(v: &Value) -> Result<(), String> {
+    pub(crate) fn new(value: Value) -> Result<Template, TemplateError> {
+        fn walk(v: &Value) -> Result<(), TemplateError> {
             match v {
                 Value::String(s) => pieces(s).map(drop),
                 Value::Array(a) => a.iter().try_for_each(walk),
@@ -106,7 +127,7 @@ impl Template {
         Template(escape(v))
     }
 
-    pub(crate) fn text(s: &str) -> Result<Template, String> {
+    pub(crate) fn text(s: &str) -> Result<Template, TemplateError> {
         Template::new(Value::String(s.to_string()))
     }
 
@@ -136,17 +157,17 @@ impl Template {
         out
     }
 
-    pub(crate) fn expand(&self, scope: &Scope) -> Result<Value, String> {
+    pub(crate) fn expand(&self, scope: &Scope) -> Result<Value, TemplateError> {
         expand_value(&self.0, scope)
     }
 
     /// Expands and renders as text (for paths, header values, argv).
-    pub(crate) fn expand_text(&self, scope: &Scope) -> Result<String, String> {
+    pub(crate) fn expand_text(&self, scope: &Scope) -> Result<String, TemplateError> {
         self.expand(scope).map(|v| value_text(&v))
     }
 }
 
-fn expand_str(s: &str, scope: &Scope) -> Result<Value, String> {
+fn expand_str(s: &str, scope: &Scope) -> Result<Value, TemplateError> {
     let ps = pieces(s)?;
     if let [Piece::Text(""), Piece::Var(name), Piece::Text("")] = ps.as_slice() {
         return scope.lookup(name).ok_or_else(|| undefined(name));
@@ -163,11 +184,11 @@ fn expand_str(s: &str, scope: &Scope) -> Result<Value, String> {
     Ok(Value::String(out))
 }
 
-fn undefined(name: &str) -> String {
-    format!("undefined variable `{name}`")
+fn undefined(name: &str) -> TemplateError {
+    TemplateError::Undefined(name.to_string())
 }
 
-fn expand_value(v: &Value, scope: &Scope) -> Result<Value, String> {
+fn expand_value(v: &Value, scope: &Scope) -> Result<Value, TemplateError> {
     Ok(match v {
         Value::String(s) => expand_str(s, scope)?,
         Value::Array(a) => Value::Array(
@@ -248,16 +269,29 @@ mod tests {
     #[test]
     fn undefined_is_an_error_not_empty() {
         let t = Template::text("/runs/${missing}").unwrap();
+        let e = t.expand(&scope()).unwrap_err();
+        assert_eq!(e, TemplateError::Undefined("missing".into()));
+        assert_eq!(e.to_string(), "undefined variable `missing`");
+    }
+
+    #[test]
+    fn an_unterminated_reference_is_a_syntax_error() {
         assert_eq!(
-            t.expand(&scope()).unwrap_err(),
-            "undefined variable `missing`"
+            Template::text("${unterminated").unwrap_err(),
+            TemplateError::Unterminated("${unterminated".into())
         );
     }
 
     #[test]
-    fn syntax_errors_are_reported() {
-        assert!(Template::text("${unterminated").is_err());
-        assert!(Template::text("${bad name}").is_err());
+    fn a_reference_to_a_non_name_is_a_syntax_error() {
+        assert_eq!(
+            Template::text("${bad name}").unwrap_err(),
+            TemplateError::BadName("bad name".into())
+        );
+    }
+
+    #[test]
+    fn refs_lists_every_name_in_order() {
         assert_eq!(
             Template::text("a ${x} b ${env.HOME}").unwrap().refs(),
             vec!["x", "env.HOME"]

@@ -152,9 +152,11 @@ fn parse(file: &Path, text: &str) -> Result<SuiteRaw, Box<LoadError>> {
             .nth(line.saturating_sub(1) as usize)
             .filter(|_| line > 0);
         let message = friendly(yaml_message(&e), source_line, column);
-        let hint = message
-            .contains("unknown field")
-            .then(|| "check the spelling; `harden schema` lists every key".to_string());
+        let hint = matches!(
+            e.without_snippet(),
+            serde_saphyr::Error::SerdeUnknownField { .. }
+        )
+        .then(|| "check the spelling; `harden schema` lists every key".to_string());
         Box::new(LoadError {
             file: file.to_path_buf(),
             line,
