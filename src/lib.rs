@@ -8,7 +8,10 @@ mod check;
 mod cli;
 mod commands;
 mod error;
+// Test-only code lives under tests/unit/; it is compiled into the crate's unit tests
+// because it drives crate internals.
 #[cfg(test)]
+#[path = "../tests/unit/fuzz.rs"]
 mod fuzz;
 mod instance;
 mod read;

@@ -11,6 +11,7 @@ mod merge;
 mod model;
 mod progress;
 #[cfg(test)]
+#[path = "../../tests/unit/report_sample.rs"]
 pub(crate) mod sample;
 mod score;
 mod terminal;

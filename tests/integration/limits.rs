@@ -37,70 +37,94 @@ fn report_refuses_an_endless_results_file() {
     assert!(out.peak_rss_kib < 64 * 1024, "{} KiB", out.peak_rss_kib);
 }
 
-#[test]
-fn a_huge_timeout_flag_is_a_usage_error_not_a_panic() {
-    for value in ["18446744073709551615s", "1000000000d"] {
-        let out = Harden::check("checks/orchestrator.yaml")
-            .args(["--timeout", value])
-            .run();
-        assert_eq!(out.code, 2, "{value}: {out}");
-        assert!(!out.stderr.contains("panicked"), "{out}");
-        assert!(out.stderr.contains("--timeout"), "{out}");
-    }
+fn huge_timeout_flag_is_a_usage_error(value: &str) {
+    let out = Harden::check("checks/orchestrator.yaml")
+        .args(["--timeout", value])
+        .run();
+    assert_eq!(out.code, 2, "{value}: {out}");
+    assert!(!out.stderr.contains("panicked"), "{out}");
+    assert!(out.stderr.contains("--timeout"), "{out}");
 }
 
 #[test]
-fn huge_durations_in_a_suite_are_errors_at_their_position() {
-    for (field, yaml) in [
-        (
-            "checks[0].timeout",
-            "    timeout: 18446744073709551615s\n    http: { request: { path: /x }, expect: { status: 200 } }\n",
-        ),
-        (
-            "checks[0].http.expect.max-duration",
-            "    http: { request: { path: /x }, expect: { status: 200, max-duration: 18446744073709551615s } }\n",
-        ),
-        (
-            "checks[0].load.duration",
-            "    load: { request: { path: /x }, duration: 18446744073709551615s, concurrency: 2, thresholds: { p95: 1s } }\n",
-        ),
-    ] {
-        let h = Harden::new();
-        let suite = h.dir.path().join("s.yaml");
-        std::fs::write(
-            &suite,
-            format!("suite: d\nbase-url: http://127.0.0.1:9\nchecks:\n  - id: c\n{yaml}"),
-        )
-        .unwrap();
-        let out = h.args(["validate", &suite.display().to_string()]).run();
-        assert_eq!(out.code, 2, "{field}: {out}");
-        assert!(out.stderr.contains(field), "{field}: {out}");
-        assert!(out.stderr.contains("s.yaml:5:"), "{field}: {out}");
-        assert!(!out.stderr.contains("panicked"), "{out}");
-    }
-    // Instance durations too.
-    for (field, yaml) in [
-        (
-            "instance.ready.timeout",
-            "  ready: { http: /h, timeout: 18446744073709551615s }\n",
-        ),
-        (
-            "instance.stop.grace",
-            "  stop: { grace: 18446744073709551615s }\n",
-        ),
-    ] {
-        let h = Harden::new();
-        let suite = h.dir.path().join("s.yaml");
-        std::fs::write(
-            &suite,
-            format!("suite: d\ninstance:\n  command: [\"x\"]\n{yaml}checks:\n  - id: c\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n"),
-        )
-        .unwrap();
-        let out = h.args(["validate", &suite.display().to_string()]).run();
-        assert_eq!(out.code, 2, "{field}: {out}");
-        assert!(out.stderr.contains(field), "{field}: {out}");
-        assert!(!out.stderr.contains("panicked"), "{out}");
-    }
+fn a_timeout_flag_past_u64_seconds_is_a_usage_error_not_a_panic() {
+    huge_timeout_flag_is_a_usage_error("18446744073709551615s");
+}
+
+#[test]
+fn a_timeout_flag_of_a_billion_days_is_a_usage_error_not_a_panic() {
+    huge_timeout_flag_is_a_usage_error("1000000000d");
+}
+
+/// A check whose `yaml` holds a duration too large: `validate` names `field` at line 5.
+fn huge_check_duration_is_an_error_at(field: &str, yaml: &str) {
+    let h = Harden::new();
+    let suite = h.dir.path().join("s.yaml");
+    std::fs::write(
+        &suite,
+        format!("suite: d\nbase-url: http://127.0.0.1:9\nchecks:\n  - id: c\n{yaml}"),
+    )
+    .unwrap();
+    let out = h.args(["validate", &suite.display().to_string()]).run();
+    assert_eq!(out.code, 2, "{field}: {out}");
+    assert!(out.stderr.contains(field), "{field}: {out}");
+    assert!(out.stderr.contains("s.yaml:5:"), "{field}: {out}");
+    assert!(!out.stderr.contains("panicked"), "{out}");
+}
+
+/// An instance whose `yaml` holds a duration too large: `validate` names `field`.
+fn huge_instance_duration_is_an_error_at(field: &str, yaml: &str) {
+    let h = Harden::new();
+    let suite = h.dir.path().join("s.yaml");
+    std::fs::write(
+        &suite,
+        format!("suite: d\ninstance:\n  command: [\"x\"]\n{yaml}checks:\n  - id: c\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n"),
+    )
+    .unwrap();
+    let out = h.args(["validate", &suite.display().to_string()]).run();
+    assert_eq!(out.code, 2, "{field}: {out}");
+    assert!(out.stderr.contains(field), "{field}: {out}");
+    assert!(!out.stderr.contains("panicked"), "{out}");
+}
+
+#[test]
+fn a_huge_check_timeout_is_an_error_at_its_position() {
+    huge_check_duration_is_an_error_at(
+        "checks[0].timeout",
+        "    timeout: 18446744073709551615s\n    http: { request: { path: /x }, expect: { status: 200 } }\n",
+    );
+}
+
+#[test]
+fn a_huge_max_duration_is_an_error_at_its_position() {
+    huge_check_duration_is_an_error_at(
+        "checks[0].http.expect.max-duration",
+        "    http: { request: { path: /x }, expect: { status: 200, max-duration: 18446744073709551615s } }\n",
+    );
+}
+
+#[test]
+fn a_huge_load_duration_is_an_error_at_its_position() {
+    huge_check_duration_is_an_error_at(
+        "checks[0].load.duration",
+        "    load: { request: { path: /x }, duration: 18446744073709551615s, concurrency: 2, thresholds: { p95: 1s } }\n",
+    );
+}
+
+#[test]
+fn a_huge_ready_timeout_is_an_error_at_its_field() {
+    huge_instance_duration_is_an_error_at(
+        "instance.ready.timeout",
+        "  ready: { http: /h, timeout: 18446744073709551615s }\n",
+    );
+}
+
+#[test]
+fn a_huge_stop_grace_is_an_error_at_its_field() {
+    huge_instance_duration_is_an_error_at(
+        "instance.stop.grace",
+        "  stop: { grace: 18446744073709551615s }\n",
+    );
 }
 
 #[test]

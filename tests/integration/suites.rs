@@ -167,28 +167,44 @@ fn bad_flags_are_usage_errors() {
     assert_eq!(out.code, 0, "{out}");
 }
 
-#[test]
-fn completions_for_every_shell_and_a_man_page_come_from_the_cli() {
-    for (shell, marker) in [
-        ("bash", "_harden()"),
-        ("zsh", "#compdef harden"),
-        ("fish", "complete -c harden"),
-        ("powershell", "Register-ArgumentCompleter"),
-    ] {
-        let out = crate::harness::Harden::new()
-            .args(["completions", shell])
-            .run();
-        assert_eq!(out.code, 0, "{shell}: {out}");
-        assert!(
-            out.stdout.contains(marker),
-            "{shell}: {}",
-            &out.stdout[..out.stdout.len().min(300)]
-        );
-        // Every subcommand is completed.
-        for sub in ["check", "validate", "report", "init"] {
-            assert!(out.stdout.contains(sub), "{shell} lacks {sub}");
-        }
+/// `harden completions SHELL` writes a script with `marker` that completes every subcommand.
+fn completions_for(shell: &str, marker: &str) {
+    let out = crate::harness::Harden::new()
+        .args(["completions", shell])
+        .run();
+    assert_eq!(out.code, 0, "{shell}: {out}");
+    assert!(
+        out.stdout.contains(marker),
+        "{shell}: {}",
+        &out.stdout[..out.stdout.len().min(300)]
+    );
+    for sub in ["check", "validate", "report", "init"] {
+        assert!(out.stdout.contains(sub), "{shell} lacks {sub}");
     }
+}
+
+#[test]
+fn completions_for_bash_come_from_the_cli() {
+    completions_for("bash", "_harden()");
+}
+
+#[test]
+fn completions_for_zsh_come_from_the_cli() {
+    completions_for("zsh", "#compdef harden");
+}
+
+#[test]
+fn completions_for_fish_come_from_the_cli() {
+    completions_for("fish", "complete -c harden");
+}
+
+#[test]
+fn completions_for_powershell_come_from_the_cli() {
+    completions_for("powershell", "Register-ArgumentCompleter");
+}
+
+#[test]
+fn a_man_page_comes_from_the_cli() {
     let man = crate::harness::Harden::new().args(["man"]).run();
     assert_eq!(man.code, 0, "{man}");
     assert!(
