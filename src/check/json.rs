@@ -508,28 +508,26 @@ mod tests {
         assert!(e.contains("`length` applies to arrays and objects"), "{e}");
     }
 
-    #[test]
-    fn definite_paths_are_told_apart_from_the_others() {
-        for p in [
-            "$",
-            "$.a",
-            "$.a.b[0]",
-            "$['a b']",
-            "$[\"x*y\"][-1]",
-            "$.a['b,c']",
-        ] {
-            assert!(singular(p), "{p}");
-        }
-        for p in [
-            "$.a[*]",
-            "$..a",
-            "$.a[0:2]",
-            "$.a[?@.b]",
-            "$.a[0,1]",
-            "$.*",
-            "$['a','b']",
-        ] {
-            assert!(!singular(p), "{p}");
-        }
+    /// One test per path, so that one failing hides none of the others.
+    macro_rules! singular_paths {
+        ($($name:ident: $path:expr => $singular:expr;)*) => {
+            $(#[test] fn $name() { assert_eq!(singular($path), $singular, "{}", $path) })*
+        };
+    }
+
+    singular_paths! {
+        the_root_is_singular: "$" => true;
+        a_member_is_singular: "$.a" => true;
+        a_member_chain_with_an_index_is_singular: "$.a.b[0]" => true;
+        a_quoted_name_with_a_space_is_singular: "$['a b']" => true;
+        a_quoted_name_with_a_star_and_a_negative_index_is_singular: "$[\"x*y\"][-1]" => true;
+        a_quoted_name_with_a_comma_is_singular: "$.a['b,c']" => true;
+        a_wildcard_is_a_list: "$.a[*]" => false;
+        descendants_are_a_list: "$..a" => false;
+        a_slice_is_a_list: "$.a[0:2]" => false;
+        a_filter_is_a_list: "$.a[?@.b]" => false;
+        an_index_union_is_a_list: "$.a[0,1]" => false;
+        a_member_wildcard_is_a_list: "$.*" => false;
+        a_name_union_is_a_list: "$['a','b']" => false;
     }
 }

@@ -365,24 +365,26 @@ async fn headers(cx: &CheckContext, h: &SecurityHeadersSpec) -> Result<Vec<Asser
 mod tests {
     use super::*;
 
-    #[test]
-    fn leak_patterns_catch_stack_traces_but_not_validation_errors() {
-        let re = regex::Regex::new(LEAKS).unwrap();
-        for leak in [
-            "Traceback (most recent call last):",
-            "  File \"/app/orchestrator/api/runs.py\", line 88, in create_run",
-            "json.decoder.JSONDecodeError: Expecting value",
-            "at com.acme.Api.handle(Api.java:42)",
-            "error in /srv/app/main.py",
-        ] {
-            assert!(re.is_match(leak), "{leak}");
-        }
-        for fine in [
-            r#"{"detail":[{"loc":["body",0],"msg":"JSON decode error","type":"json_invalid"}]}"#,
-            r#"{"detail":"Not Found"}"#,
-        ] {
-            assert!(!re.is_match(fine), "{fine}");
-        }
+    fn leaks(text: &str) -> bool {
+        regex::Regex::new(LEAKS).unwrap().is_match(text)
+    }
+
+    /// One test per sample, so that one failing hides none of the others.
+    macro_rules! leak_patterns {
+        ($($name:ident: $text:expr => $leaks:expr;)*) => {
+            $(#[test] fn $name() { assert_eq!(leaks($text), $leaks, "{}", $text) })*
+        };
+    }
+
+    leak_patterns! {
+        a_python_traceback_header_leaks: "Traceback (most recent call last):" => true;
+        a_python_frame_leaks: "  File \"/app/orchestrator/api/runs.py\", line 88, in create_run" => true;
+        a_python_exception_name_leaks: "json.decoder.JSONDecodeError: Expecting value" => true;
+        a_java_frame_leaks: "at com.acme.Api.handle(Api.java:42)" => true;
+        a_source_path_leaks: "error in /srv/app/main.py" => true;
+        a_pydantic_validation_error_does_not_leak:
+            r#"{"detail":[{"loc":["body",0],"msg":"JSON decode error","type":"json_invalid"}]}"# => false;
+        a_not_found_detail_does_not_leak: r#"{"detail":"Not Found"}"# => false;
     }
 
     #[test]
