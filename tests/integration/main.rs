@@ -30,4 +30,5 @@ mod score;
 mod security;
 mod snapshots;
 mod suites;
+mod tls;
 mod trials;
