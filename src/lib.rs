@@ -13,7 +13,12 @@ mod error;
 #[cfg(test)]
 #[path = "../tests/unit/fuzz.rs"]
 mod fuzz;
+// The hot paths, for `benches/hot_paths.rs` only (the `bench-internals` feature).
 mod instance;
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+#[path = "../benches/internals.rs"]
+pub mod internals;
 mod read;
 mod reason;
 mod redact;

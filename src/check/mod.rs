@@ -21,7 +21,9 @@ mod security;
 
 pub(crate) use context::{Activity, CheckContext, http_client};
 pub(crate) use http::{BodyError, run_steps, stream_body};
-#[cfg(test)]
+#[cfg(feature = "bench-internals")]
+pub(crate) use http::{Response, evaluate};
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) use outcome::Assertion;
 pub(crate) use outcome::{CheckOutcome, LoadFigures, Status};
 

@@ -10,7 +10,7 @@ mod markdown;
 mod merge;
 mod model;
 mod progress;
-#[cfg(test)]
+#[cfg(any(test, feature = "bench-internals"))]
 #[path = "../../tests/unit/report_sample.rs"]
 pub(crate) mod sample;
 mod score;

@@ -10,7 +10,7 @@ mod template;
 
 pub(crate) use diagnostic::LoadErrors;
 pub(crate) use kind::CheckKind;
-#[cfg(test)]
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) use loader::load_str;
 pub(crate) use loader::{MAX_DURATION, load};
 pub(crate) use presets::TOKEN_SHAPES;
