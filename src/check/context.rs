@@ -43,10 +43,22 @@ impl Activity {
 /// The HTTP client checks use: no proxy (probes target the service directly), no redirects
 /// (a contract test must see them), bounded connect time.
 pub(crate) fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(5))
+    client_builder()
         .build()
         .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// The settings every client of harden shares, `http_client`'s and the `rate-limit`
+/// kind's: no proxy, no redirects, a bounded connect, certificates verified against the
+/// platform's roots, read at the first `https://` handshake (`tls.rs`).
+pub(crate) fn client_builder() -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(5));
+    match crate::check::tls::client_config() {
+        Ok(config) => builder.tls_backend_preconfigured(config),
+        // reqwest's own configuration, which reads the roots now.
+        Err(_) => builder,
+    }
 }

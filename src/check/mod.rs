@@ -18,6 +18,7 @@ pub(crate) mod prom;
 mod rate_limit;
 mod sarif;
 mod security;
+mod tls;
 
 pub(crate) use context::{Activity, CheckContext, http_client};
 pub(crate) use http::{BodyError, run_steps, stream_body};

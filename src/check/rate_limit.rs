@@ -34,11 +34,9 @@ fn client(
     source: Option<std::net::Ipv4Addr>,
     concurrency: usize,
 ) -> Result<reqwest::Client, String> {
-    let mut b = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        // Generous: a full accept queue retransmits SYNs after 1s, and that is not a refusal.
-        .connect_timeout(Duration::from_secs(5))
+    // Connects are bounded generously (5 s): a full accept queue retransmits SYNs after
+    // 1 s, and that is not a refusal.
+    let mut b = crate::check::context::client_builder()
         .timeout(Duration::from_secs(15))
         .pool_max_idle_per_host(concurrency);
     if let Some(addr) = source {
