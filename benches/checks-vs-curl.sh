@@ -62,6 +62,34 @@ suite "$m"
 read -r mw mc mr <<< "$(/usr/bin/time -f "%e %U %S %M" -o "$work/t" "$bin/harden" check "$work/s$m.yaml" > /dev/null 2>&1; tail -n 1 "$work/t" | awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}')"
 echo "| $m checks: wall, CPU, peak RSS | ${mw} s, ${mc} s, $((mr / 1024)) MiB | | |"
 
+# How cost grows with concurrency (--jobs) and with the body each check reads and asserts on.
+echo
+echo "| $n checks | wall | CPU (user + sys) |"
+echo "|---|---:|---:|"
+suite "$n"
+for jobs in 1 4 16 64; do
+  read -r jw jc _ <<< "$(measure "$bin/harden" check --jobs "$jobs" "$work/s$n.yaml")"
+  echo "| --jobs $jobs | ${jw} s | ${jc} s |"
+done
+if [ -d "$work/www/body" ]; then
+  echo
+  echo "| 100 checks of a JSON body, asserting one field | harden CPU | curl CPU (body only) | harden / curl |"
+  echo "|---|---:|---:|---:|"
+  for size in 1000 100000 1000000; do
+    python3 - "$port" "$size" > "$work/b$size.yaml" <<'PY'
+import sys
+port, size = sys.argv[1], sys.argv[2]
+print(f"suite: body\nbase-url: http://127.0.0.1:{port}\nchecks:")
+for i in range(100):
+    print(f"  - id: b{i}\n    http: {{ request: {{ path: /body/{size}.json }}, expect: {{ status: 200, json: {{ \"$.n\": 1 }} }} }}")
+PY
+    for _ in $(seq 1 100); do printf 'url = "http://127.0.0.1:%s/body/%s.json"\noutput = /dev/null\n' "$port" "$size"; done > "$work/b$size.cfg"
+    read -r _ bc _ <<< "$(measure "$bin/harden" check "$work/b$size.yaml")"
+    read -r _ cbc _ <<< "$(measure curl -s -K "$work/b$size.cfg")"
+    echo "| $((size / 1000)) kB body | ${bc} s | ${cbc} s | $(ratio "$bc" "$cbc") |"
+  done
+fi
+
 # Readiness: how long after start harden sees a service that binds at once (median of 9).
 cat > "$work/ready.yaml" <<YAML
 suite: ready

@@ -9,7 +9,11 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 nginx=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
 if [ -n "$nginx" ] && [ -z "${BENCH_FIXTURE:-}" ]; then
   server="nginx (1 worker)"
-  mkdir -p "$work/nginx"
+  mkdir -p "$work/nginx" "$work/www/body"
+  # JSON bodies of a given size for the body-size runs: {"n": 1, "pad": "xxx..."}.
+  for size in 1000 100000 1000000; do
+    python3 -c "import sys; n=int(sys.argv[1]); print('{\"n\": 1, \"pad\": \"' + 'x' * (n - 20) + '\"}', end='')" "$size" > "$work/www/body/$size.json"
+  done
   cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -24,6 +28,7 @@ http {
   server {
     listen 127.0.0.1:$port;
     location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
+    location /body/ { root $work/www; default_type application/json; }
   }
 }
 CONF
