@@ -47,13 +47,27 @@ read -r _ ctc _ <<< "$(measure curl -s -K "$work/c$ten.cfg")"
 h_us=$(python3 -c "print(f'{($tc - $hc) / ($ten - $n) * 1e6:.0f}')")
 c_us=$(python3 -c "print(f'{($ctc - $cc) / ($ten - $n) * 1e6:.0f}')")
 suite 8; curlcfg 8
-read -r sw _ _ <<< "$(measure "$bin/harden" check "$work/s8.yaml")"
-read -r scw _ _ <<< "$(measure curl -s -K "$work/c8.cfg")"
+if command -v hyperfine > /dev/null; then # milliseconds, mean of 30 runs
+  startup() { hyperfine -N -w 3 -r 30 --export-json "$work/h.json" "$*" > /dev/null 2>&1
+    python3 -c "import json; print(f\"{json.load(open('$work/h.json'))['results'][0]['mean']:.4f}\")"; }
+  sw=$(startup "$bin/harden" check "$work/s8.yaml")
+  scw=$(startup curl -s -K "$work/c8.cfg")
+else # GNU time: 10 ms resolution
+  read -r sw _ _ <<< "$(measure "$bin/harden" check "$work/s8.yaml")"
+  read -r scw _ _ <<< "$(measure curl -s -K "$work/c8.cfg")"
+fi
 echo "| work | harden | curl | harden / curl |"
 echo "|---|---:|---:|---:|"
 echo "| $n independent GET checks, wall | ${hw} s | ${cw} s | $(ratio "$hw" "$cw") |"
 echo "| same, CPU (user + sys), whole process | ${hc} s | ${cc} s | $(ratio "$hc" "$cc") |"
 echo "| CPU per check / per request, from $n to $ten (start-up excluded) | ${h_us} µs | ${c_us} µs | $(ratio "$h_us" "$c_us") |"
+if command -v valgrind > /dev/null; then # user-space instructions: repeatable whatever the load
+  instr() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 > /dev/null | awk '/refs:/ {gsub(",", "", $4); print $4}'; }
+  suite "$n"
+  hi=$(instr "$bin/harden" check "$work/s$n.yaml")
+  ci=$(instr curl -s -K "$work/c$n.cfg")
+  echo "| $n checks, user-space instructions (callgrind) | $((hi / 1000000))M | $((ci / 1000000))M | $(ratio "$hi" "$ci") |"
+fi
 echo "| $n checks, peak RSS | $((hr / 1024)) MiB | $((cr / 1024)) MiB | $(ratio "$hr" "$cr") |"
 echo "| 8 checks, wall (start-up) | ${sw} s | ${scw} s | $(ratio "$sw" "$scw") |"
 echo "| $ten checks: wall, CPU, peak RSS | ${tw} s, ${tc} s, $((tr / 1024)) MiB | | |"
@@ -84,6 +98,7 @@ for i in range(100):
     print(f"  - id: b{i}\n    http: {{ request: {{ path: /body/{size}.json }}, expect: {{ status: 200, json: {{ \"$.n\": 1 }} }} }}")
 PY
     for _ in $(seq 1 100); do printf 'url = "http://127.0.0.1:%s/body/%s.json"\noutput = /dev/null\n' "$port" "$size"; done > "$work/b$size.cfg"
+    "$bin/harden" check "$work/b$size.yaml" > /dev/null || { echo "the $size-byte body checks did not pass" >&2; exit 1; }
     read -r _ bc _ <<< "$(measure "$bin/harden" check "$work/b$size.yaml")"
     read -r _ cbc _ <<< "$(measure curl -s -K "$work/b$size.cfg")"
     echo "| $((size / 1000)) kB body | ${bc} s | ${cbc} s | $(ratio "$bc" "$cbc") |"

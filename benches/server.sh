@@ -14,6 +14,8 @@ if [ -n "$nginx" ] && [ -z "${BENCH_FIXTURE:-}" ]; then
   for size in 1000 100000 1000000; do
     python3 -c "import sys; n=int(sys.argv[1]); print('{\"n\": 1, \"pad\": \"' + 'x' * (n - 20) + '\"}', end='')" "$size" > "$work/www/body/$size.json"
   done
+  # nginx's worker runs as an unprivileged user when started by root: let it read them.
+  chmod 711 "$work" && chmod -R a+rX "$work/www"
   cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
