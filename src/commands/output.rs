@@ -12,7 +12,7 @@ pub(crate) fn load_baseline(gates: &GateArgs) -> Result<Option<RunReport>, Error
         .as_ref()
         .map(|p| report::read_results(p).map(|f| f.report))
         .transpose()
-        .map_err(Error::Usage)
+        .map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// Scores the run, decides the verdict, prints the summary and writes the reports.

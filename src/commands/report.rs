@@ -11,8 +11,8 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Error> {
         .iter()
         .map(|p| report::read_results(p).map(|f| f.report))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(Error::Usage)?;
-    let merged = report::merge(parts).map_err(Error::Usage)?;
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let merged = report::merge(parts).map_err(|e| Error::Usage(e.to_string()))?;
     let baseline = output::load_baseline(&args.gates)?;
     let mut terminal = Terminal::new();
     terminal.print_results(&merged);

@@ -30,21 +30,39 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
     text
 }
 
+/// Why a results file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ResultsError {
+    #[error("cannot read `{path}`: {why}")]
+    Unreadable { path: String, why: String },
+    #[error("`{path}` is not a harden results file: {why}")]
+    NotResults { path: String, why: String },
+    /// Written by a newer harden, in a format this one does not know.
+    #[error(
+        "`{path}` has results format {found}, newer than this harden understands ({FORMAT_VERSION})"
+    )]
+    TooNew { path: String, found: u32 },
+}
+
 /// Reads a results file written by this or an earlier version of harden.
-pub(crate) fn read(path: &std::path::Path) -> Result<ResultsFile, String> {
+pub(crate) fn read(path: &std::path::Path) -> Result<ResultsFile, ResultsError> {
+    let shown = || path.display().to_string();
     let file: ResultsFile =
         crate::read::json(path, crate::read::RESULTS_FILE).map_err(|e| match e {
-            crate::read::JsonError::Read(e) => format!("cannot read `{}`: {e}", path.display()),
-            crate::read::JsonError::Parse(e) => {
-                format!("`{}` is not a harden results file: {e}", path.display())
-            }
+            crate::read::JsonError::Read(e) => ResultsError::Unreadable {
+                path: shown(),
+                why: e.to_string(),
+            },
+            crate::read::JsonError::Parse(e) => ResultsError::NotResults {
+                path: shown(),
+                why: e.to_string(),
+            },
         })?;
     if file.report.format_version > FORMAT_VERSION {
-        return Err(format!(
-            "`{}` has results format {}, newer than this harden understands ({FORMAT_VERSION})",
-            path.display(),
-            file.report.format_version
-        ));
+        return Err(ResultsError::TooNew {
+            path: shown(),
+            found: file.report.format_version,
+        });
     }
     Ok(file)
 }

@@ -3,10 +3,22 @@
 
 use crate::report::{RunReport, SuiteReport, fill_scores};
 
-pub(crate) fn merge(parts: Vec<RunReport>) -> Result<RunReport, String> {
+/// Why results files cannot be merged.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub(crate) enum MergeError {
+    #[error("no results to merge")]
+    Empty,
+    /// The same check in two shards: they were not cut by the same `--partition`.
+    #[error(
+        "check `{check}` of suite `{suite}` is in more than one results file; were the shards run with the same --partition?"
+    )]
+    Overlap { check: String, suite: String },
+}
+
+pub(crate) fn merge(parts: Vec<RunReport>) -> Result<RunReport, MergeError> {
     let mut iter = parts.into_iter();
     let Some(mut merged) = iter.next() else {
-        return Err("no results to merge".into());
+        return Err(MergeError::Empty);
     };
     for part in iter {
         merged.interrupted |= part.interrupted;
@@ -33,13 +45,13 @@ pub(crate) fn merge(parts: Vec<RunReport>) -> Result<RunReport, String> {
     Ok(merged)
 }
 
-fn absorb(into: &mut SuiteReport, from: SuiteReport) -> Result<(), String> {
+fn absorb(into: &mut SuiteReport, from: SuiteReport) -> Result<(), MergeError> {
     for c in from.checks {
         if into.checks.iter().any(|x| x.info.id == c.info.id) {
-            return Err(format!(
-                "check `{}` of suite `{}` is in more than one results file; were the shards run with the same --partition?",
-                c.info.id, into.name
-            ));
+            return Err(MergeError::Overlap {
+                check: c.info.id,
+                suite: into.name.clone(),
+            });
         }
         into.checks.push(c);
     }
@@ -52,4 +64,42 @@ fn absorb(into: &mut SuiteReport, from: SuiteReport) -> Result<(), String> {
         into.instance = from.instance.or(into.instance.take());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn nothing_to_merge_is_an_error() {
+        assert_eq!(merge(vec![]).unwrap_err(), MergeError::Empty);
+    }
+
+    #[test]
+    fn the_same_check_in_two_shards_is_an_overlap() {
+        let e = merge(vec![sample::report(), sample::report()]).unwrap_err();
+        assert_eq!(
+            e,
+            MergeError::Overlap {
+                check: "create-run".into(),
+                suite: "orchestrator".into()
+            }
+        );
+        assert!(e.to_string().contains("same --partition"), "{e}");
+    }
+
+    #[test]
+    fn disjoint_shards_merge_in_line_order() {
+        let (mut a, mut b) = (sample::report(), sample::report());
+        a.suites[0].checks.retain(|c| c.info.line % 60 == 0);
+        b.suites[0].checks.retain(|c| c.info.line % 60 != 0);
+        let merged = merge(vec![b, a]).unwrap();
+        let lines: Vec<u64> = merged.suites[0]
+            .checks
+            .iter()
+            .map(|c| c.info.line)
+            .collect();
+        assert_eq!(lines, vec![30, 60, 120, 140, 200]);
+    }
 }

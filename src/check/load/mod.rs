@@ -83,7 +83,7 @@ pub(crate) async fn run(spec: &LoadSpec, cx: &CheckContext) -> CheckOutcome {
                 let failure = match r {
                     Ok(status) if ok_status.matches(status) => None,
                     Ok(status) => Some(format!("status {status}")),
-                    Err(e) => Some(e),
+                    Err(e) => Some(e.to_string()),
                 };
                 if let Some(f) = failure {
                     errors += 1;

@@ -5,7 +5,7 @@
 //! URL parsing or header merging per request. `https://` targets, and bodies that are not
 //! plain bytes, go through the checks' reqwest client instead.
 
-use crate::check::http::transport_error;
+use crate::check::http::{BodyProblem, RequestError, Transport, transport_error};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
@@ -39,6 +39,13 @@ pub(crate) struct Plain {
     body: Bytes,
     /// `GET http://…/path`, for messages.
     url: String,
+}
+
+impl Plain {
+    /// `GET http://…/path`, for messages.
+    fn label(&self) -> String {
+        format!("{} {}", self.method, self.url)
+    }
 }
 
 impl Prepared {
@@ -110,24 +117,27 @@ impl<'p> User<'p> {
     }
 
     /// Sends the request once and reads the whole answer: its status, or why there was none.
-    pub(crate) async fn send(&mut self) -> Result<u16, String> {
+    pub(crate) async fn send(&mut self) -> Result<u16, RequestError> {
         match tokio::time::timeout(REQUEST_TIMEOUT, self.attempt()).await {
             Ok(r) => r,
             Err(_) => {
                 self.conn = None;
-                Err(format!("{}: timed out", self.label()))
+                Err(RequestError::Transport {
+                    request: self.label(),
+                    kind: Transport::TimedOut,
+                })
             }
         }
     }
 
     fn label(&self) -> String {
         match self.prepared {
-            Prepared::Plain(p) => format!("{} {}", p.method, p.url),
+            Prepared::Plain(p) => p.label(),
             Prepared::Client { request, .. } => format!("{} {}", request.method(), request.url()),
         }
     }
 
-    async fn attempt(&mut self) -> Result<u16, String> {
+    async fn attempt(&mut self) -> Result<u16, RequestError> {
         let p = match self.prepared {
             Prepared::Plain(p) => p,
             Prepared::Client { client, request } => {
@@ -152,12 +162,10 @@ impl<'p> User<'p> {
             Ok(r) => r,
             Err(e) => {
                 self.conn = None;
-                return Err(format!(
-                    "{} {}: {}",
-                    p.method,
-                    p.url,
-                    crate::reason::chain(&e)
-                ));
+                return Err(RequestError::Transport {
+                    request: p.label(),
+                    kind: Transport::Other(crate::reason::chain(&e)),
+                });
             }
         };
         let status = resp.status().as_u16();
@@ -165,7 +173,7 @@ impl<'p> User<'p> {
         // A declared length over the limit is refused before any of it is read.
         if hyper::body::Body::size_hint(&body).lower() > self.limit {
             self.conn = None;
-            return Err(too_large(&p.method, &p.url, self.limit));
+            return Err(too_large(p.label(), self.limit));
         }
         let mut read: u64 = 0;
         while let Some(frame) = body.frame().await {
@@ -175,18 +183,19 @@ impl<'p> User<'p> {
                         read += d.len() as u64;
                         if read > self.limit {
                             self.conn = None;
-                            return Err(too_large(&p.method, &p.url, self.limit));
+                            return Err(too_large(p.label(), self.limit));
                         }
                     }
                 }
                 Err(e) => {
                     self.conn = None;
-                    return Err(format!(
-                        "{} {}: reading the body failed: {}",
-                        p.method,
-                        p.url,
-                        crate::reason::chain(&e)
-                    ));
+                    return Err(RequestError::Body {
+                        request: p.label(),
+                        problem: BodyProblem::Failed(format!(
+                            "reading the body failed: {}",
+                            crate::reason::chain(&e)
+                        )),
+                    });
                 }
             }
         }
@@ -194,8 +203,11 @@ impl<'p> User<'p> {
     }
 }
 
-async fn connect(p: &Plain) -> Result<SendRequest<Full<Bytes>>, String> {
-    let failed = |why: String| format!("{} {}: connection failed: {why}", p.method, p.url);
+async fn connect(p: &Plain) -> Result<SendRequest<Full<Bytes>>, RequestError> {
+    let failed = |why: String| RequestError::Transport {
+        request: p.label(),
+        kind: Transport::Connect(why),
+    };
     let stream = match tokio::time::timeout(
         CONNECT_TIMEOUT,
         tokio::net::TcpStream::connect((p.host.as_str(), p.port)),
@@ -219,12 +231,12 @@ async fn through_client(
     client: &reqwest::Client,
     request: &reqwest::Request,
     limit: u64,
-) -> Result<u16, String> {
+) -> Result<u16, RequestError> {
     let (method, url) = (request.method().clone(), request.url().to_string());
     let Some(request) = request.try_clone() else {
-        return Err(format!(
+        return Err(RequestError::Invalid(format!(
             "{method} {url}: the request body cannot be sent twice"
-        ));
+        )));
     };
     let mut resp = client
         .execute(request)
@@ -234,15 +246,21 @@ async fn through_client(
     crate::check::http::stream_body(&mut resp, limit, |_| Ok(()))
         .await
         .map_err(|e| match e {
-            crate::check::http::BodyError::TooLarge => too_large(&method, &url, limit),
-            crate::check::http::BodyError::Failed(why) => format!("{method} {url}: {why}"),
+            crate::check::http::BodyError::TooLarge => too_large(format!("{method} {url}"), limit),
+            crate::check::http::BodyError::Failed(why) => RequestError::Body {
+                request: format!("{method} {url}"),
+                problem: BodyProblem::Failed(why),
+            },
         })?;
     Ok(status)
 }
 
-fn too_large(method: &hyper::Method, url: &str, limit: u64) -> String {
-    format!(
-        "{method} {url}: the body is larger than the {} limit (raise `limits.body` in the suite)",
-        crate::read::size(limit)
-    )
+fn too_large(request: String, limit: u64) -> RequestError {
+    RequestError::Body {
+        request,
+        problem: BodyProblem::TooLarge {
+            limit,
+            setting: "limits.body".into(),
+        },
+    }
 }
