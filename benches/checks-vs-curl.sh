@@ -68,6 +68,13 @@ if command -v valgrind > /dev/null; then # user-space instructions: repeatable w
   ci=$(instr curl -s -K "$work/c$n.cfg")
   echo "| $n checks, user-space instructions (callgrind) | $((hi / 1000000))M | $((ci / 1000000))M | $(ratio "$hi" "$ci") |"
 fi
+if command -v hurl > /dev/null; then # Hurl: the same requests as one file of entries, in sequence
+  for _ in $(seq 1 "$n"); do printf 'GET http://127.0.0.1:%s/health\nHTTP 200\n\n' "$port"; done > "$work/h$n.hurl"
+  read -r uw uc _ <<< "$(measure hurl --test "$work/h$n.hurl")"
+  echo "| $n requests with Hurl (\`hurl --test\`, asserting the status): wall, CPU | ${uw} s, ${uc} s | | harden CPU / Hurl CPU: $(ratio "$hc" "$uc") |"
+else
+  echo "| Hurl | not installed (cargo install hurl, or its release binary) | | |"
+fi
 echo "| $n checks, peak RSS | $((hr / 1024)) MiB | $((cr / 1024)) MiB | $(ratio "$hr" "$cr") |"
 echo "| 8 checks, wall (start-up) | ${sw} s | ${scw} s | $(ratio "$sw" "$scw") |"
 echo "| $ten checks: wall, CPU, peak RSS | ${tw} s, ${tc} s, $((tr / 1024)) MiB | | |"
