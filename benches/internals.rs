@@ -51,7 +51,7 @@ pub fn expectation(expect: &str, body: &str) -> Expectation {
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string(),
             raw: None,
-            json: serde_json::from_str(body).ok(),
+            json: Default::default(),
             duration: Duration::from_millis(3),
             sent: "GET http://127.0.0.1:9/x".into(),
         },

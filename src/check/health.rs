@@ -41,8 +41,7 @@ pub(crate) async fn run(spec: &HealthSpec, cx: &CheckContext) -> CheckOutcome {
 /// status code (5xx is unhealthy whatever the body says).
 pub(crate) fn classify(r: &Response) -> (HealthState, String) {
     let word = r
-        .json
-        .as_ref()
+        .json()
         .and_then(|j| j.get("status"))
         .and_then(|s| s.as_str())
         .map(str::to_ascii_lowercase);
@@ -111,7 +110,7 @@ mod tests {
             status,
             headers: vec![],
             body: body.to_string(),
-            json: Some(body),
+            json: Default::default(),
             duration: Duration::ZERO,
         }
     }

@@ -20,7 +20,10 @@ pub(crate) struct Response {
     /// The body as text (invalid UTF-8 replaced); `raw` keeps the bytes when they are not text.
     pub body: String,
     pub raw: Option<Vec<u8>>,
-    pub json: Option<Value>,
+    /// The body as JSON, parsed at the first `json()` (most checks never ask: a status-only
+    /// check against a large body does not pay for parsing it); `None` inside when it is
+    /// not JSON.
+    pub json: std::sync::OnceLock<Option<Value>>,
     pub duration: Duration,
     /// The request as sent, for messages: `GET http://…/x (user-agent: harden/0.1.0)`,
     /// credentials shown as `***`.
@@ -28,6 +31,15 @@ pub(crate) struct Response {
 }
 
 impl Response {
+    /// The body parsed as JSON, if it is JSON.
+    pub(crate) fn json(&self) -> Option<&Value> {
+        self.json
+            .get_or_init(|| {
+                serde_json::from_slice(self.raw.as_deref().unwrap_or(self.body.as_bytes())).ok()
+            })
+            .as_ref()
+    }
+
     pub(crate) fn header(&self, name: &str) -> Option<String> {
         let values: Vec<&str> = self
             .headers
@@ -466,7 +478,6 @@ pub(crate) async fn send(
         .collect();
     let bytes = read_body(&mut s, cx.limits.body, "limits.body").await?;
     let duration = s.started.elapsed();
-    let json = serde_json::from_slice(&bytes).ok();
     let (body, raw) = match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => (
@@ -479,7 +490,7 @@ pub(crate) async fn send(
         headers,
         body,
         raw,
-        json,
+        json: std::sync::OnceLock::new(),
         duration,
         sent: s.sent,
     })
@@ -515,7 +526,7 @@ fn expand_map(v: Value, what: &str) -> Result<Vec<(String, String)>, RequestErro
 fn capture(spec: &CaptureSpec, r: &Response) -> Result<Value, String> {
     match spec {
         CaptureSpec::Json { path, text } => {
-            let json = r.json.as_ref().ok_or("response body is not JSON")?;
+            let json = r.json().ok_or("response body is not JSON")?;
             match select(path, text, json) {
                 Selected { matches: 0, .. } => Err("no match".into()),
                 Selected { value, .. } => value.ok_or_else(|| "no match".into()),
@@ -609,7 +620,7 @@ pub(crate) fn evaluate(
     diff = diff.or(json_diff);
     if let Some(schema) = &expect.schema {
         let prop = format!("schema `{}`", schema.label);
-        match &r.json {
+        match r.json() {
             None => out.push(Assertion::new(prop, "a JSON document", not_json(r), false)),
             Some(doc) => {
                 let errors: Vec<String> = schema
@@ -760,7 +771,7 @@ mod tests {
                 "application/json; charset=utf-8".into(),
             )],
             body: body.to_string(),
-            json: Some(body),
+            json: Default::default(),
             duration: Duration::from_millis(12),
         }
     }
@@ -881,7 +892,7 @@ mod tests {
             status: 500,
             headers: vec![],
             body: "Traceback".into(),
-            json: None,
+            json: Default::default(),
             duration: Duration::ZERO,
         };
         let (a, _) = evaluate(&expect, &r, &Scope::default()).unwrap();

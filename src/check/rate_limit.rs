@@ -417,7 +417,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             body: String::new(),
-            json: None,
+            json: Default::default(),
             duration: Duration::ZERO,
         })
     }
