@@ -158,6 +158,7 @@ async fn from_service(cmd: &str, doc_path: &str, client: &reqwest::Client) -> Re
         Default::default(),
         kill.clone(),
     )
+    .await
     .map_err(|e| Error::Usage(format!("cannot start `{cmd}`: {}", e.message)))?;
     let ready = wait_ready(&inst, &spec.ready, client, &kill).await;
     let result = match ready {

@@ -48,7 +48,7 @@ fn free_port() -> std::io::Result<u16> {
 }
 
 impl Instance {
-    pub(crate) fn start(
+    pub(crate) async fn start(
         spec: &InstanceSpec,
         label: &str,
         suite_vars: &serde_json::Map<String, Value>,
@@ -137,7 +137,7 @@ impl Instance {
         let log_file = log_dir.join(format!("{}.log", label.replace(['/', ' '], "_")));
         let file = std::fs::File::create(&log_file).ok();
         let logs = Arc::new(LogBuffer::new(file, redactor));
-        let process = process::spawn(cmd, logs.clone(), kill_now).map_err(|e| {
+        let process = process::spawn(cmd, logs.clone(), kill_now).await.map_err(|e| {
             let hint = match e.kind() {
                 std::io::ErrorKind::NotFound if !program.contains('/') => {
                     Some(format!("`{program}` is not on PATH; install it, or give a path relative to the suite file"))

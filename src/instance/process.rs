@@ -3,11 +3,10 @@
 
 use crate::instance::logbuf::{LogBuffer, pump};
 use nix::sys::signal::Signal;
-use std::io::Read;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{oneshot, watch};
 
 /// How long the supervisor may take to start the service and say so.
@@ -64,8 +63,9 @@ pub(crate) struct Supervised {
 }
 
 /// Starts `program` with `args` under a supervisor. `cmd` carries the working directory
-/// and environment; its program must be harden's own executable.
-pub(crate) fn spawn(
+/// and environment; its program must be harden's own executable. Waiting for the
+/// supervisor's first line never blocks the runtime's one thread.
+pub(crate) async fn spawn(
     mut cmd: tokio::process::Command,
     logs: Arc<LogBuffer>,
     kill_now: tokio_util::sync::CancellationToken,
@@ -85,8 +85,12 @@ pub(crate) fn spawn(
     }
     // The first line says whether the service started. Read it unbuffered: the next line
     // (the service's exit) may follow at once and must stay in the socket.
-    ours.set_read_timeout(Some(SPAWN_TIMEOUT))?;
-    let first = read_line(&ours);
+    ours.set_nonblocking(true)?;
+    let mut control = tokio::net::UnixStream::from_std(ours)?;
+    let first = tokio::time::timeout(SPAWN_TIMEOUT, read_line(&mut control))
+        .await
+        .ok()
+        .flatten();
     let pid = match first.as_deref().map(|l| l.split_once(' ')) {
         Some(Some(("pid", pid))) => pid.trim().parse::<u32>().unwrap_or(0),
         Some(Some(("spawn-error", errno))) => {
@@ -103,9 +107,6 @@ pub(crate) fn spawn(
             ));
         }
     };
-    ours.set_read_timeout(None)?;
-    ours.set_nonblocking(true)?;
-    let control = tokio::net::UnixStream::from_std(ours)?;
     let (exit_tx, exit_rx) = watch::channel(None);
     let (stop_tx, stop_rx) = oneshot::channel();
     let task = tokio::spawn(supervise(child, control, pid, exit_tx, stop_rx, kill_now));
@@ -117,11 +118,12 @@ pub(crate) fn spawn(
     })
 }
 
-fn read_line(mut stream: &std::os::unix::net::UnixStream) -> Option<String> {
+/// One line, a byte at a time (the socket is not buffered, so nothing past it is taken).
+async fn read_line(stream: &mut tokio::net::UnixStream) -> Option<String> {
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     while line.len() < 256 {
-        match stream.read(&mut byte) {
+        match stream.read(&mut byte).await {
             Ok(1) if byte[0] == b'\n' => return String::from_utf8(line).ok(),
             Ok(1) => line.push(byte[0]),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}

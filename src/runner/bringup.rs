@@ -89,6 +89,7 @@ pub(crate) async fn bring_up(
         src.redactor,
         interrupts.kill_now.clone(),
     )
+    .await
     .map_err(Down::Spawn)?;
     emit(Event::InstanceSpawned {
         label: src.label.into(),
