@@ -69,9 +69,8 @@ impl StepsOutcome {
         if let Some(e) = &self.error {
             return Some(e.clone());
         }
-        self.assertions
-            .iter()
-            .find(|a| !a.passed)
+        crate::check::failed_assertions(&self.assertions)
+            .next()
             .map(|a| format!("{}: expected {}, got {}", a.property, a.expected, a.actual))
     }
 
@@ -268,15 +267,11 @@ pub(crate) async fn begin(
     let built = build(req, cx, scope)?;
     let started = Instant::now();
     cx.activity.set(&built.label);
-    let (method, url) = (
-        built.request.method().clone(),
-        built.request.url().to_string(),
-    );
     let resp = cx
         .client
         .execute(built.request)
         .await
-        .map_err(|e| transport_error(&method, &url, &e))?;
+        .map_err(|e| transport_error(&built.label, &e))?;
     Ok(Started {
         resp,
         request: built.label,
@@ -356,11 +351,16 @@ pub(crate) fn build(
         BodySpec::Text(t) => builder.body(t.expand_text(scope)?),
         BodySpec::Form(t) => builder.form(&expand_map(t.expand(scope)?, "form")?),
     };
-    let label = format!("{} {url}", req.method);
+    let request = builder.build().map_err(|e| {
+        RequestError::Invalid(format!(
+            "{} {url}: {}",
+            req.method,
+            crate::reason::chain(&e)
+        ))
+    })?;
+    // As sent: the query included, the URL as the client normalised it.
+    let label = format!("{} {}", req.method, request.url());
     let sent = format!("{label} ({})", shown_headers.join(", "));
-    let request = builder
-        .build()
-        .map_err(|e| RequestError::Invalid(format!("{label}: {}", crate::reason::chain(&e))))?;
     Ok(Built {
         request,
         label,
@@ -496,11 +496,8 @@ pub(crate) async fn send(
     })
 }
 
-pub(crate) fn transport_error(
-    method: &reqwest::Method,
-    url: &str,
-    e: &reqwest::Error,
-) -> RequestError {
+/// No answer to `request` (`GET http://…/path`), in reqwest's words.
+pub(crate) fn transport_error(request: &str, e: &reqwest::Error) -> RequestError {
     let kind = if e.is_timeout() {
         Transport::TimedOut
     } else if e.is_connect() {
@@ -509,7 +506,7 @@ pub(crate) fn transport_error(
         Transport::Other(crate::reason::chain(e))
     };
     RequestError::Transport {
-        request: format!("{method} {url}"),
+        request: request.to_string(),
         kind,
     }
 }

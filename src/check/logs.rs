@@ -310,9 +310,7 @@ mod tests {
             ]),
             &["hunter2-secret".into()],
         );
-        let failed: Vec<&str> = a
-            .iter()
-            .filter(|a| !a.passed)
+        let failed: Vec<&str> = crate::check::failed_assertions(&a)
             .map(|a| a.property.as_str())
             .collect();
         assert_eq!(

@@ -26,7 +26,7 @@ pub(crate) use http::{BodyError, run_steps, stream_body};
 pub(crate) use http::{Response, evaluate};
 #[cfg(any(test, feature = "bench-internals"))]
 pub(crate) use outcome::Assertion;
-pub(crate) use outcome::{CheckOutcome, LoadFigures, Status};
+pub(crate) use outcome::{CheckOutcome, LoadFigures, Status, failed_assertions};
 
 use crate::suite::{CheckKindSpec, CheckSpec};
 

@@ -29,6 +29,11 @@ impl Status {
     }
 }
 
+/// The assertions that did not hold, in order: what every report shows of a failure.
+pub(crate) fn failed_assertions(assertions: &[Assertion]) -> impl Iterator<Item = &Assertion> {
+    assertions.iter().filter(|a| !a.passed)
+}
+
 /// One property that was checked, with what was expected and what was seen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Assertion {
@@ -132,7 +137,7 @@ impl CheckOutcome {
         assertions: Vec<Assertion>,
         diff: Option<String>,
     ) -> CheckOutcome {
-        let failed: Vec<&Assertion> = assertions.iter().filter(|a| !a.passed).collect();
+        let failed: Vec<&Assertion> = failed_assertions(&assertions).collect();
         let message = failed.first().map(|a| {
             let more = if failed.len() > 1 {
                 format!(" (and {} more)", failed.len() - 1)

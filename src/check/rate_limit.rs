@@ -492,10 +492,7 @@ mod tests {
             &spec(1),
             &facts(vec![resp(200, &[("ratelimit-limit", "50")]), no]),
         );
-        let failed: Vec<&str> = o
-            .assertions
-            .iter()
-            .filter(|a| !a.passed)
+        let failed: Vec<&str> = crate::check::failed_assertions(&o.assertions)
             .map(|a| a.property.as_str())
             .collect();
         assert_eq!(failed, vec!["quota headers (RateLimit-*)"]);

@@ -287,10 +287,7 @@ mod tests {
                 ("error".into(), 0),
             ],
         );
-        let failed: Vec<&str> = o
-            .assertions
-            .iter()
-            .filter(|a| !a.passed)
+        let failed: Vec<&str> = crate::check::failed_assertions(&o.assertions)
             .map(|a| a.property.as_str())
             .collect();
         assert_eq!(

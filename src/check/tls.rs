@@ -25,25 +25,25 @@ pub(crate) fn client_config() -> Result<rustls::ClientConfig, rustls::Error> {
     Ok(config)
 }
 
-/// `rustls_platform_verifier::Verifier`, created at the first certificate to verify. Every
-/// verification goes to it; if it cannot be created (no CA certificates on the machine),
-/// every handshake fails with that error, as it would have at start-up.
+/// The platform verifier, one for the whole process (every client of harden shares it, so
+/// the roots are read at most once), created at the first certificate to verify.
+static PLATFORM: OnceLock<Result<rustls_platform_verifier::Verifier, rustls::Error>> =
+    OnceLock::new();
+
+/// Sends every verification to [`PLATFORM`]; if it cannot be created (no CA certificates
+/// on the machine), every handshake fails with that error, as it would have at start-up.
 #[derive(Debug)]
 struct PlatformOnFirstUse {
     provider: Arc<CryptoProvider>,
-    verifier: OnceLock<Result<rustls_platform_verifier::Verifier, rustls::Error>>,
 }
 
 impl PlatformOnFirstUse {
     fn new(provider: Arc<CryptoProvider>) -> PlatformOnFirstUse {
-        PlatformOnFirstUse {
-            provider,
-            verifier: OnceLock::new(),
-        }
+        PlatformOnFirstUse { provider }
     }
 
-    fn verifier(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
-        self.verifier
+    fn verifier(&self) -> Result<&'static rustls_platform_verifier::Verifier, rustls::Error> {
+        PLATFORM
             .get_or_init(|| rustls_platform_verifier::Verifier::new(self.provider.clone()))
             .as_ref()
             .map_err(Clone::clone)
@@ -116,6 +116,7 @@ mod tests {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let v = PlatformOnFirstUse::new(provider);
         assert!(!v.supported_verify_schemes().is_empty());
-        assert!(v.verifier.get().is_none());
+        // No unit test verifies a certificate, so nothing has read the roots yet.
+        assert!(PLATFORM.get().is_none());
     }
 }

@@ -182,11 +182,7 @@ fn render_suite(
 
 /// The essential text of a failure: each failed assertion, then the diff.
 fn body(c: &crate::report::CheckReport) -> String {
-    let mut lines: Vec<String> = c
-        .outcome
-        .assertions
-        .iter()
-        .filter(|a| !a.passed)
+    let mut lines: Vec<String> = crate::check::failed_assertions(&c.outcome.assertions)
         .map(|a| {
             format!(
                 "{}\n  expected: {}\n  actual:   {}",

@@ -140,7 +140,7 @@ fn check_section(out: &mut String, c: &CheckReport) {
         c.info.file,
         c.info.line
     );
-    let failed: Vec<_> = o.assertions.iter().filter(|a| !a.passed).collect();
+    let failed: Vec<_> = crate::check::failed_assertions(&o.assertions).collect();
     if let (true, Some(m)) = (failed.is_empty(), &o.message) {
         let _ = writeln!(out, "- {}", cell(m));
     }

@@ -62,7 +62,7 @@ impl Terminal {
         if o.status == Status::Pass {
             return;
         }
-        let failed: Vec<_> = o.assertions.iter().filter(|a| !a.passed).collect();
+        let failed: Vec<_> = crate::check::failed_assertions(&o.assertions).collect();
         if let (true, Some(m)) = (failed.is_empty(), &o.message) {
             self.line(format!("        {m}"));
         }

@@ -54,7 +54,7 @@ pub(crate) async fn run(spec: &LoadSpec, cx: &CheckContext) -> CheckOutcome {
         Err(e) => return CheckOutcome::error(e),
     };
     cx.activity.set(&built.label);
-    let prepared = Arc::new(Prepared::new(cx.client.clone(), built.request));
+    let prepared = Arc::new(Prepared::new(cx.client.clone(), built.request, built.label));
     let (limit, until) = match spec.amount {
         LoadAmount::Requests(n) => (n, None),
         LoadAmount::Duration(d) => (u64::MAX, Some(Instant::now() + d)),

@@ -18,7 +18,13 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The request every virtual user sends, prepared once.
-pub(crate) enum Prepared {
+pub(crate) struct Prepared {
+    /// `GET http://…/path`, for messages.
+    label: String,
+    via: Via,
+}
+
+enum Via {
     /// Plain HTTP/1.1 on a connection of the user's own.
     Plain(Plain),
     /// Through reqwest (TLS, or a body reqwest streams).
@@ -37,23 +43,20 @@ pub(crate) struct Plain {
     /// With `Host` and reqwest's default `Accept: */*`, as a check would send them.
     headers: hyper::HeaderMap,
     body: Bytes,
-    /// `GET http://…/path`, for messages.
-    url: String,
-}
-
-impl Plain {
-    /// `GET http://…/path`, for messages.
-    fn label(&self) -> String {
-        format!("{} {}", self.method, self.url)
-    }
 }
 
 impl Prepared {
-    pub(crate) fn new(client: reqwest::Client, request: reqwest::Request) -> Prepared {
-        match plain(&request) {
-            Some(p) => Prepared::Plain(p),
-            None => Prepared::Client { client, request },
-        }
+    /// `label` is the request as messages name it (`http::Built::label`).
+    pub(crate) fn new(
+        client: reqwest::Client,
+        request: reqwest::Request,
+        label: String,
+    ) -> Prepared {
+        let via = match plain(&request) {
+            Some(p) => Via::Plain(p),
+            None => Via::Client { client, request },
+        };
+        Prepared { label, via }
     }
 }
 
@@ -95,7 +98,6 @@ fn plain(request: &reqwest::Request) -> Option<Plain> {
         uri,
         headers,
         body,
-        url: url.to_string(),
     })
 }
 
@@ -123,25 +125,19 @@ impl<'p> User<'p> {
             Err(_) => {
                 self.conn = None;
                 Err(RequestError::Transport {
-                    request: self.label(),
+                    request: self.prepared.label.clone(),
                     kind: Transport::TimedOut,
                 })
             }
         }
     }
 
-    fn label(&self) -> String {
-        match self.prepared {
-            Prepared::Plain(p) => p.label(),
-            Prepared::Client { request, .. } => format!("{} {}", request.method(), request.url()),
-        }
-    }
-
     async fn attempt(&mut self) -> Result<u16, RequestError> {
-        let p = match self.prepared {
-            Prepared::Plain(p) => p,
-            Prepared::Client { client, request } => {
-                return through_client(client, request, self.limit).await;
+        let label = &self.prepared.label;
+        let p = match &self.prepared.via {
+            Via::Plain(p) => p,
+            Via::Client { client, request } => {
+                return through_client(client, request, label, self.limit).await;
             }
         };
         // A connection the service closed (or that failed) is replaced before sending.
@@ -152,7 +148,7 @@ impl<'p> User<'p> {
         }
         let conn = match &mut self.conn {
             Some(c) => c,
-            None => self.conn.insert(connect(p).await?),
+            None => self.conn.insert(connect(p, label).await?),
         };
         let mut req = hyper::Request::new(Full::new(p.body.clone()));
         *req.method_mut() = p.method.clone();
@@ -163,7 +159,7 @@ impl<'p> User<'p> {
             Err(e) => {
                 self.conn = None;
                 return Err(RequestError::Transport {
-                    request: p.label(),
+                    request: label.clone(),
                     kind: Transport::Other(crate::reason::chain(&e)),
                 });
             }
@@ -173,7 +169,7 @@ impl<'p> User<'p> {
         // A declared length over the limit is refused before any of it is read.
         if hyper::body::Body::size_hint(&body).lower() > self.limit {
             self.conn = None;
-            return Err(too_large(p.label(), self.limit));
+            return Err(too_large(label.clone(), self.limit));
         }
         let mut read: u64 = 0;
         while let Some(frame) = body.frame().await {
@@ -183,14 +179,14 @@ impl<'p> User<'p> {
                         read += d.len() as u64;
                         if read > self.limit {
                             self.conn = None;
-                            return Err(too_large(p.label(), self.limit));
+                            return Err(too_large(label.clone(), self.limit));
                         }
                     }
                 }
                 Err(e) => {
                     self.conn = None;
                     return Err(RequestError::Body {
-                        request: p.label(),
+                        request: label.clone(),
                         problem: BodyProblem::Failed(format!(
                             "reading the body failed: {}",
                             crate::reason::chain(&e)
@@ -203,9 +199,9 @@ impl<'p> User<'p> {
     }
 }
 
-async fn connect(p: &Plain) -> Result<SendRequest<Full<Bytes>>, RequestError> {
+async fn connect(p: &Plain, label: &str) -> Result<SendRequest<Full<Bytes>>, RequestError> {
     let failed = |why: String| RequestError::Transport {
-        request: p.label(),
+        request: label.to_string(),
         kind: Transport::Connect(why),
     };
     let stream = match tokio::time::timeout(
@@ -230,25 +226,25 @@ async fn connect(p: &Plain) -> Result<SendRequest<Full<Bytes>>, RequestError> {
 async fn through_client(
     client: &reqwest::Client,
     request: &reqwest::Request,
+    label: &str,
     limit: u64,
 ) -> Result<u16, RequestError> {
-    let (method, url) = (request.method().clone(), request.url().to_string());
     let Some(request) = request.try_clone() else {
         return Err(RequestError::Invalid(format!(
-            "{method} {url}: the request body cannot be sent twice"
+            "{label}: the request body cannot be sent twice"
         )));
     };
     let mut resp = client
         .execute(request)
         .await
-        .map_err(|e| transport_error(&method, &url, &e))?;
+        .map_err(|e| transport_error(label, &e))?;
     let status = resp.status().as_u16();
     crate::check::http::stream_body(&mut resp, limit, |_| Ok(()))
         .await
         .map_err(|e| match e {
-            crate::check::http::BodyError::TooLarge => too_large(format!("{method} {url}"), limit),
+            crate::check::http::BodyError::TooLarge => too_large(label.to_string(), limit),
             crate::check::http::BodyError::Failed(why) => RequestError::Body {
-                request: format!("{method} {url}"),
+                request: label.to_string(),
                 problem: BodyProblem::Failed(why),
             },
         })?;
