@@ -144,6 +144,12 @@ pub(crate) struct OutputArgs {
     /// `$GITHUB_STEP_SUMMARY`, with `::error` annotations for failed checks.
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
+
+    /// Write an HTML report here: one self-contained file (no network) with the verdict,
+    /// categories, latency charts, the baseline delta and every check, for a browser or a
+    /// CI artifact.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
 }
 
 /// The gates that decide the verdict, apart from the score itself.

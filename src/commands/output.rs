@@ -57,6 +57,13 @@ pub(crate) fn finish(
     if let Some(path) = &outputs.markdown {
         report::write_atomic("Markdown summary", path, &markdown)?;
     }
+    if let Some(path) = &outputs.html {
+        report::write_atomic(
+            "HTML report",
+            path,
+            &report::render_html(report, &score, &verdict),
+        )?;
+    }
     report::publish_github(report, &markdown).map_err(|e| Error::Report {
         what: "GitHub step summary",
         path: "$GITHUB_STEP_SUMMARY".into(),

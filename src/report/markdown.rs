@@ -82,7 +82,7 @@ fn code(s: &str) -> String {
 }
 
 /// What to do about a failure of each kind.
-fn fix_hint(kind: CheckKind) -> &'static str {
+pub(crate) fn fix_hint(kind: CheckKind) -> &'static str {
     match kind {
         CheckKind::Http => {
             "The response no longer matches its contract: fix the endpoint, or update the suite if the contract changed on purpose."

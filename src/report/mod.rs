@@ -2,8 +2,10 @@
 
 mod badge;
 mod baseline;
+mod chart;
 mod gates;
 mod github;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -21,6 +23,7 @@ pub(crate) use badge::render as render_badge;
 pub(crate) use baseline::{Comparison, compare};
 pub(crate) use gates::{GateOptions, Verdict, decide};
 pub(crate) use github::publish as publish_github;
+pub(crate) use html::render as render_html;
 pub(crate) use json::{ResultsFile, read as read_results, render as render_json};
 pub(crate) use junit::{JunitFormat, render as render_junit};
 pub(crate) use markdown::render as render_markdown;
