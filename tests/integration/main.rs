@@ -11,6 +11,7 @@ mod dependency;
 mod examples;
 mod health;
 mod hostile;
+mod html;
 mod http;
 mod init;
 mod instance;
