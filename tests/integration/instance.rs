@@ -138,6 +138,7 @@ fn sigint_stops_the_service_writes_partial_junit_and_exits_130() {
     let h = Harden::check("fixtures/suites/instance/interrupt.yaml");
     let pid_file = h.dir.path().join("service.pid");
     let log_dir = h.dir.path().join("logs");
+    let html = h.path("report.html");
     let h = h.args([
         "--var",
         &format!("pid_file={}", pid_file.display()),
@@ -145,6 +146,8 @@ fn sigint_stops_the_service_writes_partial_junit_and_exits_130() {
         "1",
         "--log-dir",
         &log_dir.display().to_string(),
+        "--html",
+        &html,
     ]);
     let child = h.spawn();
     // Wait until the slow check's request is in flight: the service logs it before waiting.
@@ -169,6 +172,12 @@ fn sigint_stops_the_service_writes_partial_junit_and_exits_130() {
         "the in-flight check was interrupted: {cases:#?}"
     );
     assert!(cases[0].message.contains("interrupted"));
+    let page = std::fs::read_to_string(&html).expect("the HTML report written");
+    assert!(page.contains("<strong>interrupted</strong>"), "{page}");
+    assert!(
+        page.contains("data-status=\"error\"") && page.contains("data-status=\"skip\""),
+        "{page}"
+    );
     assert_eq!(
         cases[1].outcome, "skipped",
         "the waiting check never started: {cases:#?}"

@@ -87,13 +87,14 @@ checks:
     http: { request: { path: /reflect, headers: { authorization: "${env.HARDEN_TEST_TOKEN}" } }, expect: { body: { equals: nope } } }
 "#;
     let h = Harden::check_yaml(suite);
-    let (markdown, summary, logs) = (
+    let (markdown, summary, logs, html) = (
         h.path("summary.md"),
         h.path("step-summary.md"),
         h.path("logs"),
+        h.path("report.html"),
     );
     let out = h
-        .args(["--markdown", &markdown, "--log-dir", &logs])
+        .args(["--markdown", &markdown, "--log-dir", &logs, "--html", &html])
         .env("HARDEN_TEST_TOKEN", ENV_SECRET)
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_STEP_SUMMARY", &summary)
@@ -108,6 +109,7 @@ checks:
     assert_masked("results JSON", &out.file("results.json"));
     assert_masked("Markdown", &out.file("summary.md"));
     assert_masked("step summary", &out.file("step-summary.md"));
+    assert_masked("HTML", &out.file("report.html"));
     let log = std::fs::read_to_string(out.dir.path().join("logs/masking/main.log")).unwrap();
     assert!(log.contains("reflect: authorization header was"), "{log}");
     assert_masked("--log-dir file", &log);
@@ -115,7 +117,11 @@ checks:
     // `harden report` re-renders what was recorded.
     let results = out.dir.path().join("results.json");
     let again = Harden::new();
-    let (junit2, md2) = (again.path("j.xml"), again.path("m.md"));
+    let (junit2, md2, html2) = (
+        again.path("j.xml"),
+        again.path("m.md"),
+        again.path("r.html"),
+    );
     let re = again
         .args([
             "report",
@@ -124,12 +130,15 @@ checks:
             &junit2,
             "--markdown",
             &md2,
+            "--html",
+            &html2,
         ])
         .run();
     assert_eq!(re.code, 1, "{re}");
     assert_masked("report stdout", &re.stdout);
     assert_masked("report JUnit", &re.file("j.xml"));
     assert_masked("report Markdown", &re.file("m.md"));
+    assert_masked("report HTML", &re.file("r.html"));
 }
 
 fn control_bytes(text: &str) -> Vec<char> {

@@ -94,8 +94,14 @@ fn failing_contracts_markdown() {
 
 #[test]
 fn a_service_that_never_becomes_ready_terminal_and_junit() {
-    let out = Harden::check("fixtures/suites/instance/never-ready.yaml").run();
+    let h = Harden::check("fixtures/suites/instance/never-ready.yaml");
+    let html = h.path("report.html");
+    let out = h.args(["--html", &html]).run();
     assert_eq!(out.code, 3, "{out}");
     pinned("never_ready_terminal", &out.stdout);
     pinned("never_ready_junit", &out.file("junit.xml"));
+    // The HTML report is written too, with the failure and the service's last lines open.
+    let page = out.file("report.html");
+    assert!(page.contains("<strong>The service failed:</strong>"), "{page}");
+    assert!(page.contains("<details open><summary>service output (last "), "{page}");
 }
