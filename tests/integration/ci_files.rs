@@ -97,3 +97,37 @@ fn the_gitlab_job_in_the_docs_runs_valid_harden_commands() {
     assert_eq!(ran, 2);
     assert!(dir.path().join("harden-junit.xml").exists());
 }
+
+/// The HTML artifact recipes in docs/ci.md: each runs a valid `harden check` that writes
+/// the page, and uploads it also when the gate fails.
+#[test]
+fn the_html_artifact_recipes_in_the_docs_write_and_upload_the_page() {
+    let doc = std::fs::read_to_string(repo().join("docs/ci.md")).unwrap();
+    let section = doc
+        .split("## The HTML report as an artifact")
+        .nth(1)
+        .expect("the HTML section");
+    let blocks: Vec<serde_json::Value> = section
+        .split("```yaml")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .map(yaml)
+        .collect();
+    assert_eq!(blocks.len(), 2, "a GitHub and a GitLab recipe");
+    let github = blocks[0].as_array().expect("GitHub steps");
+    let gitlab = &blocks[1];
+    assert_eq!(github[1]["if"], "always()");
+    assert_eq!(github[1]["with"]["path"], "harden.html");
+    assert_eq!(gitlab["artifacts"]["when"], "always");
+    assert_eq!(gitlab["artifacts"]["paths"][0], "harden.html");
+    let lines = [
+        github[0]["run"].as_str().expect("a run line"),
+        gitlab["script"][0].as_str().expect("a script line"),
+    ];
+    for line in lines {
+        let dir = project();
+        assert_eq!(run_line(line, &dir), 0, "{line}");
+        let page = std::fs::read_to_string(dir.path().join("harden.html")).expect(line);
+        assert!(page.contains("data-status=\"pass\""), "{page}");
+    }
+}

@@ -102,6 +102,12 @@ fn a_service_that_never_becomes_ready_terminal_and_junit() {
     pinned("never_ready_junit", &out.file("junit.xml"));
     // The HTML report is written too, with the failure and the service's last lines open.
     let page = out.file("report.html");
-    assert!(page.contains("<strong>The service failed:</strong>"), "{page}");
-    assert!(page.contains("<details open><summary>service output (last "), "{page}");
+    assert!(
+        page.contains("<strong>The service failed:</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<details open><summary>service output (last "),
+        "{page}"
+    );
 }
