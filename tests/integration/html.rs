@@ -105,7 +105,8 @@ fn browse(chromium: &Path, page: &Path, args: &[&str]) -> String {
 
 /// A copy of the page with a probe script at its end, which writes what the browser laid
 /// out into attributes that `--dump-dom` shows: each chart's and bar's measured size, and
-/// whether each check's summary line is on screen.
+/// whether each check's summary line is on screen, and its size once the filter shows
+/// only the failures.
 fn probed(page: &Path, html: &str) -> PathBuf {
     const PROBE: &str = r#"<script>
 const size = (e) => { const b = e.getBoundingClientRect(); return Math.round(b.width) + "x" + Math.round(b.height); };
@@ -115,6 +116,10 @@ for (const svg of document.querySelectorAll("svg.chart")) {
 }
 for (const c of document.querySelectorAll("details.check")) {
   c.setAttribute("data-summary", size(c.querySelector("summary")));
+}
+document.getElementById("show-fail").checked = true;
+for (const c of document.querySelectorAll("details.check")) {
+  c.setAttribute("data-when-fail-shown", size(c));
 }
 document.body.setAttribute("data-probed", "yes");
 </script></body>"#;
@@ -162,6 +167,13 @@ fn the_html_report_shows_every_check_and_its_charts_draw_in_chromium() {
         assert!(
             drawn(attr(&dom, &at, "data-summary")),
             "{id}'s line is on screen"
+        );
+        // The status filter (CSS only) hides every check but the failures.
+        let shown = attr(&dom, &at, "data-when-fail-shown");
+        assert_eq!(
+            drawn(shown),
+            status == "fail",
+            "{id} with the filter on fail: {shown}"
         );
     }
     for chart in ["categories", "latency"] {
