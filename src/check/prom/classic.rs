@@ -16,6 +16,8 @@ pub(super) struct ClassicState {
     current: Option<usize>,
     /// Families whose samples ended: none may come back.
     done: HashSet<usize>,
+    /// The last quantile of each summary series (family, labels without `quantile`).
+    quantiles: HashMap<(usize, Labels), f64>,
 }
 
 /// Suffixes that attach a sample to a typed family.
@@ -198,10 +200,24 @@ impl Parser {
             MetricType::Summary if name == fam => {
                 let q = label("quantile")
                     .ok_or_else(|| format!("summary sample `{name}` has no `quantile` label"))?;
-                if !classic_value(q).is_some_and(|q| (0.0..=1.0).contains(&q)) {
-                    return Err(format!(
-                        "summary sample `{name}`: quantile `{q}` is not a number from 0 to 1"
-                    ));
+                let q = classic_value(q)
+                    .filter(|q| (0.0..=1.0).contains(q))
+                    .ok_or_else(|| {
+                        format!(
+                            "summary sample `{name}`: quantile `{q}` is not a number from 0 to 1"
+                        )
+                    })?;
+                let key: Labels = labels
+                    .iter()
+                    .filter(|(k, _)| k != "quantile")
+                    .cloned()
+                    .collect();
+                if let Some(prev) = self.classic.quantiles.insert((f, key), q) {
+                    if q <= prev {
+                        self.violation(format!(
+                            "`{name}` (line {line}): quantiles are not in increasing order"
+                        ));
+                    }
                 }
             }
             MetricType::Counter if value < 0.0 => {

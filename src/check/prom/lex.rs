@@ -20,21 +20,53 @@ pub(crate) fn is_label_name(s: &str) -> bool {
         && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
 }
 
-/// A value in the classic format: what Go's `ParseFloat` reads (decimal only), with
-/// `NaN`, `+Inf` and `-Inf`.
+/// A value in the classic format: what Go's `ParseFloat` reads (decimal, or hexadecimal
+/// with its `p` exponent; `NaN`, `Inf`, `Infinity` in any case, the infinities signed).
 pub(crate) fn classic_value(s: &str) -> Option<f64> {
-    match s {
-        "NaN" => Some(f64::NAN),
-        "+Inf" | "Inf" => Some(f64::INFINITY),
-        "-Inf" => Some(f64::NEG_INFINITY),
-        _ if s.contains(['x', 'X', '_']) => None,
-        _ => s.parse().ok(),
+    let (negative, unsigned) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let hex = unsigned
+        .strip_prefix("0x")
+        .or_else(|| unsigned.strip_prefix("0X"));
+    if let Some(hex) = hex {
+        return hex_float(hex).map(|v| if negative { -v } else { v });
     }
+    if unsigned.eq_ignore_ascii_case("nan") {
+        return (unsigned.len() == s.len()).then_some(f64::NAN);
+    }
+    if s.contains('_') {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Go's hexadecimal float after `0x`: hex digits with an optional point, then `p` and a
+/// decimal exponent (which Go requires). Underscores between digits are allowed.
+fn hex_float(s: &str) -> Option<f64> {
+    let (mantissa, exp) = s.split_once(['p', 'P'])?;
+    let exp: i32 = exp.replace('_', "").parse().ok()?;
+    let mut value = 0f64;
+    let mut fraction = 0;
+    let mut point = false;
+    let mut digits = 0;
+    for c in mantissa.chars().filter(|c| *c != '_') {
+        if c == '.' && !point {
+            point = true;
+            continue;
+        }
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+        digits += 1;
+        fraction += i32::from(point);
+    }
+    (digits > 0).then(|| value * 2f64.powi(exp - 4 * fraction))
 }
 
 /// A timestamp in the classic format: milliseconds as a 64-bit integer.
 pub(crate) fn classic_timestamp(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix('-').unwrap_or(s);
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -191,6 +191,16 @@ impl Parser {
     pub(crate) fn finish(mut self) -> Result<Exposition, ParseError> {
         if !self.partial.is_empty() {
             let last = std::mem::take(&mut self.partial);
+            if self.format == Format::Classic
+                && !self.ended
+                && !last.iter().all(|b| *b == b' ' || *b == b'\t')
+            {
+                return Err(ParseError {
+                    line: self.line + 1,
+                    message: "the last line does not end with a line feed (the format requires it)"
+                        .into(),
+                });
+            }
             self.line_bytes(&last)?;
         }
         if self.format == Format::OpenMetrics && !self.ended {
@@ -334,6 +344,8 @@ mod openmetrics;
 
 pub(crate) use lint::lint;
 
+#[cfg(test)]
+mod cases;
 #[cfg(test)]
 mod official;
 #[cfg(test)]

@@ -153,6 +153,9 @@ impl Parser {
         if l.is_empty() {
             return Err("blank line (OpenMetrics has none)".into());
         }
+        if l.starts_with([' ', '\t']) {
+            return Err("a line starts with a blank (OpenMetrics has none there)".into());
+        }
         if let Some(meta) = l.strip_prefix('#') {
             return self.om_meta(meta);
         }
