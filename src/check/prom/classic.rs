@@ -212,12 +212,11 @@ impl Parser {
                     .filter(|(k, _)| k != "quantile")
                     .cloned()
                     .collect();
-                if let Some(prev) = self.classic.quantiles.insert((f, key), q) {
-                    if q <= prev {
-                        self.violation(format!(
-                            "`{name}` (line {line}): quantiles are not in increasing order"
-                        ));
-                    }
+                let prev = self.classic.quantiles.insert((f, key), q);
+                if prev.is_some_and(|prev| q <= prev) {
+                    self.violation(format!(
+                        "`{name}` (line {line}): quantiles are not in increasing order"
+                    ));
                 }
             }
             MetricType::Counter if value < 0.0 => {
