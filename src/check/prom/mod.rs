@@ -1,8 +1,10 @@
-//! A strict parser for the Prometheus text exposition format 0.0.4 (and the OpenMetrics
-//! text subset services emit): families, samples, escaped label values, `NaN`/`±Inf`,
-//! optional timestamps. A malformed line is an error with its line number; so are a
-//! duplicated series and a `TYPE` after its samples. Lint rules and histogram invariants
-//! are separate findings, not parse errors.
+//! Strict parsers for the two text exposition formats, chosen by content type: the
+//! Prometheus text format 0.0.4 (`classic.rs`) and OpenMetrics 1.0 (`openmetrics.rs`),
+//! sharing the tokens of `lex.rs`. They stream: families, samples, escaped label values,
+//! `NaN`/`±Inf`, timestamps. A line the format does not allow is an error with its line
+//! number. In the classic format, histogram and summary invariants and counter signs are
+//! separate findings (violations), not parse errors; OpenMetrics makes them grammar, so
+//! they are parse errors there. Lint rules (`lint.rs`) are separate findings in both.
 
 use crate::suite::MetricType;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
