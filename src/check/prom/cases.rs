@@ -24,12 +24,17 @@ fn check(name: &str, format: Format, text: &[u8], expect: Expect) {
         name.starts_with(prefix),
         "`{name}` must be named `{prefix}…`"
     );
-    let mut p = Parser::with_format(format, Vec::new());
-    let outcome = p
-        .feed(text)
-        .and_then(|()| p.finish())
-        .map(|e| e.violations)
-        .map_err(|e| e.to_string());
+    let parse = |chunk: usize| {
+        let mut p = Parser::with_format(format, Vec::new());
+        text.chunks(chunk.max(1))
+            .try_for_each(|c| p.feed(c))
+            .and_then(|()| p.finish())
+            .map(|e| e.violations)
+            .map_err(|e| e.to_string())
+    };
+    let outcome = parse(text.len());
+    // Streamed a byte at a time, lines cut anywhere, the verdict is the same.
+    assert_eq!(parse(1), outcome, "{name}, fed a byte at a time");
     match expect {
         Valid => assert_eq!(outcome, Ok(Vec::new()), "{name}"),
         Invalid(message) => assert_eq!(outcome, Err(message.to_string()), "{name}"),
