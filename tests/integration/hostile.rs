@@ -140,6 +140,37 @@ fn metrics_against_a_silent_server_errors_in_time() {
 }
 
 #[test]
+fn openmetrics_that_keeps_the_rules_passes() {
+    let (out, status, message) = against_hostile(
+        "    metrics: { path: /openmetrics/valid, format: openmetrics, require: [{ name: size_bytes, type: histogram }] }\n",
+    );
+    assert_eq!(status, "pass", "{message}\n{out}");
+}
+
+#[test]
+fn openmetrics_with_a_negative_histogram_sum_fails_with_its_line() {
+    let (out, status, message) = against_hostile(
+        "    metrics: { path: /openmetrics/negative-sum, require: [{ name: lat, type: histogram }] }\n",
+    );
+    assert_eq!(status, "fail", "{out}");
+    assert!(message.contains("line 4"), "{message}");
+    assert!(
+        message.contains("`lat_sum` must not be negative"),
+        "{message}"
+    );
+}
+
+#[test]
+fn openmetrics_with_a_series_split_in_two_fails_with_its_line() {
+    let (out, status, message) = against_hostile(
+        "    metrics: { path: /openmetrics/interleaved, require: [{ name: lat, type: histogram }] }\n",
+    );
+    assert_eq!(status, "fail", "{out}");
+    assert!(message.contains("line 8"), "{message}");
+    assert!(message.contains("are not together"), "{message}");
+}
+
+#[test]
 fn metrics_against_an_endless_body_errors_at_the_limit() {
     let (out, status, message) =
         against_hostile("    metrics: { path: /endless, require: [{ name: x }] }\n");

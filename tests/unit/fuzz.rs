@@ -180,10 +180,13 @@ mod tests {
                 if let Ok(f) = crate::check::prom::parse(&text) {
                     let _ = crate::check::prom::lint(&f.families);
                 }
-                let mut p = crate::check::prom::Parser::new(Vec::new());
-                let (a, b) = text.as_bytes().split_at(cut);
-                if p.feed(a).and_then(|_| p.feed(b)).is_ok() {
-                    let _ = p.finish();
+                use crate::check::prom::{Format, Parser};
+                for format in [Format::Classic, Format::OpenMetrics] {
+                    let mut p = Parser::with_format(format, Vec::new());
+                    let (a, b) = text.as_bytes().split_at(cut);
+                    if p.feed(a).and_then(|_| p.feed(b)).is_ok() {
+                        let _ = p.finish();
+                    }
                 }
             });
             assert!(r.is_ok(), "the metrics parser panicked on:\n{text}");
@@ -196,6 +199,8 @@ mod tests {
             });
             assert!(r.is_ok(), "the template parser panicked on: {t}");
         }
-        println!("fuzz: metrics parser and template expander: {n} inputs each, 0 panics");
+        println!(
+            "fuzz: metrics parsers (both formats) and template expander: {n} inputs each, 0 panics"
+        );
     }
 }

@@ -1,8 +1,10 @@
-//! A strict parser for the Prometheus text exposition format 0.0.4 (and the OpenMetrics
-//! text subset services emit): families, samples, escaped label values, `NaN`/`±Inf`,
-//! optional timestamps. A malformed line is an error with its line number; so are a
-//! duplicated series and a `TYPE` after its samples. Lint rules and histogram invariants
-//! are separate findings, not parse errors.
+//! Strict parsers for the two text exposition formats, chosen by content type: the
+//! Prometheus text format 0.0.4 (`classic.rs`) and OpenMetrics 1.0 (`openmetrics.rs`),
+//! sharing the tokens of `lex.rs`. They stream: families, samples, escaped label values,
+//! `NaN`/`±Inf`, timestamps. A line the format does not allow is an error with its line
+//! number. In the classic format, histogram and summary invariants and counter signs are
+//! separate findings (violations), not parse errors; OpenMetrics makes them grammar, so
+//! they are parse errors there. Lint rules (`lint.rs`) are separate findings in both.
 
 use crate::suite::MetricType;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -52,31 +54,7 @@ impl std::fmt::Display for ParseError {
     }
 }
 
-fn is_name(s: &str) -> bool {
-    let mut c = s.chars();
-    c.next()
-        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_' || f == ':')
-        && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == ':')
-}
-
-fn is_label_name(s: &str) -> bool {
-    let mut c = s.chars();
-    c.next()
-        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
-        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
-}
-
-fn parse_value(s: &str) -> Option<f64> {
-    match s {
-        "NaN" => Some(f64::NAN),
-        "+Inf" | "Inf" => Some(f64::INFINITY),
-        "-Inf" => Some(f64::NEG_INFINITY),
-        _ => s.parse().ok(),
-    }
-}
-
-/// Label pairs in the order written.
-type Labels = Vec<(String, String)>;
+use lex::Labels;
 
 /// A histogram series: `(le, cumulative count)` buckets and its `_count`.
 type Buckets = (Vec<(f64, f64)>, Option<f64>);
@@ -128,86 +106,6 @@ impl Format {
     }
 }
 
-/// Suffixes that attach a sample to a typed family.
-fn family_of<'a>(sample: &'a str, types: &HashMap<String, MetricType>) -> &'a str {
-    for (suffix, kinds) in [
-        (
-            "_bucket",
-            &[MetricType::Histogram, MetricType::GaugeHistogram][..],
-        ),
-        ("_gcount", &[MetricType::GaugeHistogram][..]),
-        ("_gsum", &[MetricType::GaugeHistogram][..]),
-        ("_info", &[MetricType::Info][..]),
-        ("_count", &[MetricType::Histogram, MetricType::Summary][..]),
-        ("_sum", &[MetricType::Histogram, MetricType::Summary][..]),
-        (
-            "_created",
-            &[
-                MetricType::Histogram,
-                MetricType::Summary,
-                MetricType::Counter,
-            ][..],
-        ),
-        ("_total", &[MetricType::Counter][..]),
-    ] {
-        if let Some(base) = sample
-            .strip_suffix(suffix)
-            .filter(|b| types.get(*b).is_some_and(|t| kinds.contains(t)))
-        {
-            return base;
-        }
-    }
-    sample
-}
-
-/// `{a="1",b="x\"y"}` -> labels; returns the rest of the line after `}`.
-fn parse_labels(s: &str) -> Result<(Labels, &str), String> {
-    let mut labels = Vec::new();
-    let mut rest = s.strip_prefix('{').ok_or("expected `{`")?;
-    loop {
-        rest = rest.trim_start();
-        if let Some(r) = rest.strip_prefix('}') {
-            return Ok((labels, r));
-        }
-        let eq = rest
-            .find('=')
-            .ok_or("expected `name=\"value\"` in labels")?;
-        let name = rest[..eq].trim();
-        if !is_label_name(name) {
-            return Err(format!("invalid label name `{name}`"));
-        }
-        rest = rest[eq + 1..]
-            .trim_start()
-            .strip_prefix('"')
-            .ok_or_else(|| format!("label `{name}`: value must be quoted"))?;
-        let mut value = String::new();
-        let mut chars = rest.char_indices();
-        let end = loop {
-            match chars.next() {
-                None => return Err(format!("label `{name}`: unterminated value")),
-                Some((i, '"')) => break i,
-                Some((_, '\\')) => match chars.next() {
-                    Some((_, 'n')) => value.push('\n'),
-                    Some((_, '\\')) => value.push('\\'),
-                    Some((_, '"')) => value.push('"'),
-                    _ => return Err(format!("label `{name}`: invalid escape")),
-                },
-                Some((_, c)) => value.push(c),
-            }
-        };
-        if labels.iter().any(|(n, _): &(String, String)| n == name) {
-            return Err(format!("label `{name}` appears twice"));
-        }
-        labels.push((name.to_string(), value));
-        rest = rest[end + 1..].trim_start();
-        if let Some(r) = rest.strip_prefix(',') {
-            rest = r;
-        } else if !rest.starts_with('}') {
-            return Err("expected `,` or `}` after a label".into());
-        }
-    }
-}
-
 /// The longest line an exposition may have.
 const MAX_LINE: usize = 1024 * 1024;
 /// Violations listed at most; the rest are counted.
@@ -240,6 +138,8 @@ pub(crate) struct Parser {
     partial: Vec<u8>,
     line: usize,
     ended: bool,
+    om: openmetrics::OmState,
+    classic: classic::ClassicState,
 }
 
 impl Parser {
@@ -263,6 +163,8 @@ impl Parser {
             partial: Vec::new(),
             line: 0,
             ended: false,
+            om: openmetrics::OmState::default(),
+            classic: classic::ClassicState::default(),
         }
     }
 
@@ -291,6 +193,16 @@ impl Parser {
     pub(crate) fn finish(mut self) -> Result<Exposition, ParseError> {
         if !self.partial.is_empty() {
             let last = std::mem::take(&mut self.partial);
+            if self.format == Format::Classic
+                && !self.ended
+                && !last.iter().all(|b| *b == b' ' || *b == b'\t')
+            {
+                return Err(ParseError {
+                    line: self.line + 1,
+                    message: "the last line does not end with a line feed (the format requires it)"
+                        .into(),
+                });
+            }
             self.line_bytes(&last)?;
         }
         if self.format == Format::OpenMetrics && !self.ended {
@@ -314,7 +226,12 @@ impl Parser {
                         .join(",")
                 )
             };
-            buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if buckets.windows(2).any(|w| w[1].0 <= w[0].0) {
+                violations.push(format!(
+                    "`{at}`: buckets are not in increasing order of `le`"
+                ));
+                buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+            }
             if buckets.windows(2).any(|w| w[1].1 < w[0].1) {
                 violations.push(format!("`{at}`: bucket counts are not cumulative"));
             }
@@ -382,215 +299,21 @@ impl Parser {
         }
     }
 
-    /// The rules OpenMetrics adds for a sample of a family of type `kind`.
-    fn openmetrics_sample(
-        &self,
-        kind: MetricType,
-        family: &str,
-        name: &str,
-        labels: &Labels,
-        value: f64,
-        exemplar: Option<&str>,
-    ) -> Result<(), String> {
-        match kind {
-            MetricType::Counter if !(name.ends_with("_total") || name.ends_with("_created")) => {
-                return Err(format!(
-                    "counter sample `{name}` must end in `_total` or `_created`"
-                ));
-            }
-            MetricType::Info if !name.ends_with("_info") => {
-                return Err(format!("info sample `{name}` must end in `_info`"));
-            }
-            MetricType::Info if value != 1.0 => {
-                return Err(format!("info sample `{name}` must have the value 1"));
-            }
-            MetricType::StateSet if value != 0.0 && value != 1.0 => {
-                return Err(format!("stateset sample `{name}` must be 0 or 1"));
-            }
-            MetricType::StateSet if !labels.iter().any(|(k, _)| k == family) => {
-                return Err(format!(
-                    "stateset sample `{name}` needs the label `{family}`"
-                ));
-            }
-            _ => {}
-        }
-        let Some(ex) = exemplar else { return Ok(()) };
-        let allowed = (kind == MetricType::Counter && name.ends_with("_total"))
-            || (matches!(kind, MetricType::Histogram | MetricType::GaugeHistogram)
-                && name.ends_with("_bucket"));
-        if !allowed {
-            return Err("exemplars are allowed only on counters' `_total` and on buckets".into());
-        }
-        let (ex_labels, ex_rest) = parse_labels(ex).map_err(|e| format!("exemplar: {e}"))?;
-        let size: usize = ex_labels
-            .iter()
-            .map(|(k, v)| k.chars().count() + v.chars().count())
-            .sum();
-        if size > 128 {
-            return Err(format!(
-                "exemplar labels are {size} characters long; OpenMetrics allows 128"
-            ));
-        }
-        let mut f = ex_rest.split_whitespace();
-        let v = f.next().ok_or("exemplar has no value")?;
-        parse_value(v).ok_or_else(|| format!("invalid exemplar value `{v}`"))?;
-        if let Some(ts) = f.next().filter(|t| t.parse::<f64>().is_err()) {
-            return Err(format!("invalid exemplar timestamp `{ts}`"));
-        }
-        if let Some(extra) = f.next() {
-            return Err(format!("unexpected `{extra}` after the exemplar"));
-        }
-        Ok(())
-    }
-
     fn parse_line(&mut self, raw: &str) -> Result<(), ParseError> {
         let line = self.line;
-        let err = |message: String| ParseError { line, message };
-        let l = raw.trim_end_matches('\r');
-        if l.trim().is_empty() {
-            return Ok(());
-        }
-        if let Some(comment) = l.strip_prefix('#') {
-            let mut parts = comment.trim_start().splitn(3, ' ');
-            match (parts.next(), parts.next(), parts.next()) {
-                (Some("EOF"), None, None) => self.ended = true,
-                (Some("HELP"), Some(name), help) => {
-                    if !is_name(name) {
-                        return Err(err(format!("invalid metric name `{name}` in HELP")));
-                    }
-                    let f = self.family_idx(name);
-                    if self.families[f].help.is_some() {
-                        return Err(err(format!("second HELP for `{name}`")));
-                    }
-                    self.families[f].help = Some(help.unwrap_or_default().to_string());
-                }
-                (Some("TYPE"), Some(name), Some(kind)) => {
-                    if !is_name(name) {
-                        return Err(err(format!("invalid metric name `{name}` in TYPE")));
-                    }
-                    let written = kind.trim();
-                    let kind = MetricType::parse(written)
-                        .filter(|k| {
-                            self.format == Format::Classic || self.format.allows(*k, written)
-                        })
-                        .ok_or_else(|| {
-                            err(format!("unknown metric type `{written}` for `{name}`"))
-                        })?;
-                    if !self.format.allows(kind, written) {
-                        return Err(err(format!(
-                            "type `{written}` is OpenMetrics only; the response is the classic text format"
-                        )));
-                    }
-                    let f = self.family_idx(name);
-                    if self.types.contains_key(name) {
-                        return Err(err(format!("second TYPE for `{name}`")));
-                    }
-                    if self.families[f].samples > 0 {
-                        return Err(err(format!("TYPE for `{name}` comes after its samples")));
-                    }
-                    self.families[f].kind = kind;
-                    self.types.insert(name.to_string(), kind);
-                }
-                (Some("TYPE"), _, _) => {
-                    return Err(err("TYPE needs a metric name and a type".into()));
-                }
-                (Some("UNIT"), Some(name), unit) if self.format == Format::OpenMetrics => {
-                    let unit = unit.unwrap_or_default().trim();
-                    if !is_name(name) {
-                        return Err(err(format!("invalid metric name `{name}` in UNIT")));
-                    }
-                    if !unit.is_empty() && !name.ends_with(&format!("_{unit}")) {
-                        return Err(err(format!(
-                            "the name `{name}` must end in `_{unit}`, its unit"
-                        )));
-                    }
-                }
-                _ => {} // other comments
-            }
-            return Ok(());
-        }
-        let name_end = l
-            .find(|c: char| c == '{' || c.is_whitespace())
-            .unwrap_or(l.len());
-        let name = &l[..name_end];
-        if !is_name(name) {
-            return Err(err(format!("invalid metric name `{name}`")));
-        }
-        let (labels, rest) = if l[name_end..].starts_with('{') {
-            parse_labels(&l[name_end..]).map_err(err)?
-        } else {
-            (Vec::new(), &l[name_end..])
+        let result = match self.format {
+            Format::OpenMetrics => self.om_line(raw),
+            Format::Classic => self.classic_line(raw),
         };
-        // OpenMetrics: `value [timestamp] # {labels} value [timestamp]` (an exemplar).
-        let (rest, exemplar) = match (self.format, rest.find(" # ")) {
-            (Format::OpenMetrics, Some(i)) => (&rest[..i], Some(rest[i + 3..].trim())),
-            _ => (rest, None),
-        };
-        let mut fields = rest.split_whitespace();
-        let value_text = fields
-            .next()
-            .ok_or_else(|| err(format!("`{name}` has no value")))?;
-        let value = parse_value(value_text)
-            .ok_or_else(|| err(format!("invalid value `{value_text}` for `{name}`")))?;
-        if let Some(ts) = fields.next().filter(|ts| ts.parse::<f64>().is_err()) {
-            return Err(err(format!("invalid timestamp `{ts}` for `{name}`")));
-        }
-        if let Some(extra) = fields.next() {
-            return Err(err(format!(
-                "unexpected `{extra}` after the value of `{name}`"
-            )));
-        }
-        let mut key_labels = labels.clone();
-        key_labels.sort();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (name, &key_labels).hash(&mut h);
-        if !self.seen_series.insert(h.finish()) {
-            return Err(err(format!(
-                "duplicate series `{}`",
-                l.split_whitespace().next().unwrap_or(name)
-            )));
-        }
+        result.map_err(|message| ParseError { line, message })
+    }
+
+    /// Records a sample of family `f`: the callers' sums and what the checks need.
+    fn record(&mut self, f: usize, name: &str, labels: Labels, value: f64) {
         for (q, sum) in self.queries.iter().zip(self.sums.iter_mut()) {
             if q.metric == name && q.labels.iter().all(|l| labels.contains(l)) {
                 *sum = Some(sum.unwrap_or(0.0) + value);
             }
-        }
-        let fam = family_of(name, &self.types).to_string();
-        let f = self.family_idx(&fam);
-        let kind = self.families[f].kind;
-        if self.format == Format::OpenMetrics {
-            self.openmetrics_sample(kind, &fam, name, &labels, value, exemplar)
-                .map_err(err)?;
-        }
-        match kind {
-            MetricType::Histogram | MetricType::GaugeHistogram => {
-                let key: Labels = labels.iter().filter(|(k, _)| k != "le").cloned().collect();
-                if name.ends_with("_bucket") {
-                    match labels
-                        .iter()
-                        .find(|(k, _)| k == "le")
-                        .and_then(|(_, v)| parse_value(v))
-                    {
-                        Some(le) => self
-                            .histograms
-                            .entry((f, key))
-                            .or_default()
-                            .0
-                            .push((le, value)),
-                        None => self.violation(format!(
-                            "`{fam}` (line {line}): bucket without a valid `le`"
-                        )),
-                    }
-                } else if name.ends_with("_count") || name.ends_with("_gcount") {
-                    self.histograms.entry((f, key)).or_default().1 = Some(value);
-                }
-            }
-            MetricType::Counter if !name.ends_with("_created") && value < 0.0 => {
-                self.violation(format!(
-                    "`{name}` (line {line}): counter is negative ({value})"
-                ));
-            }
-            _ => {}
         }
         let family = &mut self.families[f];
         family.samples += 1;
@@ -600,50 +323,32 @@ impl Parser {
             None => names,
             Some(common) => common.intersection(&names).cloned().collect(),
         });
-        Ok(())
+    }
+
+    /// `Err` when this series was seen before.
+    fn check_duplicate(&mut self, name: &str, labels: &Labels) -> Result<(), ()> {
+        let mut key_labels = labels.clone();
+        key_labels.sort();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (name, &key_labels).hash(&mut h);
+        if self.seen_series.insert(h.finish()) {
+            Ok(())
+        } else {
+            Err(())
+        }
     }
 }
 
-/// promtool's main lint rules.
-pub(crate) fn lint(families: &[Family]) -> Vec<String> {
-    const NON_BASE_UNITS: [&str; 9] = [
-        "_milliseconds",
-        "_microseconds",
-        "_nanoseconds",
-        "_ms",
-        "_minutes",
-        "_hours",
-        "_kilobytes",
-        "_megabytes",
-        "_percent",
-    ];
-    let mut out = Vec::new();
-    for f in families {
-        let n = &f.name;
-        if f.help.as_deref().is_none_or(|h| h.trim().is_empty()) {
-            out.push(format!("`{n}`: no HELP text"));
-        }
-        if f.kind == MetricType::Counter && !n.ends_with("_total") && !f.all_total {
-            out.push(format!("`{n}`: counter names should end in `_total`"));
-        }
-        if f.kind != MetricType::Counter && n.ends_with("_total") {
-            out.push(format!("`{n}`: only counters should end in `_total`"));
-        }
-        if n.chars().any(|c| c.is_ascii_uppercase()) {
-            out.push(format!("`{n}`: names should be snake_case"));
-        }
-        if let Some(u) = NON_BASE_UNITS
-            .iter()
-            .find(|u| n.ends_with(*u) || n.contains(&format!("{u}_")))
-        {
-            out.push(format!(
-                "`{n}`: use base units (seconds, bytes, ratios), not `{}`",
-                &u[1..]
-            ));
-        }
-    }
-    out
-}
+mod classic;
+mod lex;
+mod lint;
+mod openmetrics;
 
+pub(crate) use lint::lint;
+
+#[cfg(test)]
+mod cases;
+#[cfg(test)]
+mod official;
 #[cfg(test)]
 mod tests;
