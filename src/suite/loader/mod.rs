@@ -4,23 +4,21 @@
 //! problems are reported at once. Nothing here touches the network or spawns anything.
 
 use crate::suite::diagnostic::{LoadError, LoadErrors};
-use crate::suite::raw::{
-    self, Any, CheckRaw, ExpectRaw, InstanceRaw, RequestRaw, StepRaw, SuiteRaw,
-};
+use crate::suite::expect::*;
+use crate::suite::raw::{self, CheckRaw, InstanceRaw, SuiteRaw};
+use crate::suite::request::*;
+use crate::suite::severity::Severity;
 use crate::suite::spec::*;
-use crate::suite::template::Template;
+use crate::suite::validator::{Known, MAX_SIZE, Validator, parse_size};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-mod http;
 mod instance;
-mod kinds;
 
 /// Names harden defines for every instance.
 pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
@@ -28,30 +26,6 @@ pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
 const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_GRACE: Duration = Duration::from_secs(10);
-/// The largest read limit a suite may set.
-const MAX_SIZE: u64 = 4 * 1024 * 1024 * 1024;
-
-/// `16MiB`, `512 KiB`, `1GiB`, `10MB`, `2048` (bytes).
-fn parse_size(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kib" => 1 << 10,
-        "mib" => 1 << 20,
-        "gib" => 1 << 30,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        _ => return None,
-    };
-    n.checked_mul(factor)
-}
-/// The longest duration a suite or `--timeout` may give: longer is surely a mistake, and
-/// adding it to the clock could overflow.
-pub(crate) const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Loads one suite file. `overrides` are `--var NAME=VALUE` pairs; they replace suite vars.
 pub(crate) fn load(file: &Path, overrides: &[(String, String)]) -> Result<Suite, LoadErrors> {
@@ -210,47 +184,7 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     crate::text::lowercase_first(&msg)
 }
 
-struct Validator<'a> {
-    file: PathBuf,
-    env_refs: BTreeSet<String>,
-    lines: Vec<&'a str>,
-    dir: PathBuf,
-    errors: Vec<LoadError>,
-}
-
-/// Variable names visible at some point of the suite, for "undefined variable" errors.
-#[derive(Clone, Default)]
-struct Known(BTreeSet<String>);
-
-impl Known {
-    fn has(&self, name: &str) -> bool {
-        if let Some(var) = name.strip_prefix("env.") {
-            return std::env::var_os(var).is_some();
-        }
-        self.0.contains(name)
-    }
-}
-
 impl Validator<'_> {
-    fn err(&mut self, loc: Location, field: &str, message: impl Into<String>) -> &mut LoadError {
-        let (line, column) = (loc.line(), loc.column());
-        self.errors.push(LoadError {
-            file: self.file.clone(),
-            line,
-            column,
-            field: (!field.is_empty()).then(|| field.to_string()),
-            message: message.into(),
-            hint: None,
-            source_line: self
-                .lines
-                .get(line.saturating_sub(1) as usize)
-                .map(|s| s.to_string())
-                .filter(|_| line > 0),
-        });
-        let last = self.errors.len() - 1;
-        &mut self.errors[last]
-    }
-
     fn pos(&self, loc: Location) -> SourcePos {
         SourcePos {
             file: self.file.clone(),
@@ -258,84 +192,6 @@ impl Validator<'_> {
             column: loc.column(),
         }
     }
-
-    fn duration(
-        &mut self,
-        d: &Option<Spanned<String>>,
-        field: &str,
-        default: Duration,
-    ) -> Duration {
-        let Some(d) = d else { return default };
-        match humantime::parse_duration(d.value.trim()) {
-            Ok(v) if v > MAX_DURATION => {
-                self.err(
-                    d.referenced,
-                    field,
-                    format!("duration `{}` is longer than the limit of 30 days", d.value),
-                )
-                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
-                default
-            }
-            Ok(v) => v,
-            Err(e) => {
-                self.err(
-                    d.referenced,
-                    field,
-                    format!("invalid duration `{}`: {e}", d.value),
-                )
-                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
-                default
-            }
-        }
-    }
-
-    fn regex(&mut self, text: &str, loc: Location, field: &str) -> Option<Regex> {
-        match Regex::new(text) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                let msg = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .trim_start_matches("error: ")
-                    .to_string();
-                self.err(loc, field, format!("invalid regex `{text}`: {msg}"));
-                None
-            }
-        }
-    }
-
-    /// A template whose references must all be known here.
-    fn template(&mut self, value: Value, loc: Location, field: &str, known: &Known) -> Template {
-        match Template::new(value.clone()) {
-            Ok(t) => {
-                for name in t.refs() {
-                    if let Some(var) = name.strip_prefix("env.") {
-                        self.env_refs.insert(var.to_string());
-                    }
-                    if !known.has(&name) {
-                        let hint = if let Some(var) = name.strip_prefix("env.") {
-                            format!("set `{var}` in the environment")
-                        } else {
-                            format!(
-                                "define it under `vars:`, pass `--var {name}=VALUE`, or capture it in `setup:` or an earlier step"
-                            )
-                        };
-                        self.err(loc, field, format!("undefined variable `{name}`"))
-                            .hint = Some(hint);
-                    }
-                }
-                t
-            }
-            Err(e) => {
-                self.err(loc, field, e);
-                Template::literal("")
-            }
-        }
-    }
-
     fn suite(&mut self, raw: SuiteRaw, overrides: &[(String, String)]) -> Suite {
         let mut vars = raw.vars.map(|v| v.value).unwrap_or_default();
         for (k, v) in overrides {
@@ -573,27 +429,43 @@ impl Validator<'_> {
             }
             [_] => {
                 if let Some(h) = c.http {
-                    self.http(*h, &format!("{field}.http"), known)?
+                    CheckKindSpec::Http(self.http(*h, &format!("{field}.http"), known)?)
                 } else if let Some(h) = c.health {
-                    self.health(*h, &format!("{field}.health"), known)?
+                    CheckKindSpec::Health(self.health(*h, &format!("{field}.health"), known)?)
                 } else if let Some(d) = c.dependency {
-                    self.dependency(*d, &format!("{field}.dependency"))?
+                    CheckKindSpec::Dependency(self.dependency(*d, &format!("{field}.dependency"))?)
                 } else if let Some(r) = c.rate_limit {
-                    self.rate_limit(*r, &format!("{field}.rate-limit"), known)?
+                    CheckKindSpec::RateLimit(Box::new(self.rate_limit(
+                        *r,
+                        &format!("{field}.rate-limit"),
+                        known,
+                    )?))
                 } else if let Some(m) = c.metrics {
-                    self.metrics(*m, &format!("{field}.metrics"), known)?
+                    CheckKindSpec::Metrics(self.metrics(*m, &format!("{field}.metrics"), known)?)
                 } else if let Some(l) = c.logs {
-                    self.logs(*l, &format!("{field}.logs"), known)?
+                    CheckKindSpec::Logs(Box::new(self.logs(*l, &format!("{field}.logs"), known)?))
                 } else if let Some(x) = c.security {
-                    self.security(*x, &format!("{field}.security"), known)?
+                    CheckKindSpec::Security(Box::new(self.security(
+                        *x,
+                        &format!("{field}.security"),
+                        known,
+                    )?))
                 } else if let Some(l) = c.load {
-                    self.load(*l, &format!("{field}.load"), known)?
+                    CheckKindSpec::Load(Box::new(self.load(*l, &format!("{field}.load"), known)?))
                 } else if let Some(x) = c.code {
-                    self.code(*x, &format!("{field}.code"))?
+                    CheckKindSpec::Code(self.code(*x, &format!("{field}.code"))?)
                 } else if let Some(x) = c.command {
-                    self.command_check(*x, &format!("{field}.command"), known)?
+                    CheckKindSpec::Command(Box::new(self.command_check(
+                        *x,
+                        &format!("{field}.command"),
+                        known,
+                    )?))
                 } else if let Some(x) = c.openapi {
-                    self.openapi(*x, &format!("{field}.openapi"), known)?
+                    CheckKindSpec::OpenApi(Box::new(self.openapi(
+                        *x,
+                        &format!("{field}.openapi"),
+                        known,
+                    )?))
                 } else {
                     return None;
                 }
@@ -644,22 +516,6 @@ impl Validator<'_> {
             variant,
             kind,
         })
-    }
-
-    fn percent(&mut self, s: &Spanned<String>, field: &str) -> Option<f64> {
-        let t = s.value.trim();
-        let v = match t.strip_suffix('%') {
-            Some(p) => p.trim().parse::<f64>().ok().map(|p| p / 100.0),
-            None => t.parse::<f64>().ok(),
-        };
-        match v {
-            Some(v) if (0.0..=1.0).contains(&v) => Some(v),
-            _ => {
-                self.err(s.referenced, field, format!("invalid rate `{t}`"))
-                    .hint = Some("write a percentage like `1%` or a fraction like `0.01`".into());
-                None
-            }
-        }
     }
 }
 
