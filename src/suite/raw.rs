@@ -7,6 +7,7 @@
 //! `${var}`) are kept as [`Spanned`] JSON values and given meaning in the loader, with
 //! their source location, so that no `untagged` enum swallows the position of a mistake.
 
+use crate::suite::kind::CheckKind;
 use crate::suite::kinds::{
     CodeRaw, CommandRaw, DependencyRaw, HealthRaw, HttpRaw, LoadRaw, LogsRaw, MetricsRaw,
     OpenApiRaw, RateLimitRaw, SecurityRaw,
@@ -16,7 +17,7 @@ use crate::suite::shapes::{Any, CommandSchema, PortSchema, StatusSchema};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::Spanned;
+use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
 
 /// A harden check suite.
@@ -193,6 +194,48 @@ pub(crate) struct CheckRaw {
     /// Call every operation of an OpenAPI document: documented statuses and schemas only.
     #[schemars(with = "Option<OpenApiRaw>")]
     pub openapi: Option<Box<Spanned<OpenApiRaw>>>,
+}
+
+/// One kind key as written, taken out of its [`CheckRaw`].
+#[derive(Debug)]
+pub(crate) enum KindRaw {
+    Http(Box<Spanned<HttpRaw>>),
+    Health(Box<Spanned<HealthRaw>>),
+    Dependency(Box<Spanned<DependencyRaw>>),
+    RateLimit(Box<Spanned<RateLimitRaw>>),
+    Metrics(Box<Spanned<MetricsRaw>>),
+    Logs(Box<Spanned<LogsRaw>>),
+    Security(Box<Spanned<SecurityRaw>>),
+    Load(Box<Spanned<LoadRaw>>),
+    Code(Box<Spanned<CodeRaw>>),
+    Command(Box<Spanned<CommandRaw>>),
+    OpenApi(Box<Spanned<OpenApiRaw>>),
+}
+
+impl CheckRaw {
+    /// Takes `kind`'s key out of the check, with where it was written: the one place that
+    /// says which field holds which kind, so a new kind does not compile until it is here.
+    pub(crate) fn take_kind(&mut self, kind: CheckKind) -> Option<(Location, KindRaw)> {
+        fn at<T>(
+            raw: Option<Box<Spanned<T>>>,
+            wrap: fn(Box<Spanned<T>>) -> KindRaw,
+        ) -> Option<(Location, KindRaw)> {
+            raw.map(|r| (r.referenced, wrap(r)))
+        }
+        match kind {
+            CheckKind::Http => at(self.http.take(), KindRaw::Http),
+            CheckKind::Health => at(self.health.take(), KindRaw::Health),
+            CheckKind::Dependency => at(self.dependency.take(), KindRaw::Dependency),
+            CheckKind::RateLimit => at(self.rate_limit.take(), KindRaw::RateLimit),
+            CheckKind::Metrics => at(self.metrics.take(), KindRaw::Metrics),
+            CheckKind::Logs => at(self.logs.take(), KindRaw::Logs),
+            CheckKind::Security => at(self.security.take(), KindRaw::Security),
+            CheckKind::Load => at(self.load.take(), KindRaw::Load),
+            CheckKind::Code => at(self.code.take(), KindRaw::Code),
+            CheckKind::Command => at(self.command.take(), KindRaw::Command),
+            CheckKind::OpenApi => at(self.openapi.take(), KindRaw::OpenApi),
+        }
+    }
 }
 
 /// Overrides for a check's own instance.

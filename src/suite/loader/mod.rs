@@ -5,7 +5,8 @@
 
 use crate::suite::diagnostic::{LoadError, LoadErrors};
 use crate::suite::expect::*;
-use crate::suite::raw::{self, CheckRaw, InstanceRaw, SuiteRaw};
+use crate::suite::kind::CheckKind;
+use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw, SuiteRaw};
 use crate::suite::request::*;
 use crate::suite::severity::Severity;
 use crate::suite::spec::*;
@@ -326,6 +327,31 @@ impl Validator<'_> {
         }
     }
 
+    /// Validates one kind's keys: the one place each kind's validator is called.
+    fn kind(&mut self, raw: KindRaw, field: &str, known: &Known) -> Option<CheckKindSpec> {
+        Some(match raw {
+            KindRaw::Http(h) => CheckKindSpec::Http(self.http(*h, field, known)?),
+            KindRaw::Health(h) => CheckKindSpec::Health(self.health(*h, field, known)?),
+            KindRaw::Dependency(d) => CheckKindSpec::Dependency(self.dependency(*d, field)?),
+            KindRaw::RateLimit(r) => {
+                CheckKindSpec::RateLimit(Box::new(self.rate_limit(*r, field, known)?))
+            }
+            KindRaw::Metrics(m) => CheckKindSpec::Metrics(self.metrics(*m, field, known)?),
+            KindRaw::Logs(l) => CheckKindSpec::Logs(Box::new(self.logs(*l, field, known)?)),
+            KindRaw::Security(x) => {
+                CheckKindSpec::Security(Box::new(self.security(*x, field, known)?))
+            }
+            KindRaw::Load(l) => CheckKindSpec::Load(Box::new(self.load(*l, field, known)?)),
+            KindRaw::Code(x) => CheckKindSpec::Code(self.code(*x, field)?),
+            KindRaw::Command(x) => {
+                CheckKindSpec::Command(Box::new(self.command_check(*x, field, known)?))
+            }
+            KindRaw::OpenApi(x) => {
+                CheckKindSpec::OpenApi(Box::new(self.openapi(*x, field, known)?))
+            }
+        })
+    }
+
     fn limits(&mut self, raw: Option<raw::LimitsRaw>) -> Limits {
         let mut limits = Limits::default();
         let Some(raw) = raw else { return limits };
@@ -359,7 +385,7 @@ impl Validator<'_> {
 
     fn check(
         &mut self,
-        c: CheckRaw,
+        mut c: CheckRaw,
         field: &str,
         known: &Known,
         instance: Option<&InstanceSpec>,
@@ -402,81 +428,27 @@ impl Validator<'_> {
             &format!("{field}.timeout"),
             DEFAULT_CHECK_TIMEOUT,
         );
-        let kinds: Vec<(&str, Location)> = [
-            c.http.as_ref().map(|h| ("http", h.referenced)),
-            c.health.as_ref().map(|h| ("health", h.referenced)),
-            c.dependency.as_ref().map(|h| ("dependency", h.referenced)),
-            c.rate_limit.as_ref().map(|h| ("rate-limit", h.referenced)),
-            c.metrics.as_ref().map(|h| ("metrics", h.referenced)),
-            c.logs.as_ref().map(|h| ("logs", h.referenced)),
-            c.security.as_ref().map(|h| ("security", h.referenced)),
-            c.load.as_ref().map(|h| ("load", h.referenced)),
-            c.code.as_ref().map(|h| ("code", h.referenced)),
-            c.command.as_ref().map(|h| ("command", h.referenced)),
-            c.openapi.as_ref().map(|h| ("openapi", h.referenced)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let kind = match kinds.as_slice() {
+        // Every kind key the check wrote, in `CheckKind::ALL` order.
+        let mut written: Vec<(CheckKind, Location, KindRaw)> = CheckKind::ALL
+            .into_iter()
+            .filter_map(|k| c.take_kind(k).map(|(loc, raw)| (k, loc, raw)))
+            .collect();
+        let kind = match written.as_slice() {
             [] => {
                 self.err(c.id.referenced, field, format!("check `{id}` has no kind"))
-                    .hint = Some(format!(
-                    "add exactly one kind key: {}",
-                    crate::suite::CheckKind::listed()
-                ));
+                    .hint = Some(format!("add exactly one kind key: {}", CheckKind::listed()));
+                return None;
+            }
+            [(first, ..), (second, loc, _), ..] => {
+                let msg = format!(
+                    "check `{id}` has both `{first}` and `{second}`; a check has exactly one kind"
+                );
+                self.err(*loc, field, msg);
                 return None;
             }
             [_] => {
-                if let Some(h) = c.http {
-                    CheckKindSpec::Http(self.http(*h, &format!("{field}.http"), known)?)
-                } else if let Some(h) = c.health {
-                    CheckKindSpec::Health(self.health(*h, &format!("{field}.health"), known)?)
-                } else if let Some(d) = c.dependency {
-                    CheckKindSpec::Dependency(self.dependency(*d, &format!("{field}.dependency"))?)
-                } else if let Some(r) = c.rate_limit {
-                    CheckKindSpec::RateLimit(Box::new(self.rate_limit(
-                        *r,
-                        &format!("{field}.rate-limit"),
-                        known,
-                    )?))
-                } else if let Some(m) = c.metrics {
-                    CheckKindSpec::Metrics(self.metrics(*m, &format!("{field}.metrics"), known)?)
-                } else if let Some(l) = c.logs {
-                    CheckKindSpec::Logs(Box::new(self.logs(*l, &format!("{field}.logs"), known)?))
-                } else if let Some(x) = c.security {
-                    CheckKindSpec::Security(Box::new(self.security(
-                        *x,
-                        &format!("{field}.security"),
-                        known,
-                    )?))
-                } else if let Some(l) = c.load {
-                    CheckKindSpec::Load(Box::new(self.load(*l, &format!("{field}.load"), known)?))
-                } else if let Some(x) = c.code {
-                    CheckKindSpec::Code(self.code(*x, &format!("{field}.code"))?)
-                } else if let Some(x) = c.command {
-                    CheckKindSpec::Command(Box::new(self.command_check(
-                        *x,
-                        &format!("{field}.command"),
-                        known,
-                    )?))
-                } else if let Some(x) = c.openapi {
-                    CheckKindSpec::OpenApi(Box::new(self.openapi(
-                        *x,
-                        &format!("{field}.openapi"),
-                        known,
-                    )?))
-                } else {
-                    return None;
-                }
-            }
-            [first, second, ..] => {
-                let msg = format!(
-                    "check `{id}` has both `{}` and `{}`; a check has exactly one kind",
-                    first.0, second.0
-                );
-                self.err(second.1, field, msg);
-                return None;
+                let (kind, _, raw) = written.remove(0);
+                self.kind(raw, &format!("{field}.{kind}"), known)?
             }
         };
         let (default_category, default_severity) = kind.defaults();
@@ -486,7 +458,10 @@ impl Validator<'_> {
                 self.err(
                     c.id.referenced,
                     &format!("{field}.variant"),
-                    "a `dependency` check runs before any instance; it takes no `variant`",
+                    format!(
+                        "a `{}` check runs before any instance; it takes no `variant`",
+                        kind.name()
+                    ),
                 );
                 None
             }
@@ -563,6 +538,26 @@ mod tests {
         assert!(load_str(Path::new("s.yaml"), yaml, &[]).is_err());
         let s = load_str(Path::new("s.yaml"), yaml, &[("extra".into(), "1".into())]).unwrap();
         assert_eq!(s.vars["extra"], Value::String("1".into()));
+    }
+
+    /// The "takes no `variant`" message names the kind the check has, not always
+    /// `dependency` (issue 19).
+    #[test]
+    fn a_preflight_check_with_a_variant_is_named_by_its_own_kind() {
+        let head = "suite: s\ninstance: { command: [srv] }\nchecks:\n  - id: a\n    variant: { args: [--x] }\n";
+        for (key, body) in [
+            ("dependency", "{ env: [HOME] }"),
+            ("code", "{ rules: [{ name: n, pattern: x }] }"),
+            ("command", "{ run: [true] }"),
+        ] {
+            let message = errors(&format!("{head}    {key}: {body}\n"));
+            assert!(
+                message.contains(&format!(
+                    "a `{key}` check runs before any instance; it takes no `variant`"
+                )),
+                "{key}: {message}"
+            );
+        }
     }
 
     #[test]
