@@ -151,6 +151,11 @@ pub(crate) enum JsonType {
 }
 
 impl JsonType {
+    /// The names a suite may write (`bool` is also read, as `boolean`).
+    pub(crate) const NAMES: [&str; 7] = [
+        "string", "number", "integer", "boolean", "array", "object", "null",
+    ];
+
     pub(crate) fn parse(text: &str) -> Option<JsonType> {
         Some(match text {
             "string" => JsonType::String,
@@ -319,8 +324,21 @@ impl Validator<'_> {
                             Some(HeaderPredicate::Absent)
                         }
                         _ => {
-                            self.err(v.referenced, &f, format!("unknown header predicate `{op}`"))
-                                .hint = Some("use one of `equals`, `contains`, `matches`, `present: true`, `absent: true`".into());
+                            self.err(
+                                v.referenced,
+                                &f,
+                                format!("unknown header predicate `{op}`"),
+                            )
+                            .hint = Some(crate::suggest::one_of(
+                                op,
+                                &[
+                                    "equals",
+                                    "contains",
+                                    "matches",
+                                    "present: true",
+                                    "absent: true",
+                                ],
+                            ));
                             None
                         }
                     }
@@ -397,25 +415,22 @@ impl Validator<'_> {
         f: &str,
         known: &Known,
     ) -> Vec<JsonPredicate> {
-        const OPS: &str = "`equals`, `not-equals`, `matches`, `exists`, `absent`, `type`, `length`, `contains`, `one-of`, `gt`, `gte`, `lt`, `lte`";
-        let is_op = |k: &str| {
-            matches!(
-                k,
-                "equals"
-                    | "not-equals"
-                    | "matches"
-                    | "exists"
-                    | "absent"
-                    | "type"
-                    | "length"
-                    | "contains"
-                    | "one-of"
-                    | "gt"
-                    | "gte"
-                    | "lt"
-                    | "lte"
-            )
-        };
+        const OPS: [&str; 13] = [
+            "equals",
+            "not-equals",
+            "matches",
+            "exists",
+            "absent",
+            "type",
+            "length",
+            "contains",
+            "one-of",
+            "gt",
+            "gte",
+            "lt",
+            "lte",
+        ];
+        let is_op = |k: &str| OPS.contains(&k);
         let Value::Object(o) = &v.value else {
             return vec![JsonPredicate::Equals(self.template(
                 v.value.clone(),
@@ -489,8 +504,11 @@ impl Validator<'_> {
                 "type" => match arg.as_str().and_then(JsonType::parse) {
                     Some(t) => preds.push(JsonPredicate::Type(t)),
                     None => {
-                        self.err(v.referenced, f, format!("unknown type `{arg}`")).hint =
-                            Some("use one of `string`, `number`, `integer`, `boolean`, `array`, `object`, `null`".into());
+                        self.err(v.referenced, f, format!("unknown type `{arg}`"))
+                            .hint = Some(crate::suggest::one_of(
+                            arg.as_str().unwrap_or_default(),
+                            &JsonType::NAMES,
+                        ));
                     }
                 },
                 "length" => match arg.as_u64() {
@@ -512,7 +530,8 @@ impl Validator<'_> {
                 other => {
                     self.err(v.referenced, f, format!("unknown predicate `{other}`"))
                         .hint = Some(format!(
-                        "use one of {OPS}; to compare a whole object, write `equals: {{...}}`"
+                        "{}; to compare a whole object, write `equals: {{...}}`",
+                        crate::suggest::one_of(other, &OPS)
                     ));
                 }
             }

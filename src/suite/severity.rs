@@ -14,6 +14,9 @@ pub(crate) enum Severity {
 }
 
 impl Severity {
+    /// The names a suite may write, highest first.
+    pub(crate) const NAMES: [&str; 4] = ["critical", "high", "medium", "low"];
+
     pub(crate) fn parse(text: &str) -> Option<Severity> {
         Some(match text {
             "critical" => Severity::Critical,

@@ -97,7 +97,7 @@ impl Validator<'_> {
                             &format!("{f}.preset"),
                             format!("unknown preset `{}`", p.value),
                         )
-                        .hint = Some(format!("use one of {}", names.join(", ")));
+                        .hint = Some(crate::suggest::one_of(&p.value, &names));
                         continue;
                     }
                 },

@@ -175,7 +175,8 @@ impl Validator<'_> {
                 Value::Object(o) => {
                     let known_keys = ["name", "version", "version-arg", "version-regex"];
                     if let Some(k) = o.keys().find(|k| !known_keys.contains(&k.as_str())) {
-                        self.err(b.referenced, &f, format!("unknown field `{k}`, expected one of name, version, version-arg, version-regex"));
+                        self.err(b.referenced, &f, format!("unknown field `{k}`, expected one of name, version, version-arg, version-regex"))
+                            .hint = crate::suggest::closest(k, &known_keys).map(|c| format!("did you mean `{c}`?"));
                         continue;
                     }
                     let text = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);

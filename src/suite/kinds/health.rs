@@ -113,7 +113,10 @@ impl Validator<'_> {
                         &format!("{f}.expect"),
                         format!("unknown health state `{other}`"),
                     )
-                    .hint = Some("use one of `healthy`, `degraded`, `unhealthy`".into());
+                    .hint = Some(crate::suggest::one_of(
+                        other,
+                        &["healthy", "degraded", "unhealthy"],
+                    ));
                     continue;
                 }
             };

@@ -98,6 +98,18 @@ pub(crate) enum MetricType {
 }
 
 impl MetricType {
+    /// The names a suite may write (`unknown` is also read, as OpenMetrics' `untyped`).
+    pub(crate) const NAMES: [&str; 8] = [
+        "counter",
+        "gauge",
+        "histogram",
+        "summary",
+        "untyped",
+        "info",
+        "stateset",
+        "gaugehistogram",
+    ];
+
     pub(crate) fn parse(text: &str) -> Option<MetricType> {
         Some(match text {
             "counter" => MetricType::Counter,
@@ -164,7 +176,7 @@ impl Validator<'_> {
                     &format!("{field}.lint"),
                     format!("unknown lint mode `{other}`"),
                 )
-                .hint = Some("use one of `off`, `warn`, `fail`".into());
+                .hint = Some(crate::suggest::one_of(other, &["off", "warn", "fail"]));
                 LintMode::Warn
             }
         };
@@ -180,10 +192,7 @@ impl Validator<'_> {
                             &format!("{field}.require[{i}].type"),
                             format!("unknown metric type `{}`", k.value),
                         )
-                        .hint = Some(
-                            "use one of `counter`, `gauge`, `histogram`, `summary`, `untyped`, `info`, `stateset`, `gaugehistogram`"
-                                .into(),
-                        );
+                        .hint = Some(crate::suggest::one_of(&k.value, &MetricType::NAMES));
                         None
                     }
                 },
@@ -235,7 +244,7 @@ impl Validator<'_> {
                     &format!("{field}.format"),
                     format!("unknown format `{other}`"),
                 )
-                .hint = Some("use `openmetrics` or `classic`".into());
+                .hint = Some(crate::suggest::one_of(other, &["openmetrics", "classic"]));
                 ExpositionFormat::Any
             }
         };

@@ -70,7 +70,10 @@ impl Validator<'_> {
                                 "instance.stop.signal",
                                 format!("unknown signal `{other}`"),
                             )
-                            .hint = Some("use one of `term`, `int`, `hup`, `quit`, `kill`".into());
+                            .hint = Some(crate::suggest::one_of(
+                                other,
+                                &["term", "int", "hup", "quit", "kill"],
+                            ));
                             SIGTERM
                         }
                     },

@@ -127,11 +127,15 @@ fn parse(file: &Path, text: &str) -> Result<SuiteRaw, Box<LoadError>> {
             .nth(line.saturating_sub(1) as usize)
             .filter(|_| line > 0);
         let message = friendly(yaml_message(&e), source_line, column);
-        let hint = matches!(
-            e.without_snippet(),
-            serde_saphyr::Error::SerdeUnknownField { .. }
-        )
-        .then(|| "check the spelling; `harden schema` lists every key".to_string());
+        let hint = match e.without_snippet() {
+            serde_saphyr::Error::SerdeUnknownField {
+                field, expected, ..
+            } => Some(match crate::suggest::closest(field, expected) {
+                Some(c) => format!("did you mean `{c}`? `harden schema` lists every key"),
+                None => "check the spelling; `harden schema` lists every key".to_string(),
+            }),
+            _ => None,
+        };
         Box::new(LoadError {
             file: file.to_path_buf(),
             line,
@@ -302,7 +306,7 @@ impl Validator<'_> {
                             &f,
                             format!("unknown severity `{}`", sev.value),
                         )
-                        .hint = Some("use one of `critical`, `high`, `medium`, `low`".into());
+                        .hint = Some(crate::suggest::one_of(&sev.value, &Severity::NAMES));
                     }
                     (_, None) => {
                         self.err(sev.referenced, &f, format!("no check has the id `{id}`"));
@@ -418,7 +422,7 @@ impl Validator<'_> {
                         &format!("{field}.severity"),
                         format!("unknown severity `{}`", s.value),
                     )
-                    .hint = Some("use one of `critical`, `high`, `medium`, `low`".into());
+                    .hint = Some(crate::suggest::one_of(&s.value, &Severity::NAMES));
                     None
                 }
             },
@@ -557,6 +561,22 @@ mod tests {
                 )),
                 "{key}: {message}"
             );
+        }
+    }
+
+    /// A value or key one typo away from a known one is answered with it.
+    #[test]
+    fn suggestions() {
+        let cases = [
+            ("suggest_unknown_check_key", format!("{HEAD}  - id: a\n    severty: high\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n")),
+            ("suggest_snake_case_key", format!("{HEAD}  - id: a\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200, max_duration: 1s }} }}\n")),
+            ("suggest_severity", format!("{HEAD}  - id: a\n    severity: hihg\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n")),
+            ("suggest_json_predicate", format!("{HEAD}  - id: a\n    http: {{ request: {{ path: /x }}, expect: {{ json: {{ \"$.n\": {{ gt: 0, gtee: 1 }} }} }} }}\n")),
+            ("suggest_metric_type_and_lint", format!("{HEAD}  - id: a\n    metrics: {{ lint: fial, require: [{{ name: up, type: countr }}] }}\n")),
+            ("suggest_signal", "suite: s\ninstance:\n  command: [srv]\n  stop: { signal: trem }\nchecks:\n  - id: a\n    health: { endpoints: [{ path: /h, expect: healty }] }\n".to_string()),
+        ];
+        for (name, yaml) in cases {
+            insta::assert_snapshot!(name, errors(&yaml));
         }
     }
 
