@@ -38,6 +38,8 @@ pub(crate) fn parse_size(text: &str) -> Option<u64> {
 /// adding it to the clock could overflow.
 pub(crate) const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// Validation of one suite file: where its errors point, every error found, and the
+/// environment variables it reads.
 pub(crate) struct Validator<'a> {
     pub(crate) file: PathBuf,
     pub(crate) env_refs: BTreeSet<String>,

@@ -564,6 +564,20 @@ mod tests {
         }
     }
 
+    /// Two kind keys: the second in `CheckKind::ALL` order is pointed at (here `code`),
+    /// and both are named by their keys.
+    #[test]
+    fn two_kinds_are_named_by_their_keys() {
+        let yaml = format!(
+            "{HEAD}  - id: a\n    code: {{ rules: [{{ name: n, pattern: x }}] }}\n    rate-limit: {{ request: {{ path: /x }}, limit: 1, window: 1s }}\n"
+        );
+        let message = errors(&yaml);
+        assert!(
+            message.starts_with("suite.yaml:5:11: checks[0]: check `a` has both `rate-limit` and `code`; a check has exactly one kind"),
+            "{message}"
+        );
+    }
+
     /// A value or key one typo away from a known one is answered with it.
     #[test]
     fn suggestions() {
