@@ -1,7 +1,7 @@
 //! The expect grammar every kind shares: what a response must satisfy (status, headers,
 //! JSON predicates, schemas, bodies), as written and validated.
 
-use crate::suite::shapes::*;
+use crate::suite::shapes::{Any, StatusSchema};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
 use regex::Regex;

@@ -1,8 +1,8 @@
 //! The request grammar every kind shares: a request, a step (request, expect, capture),
 //! an action (one request or steps), as written and validated.
 
-use crate::suite::expect::*;
-use crate::suite::shapes::*;
+use crate::suite::expect::{ExpectRaw, ExpectSpec};
+use crate::suite::shapes::{Any, CaptureSchema, MapOrVarSchema};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
 use regex::Regex;

@@ -2,7 +2,10 @@
 
 use crate::suite::expect::StatusMatcher;
 use crate::suite::kind::CheckKind;
-use crate::suite::kinds::*;
+use crate::suite::kinds::{
+    CodeSpec, CommandSpec, DependencySpec, HealthSpec, HttpSpec, LoadSpec, LogsSpec, MetricsSpec,
+    OpenApiSpec, RateLimitSpec, SecuritySpec,
+};
 use crate::suite::request::StepSpec;
 use crate::suite::severity::Severity;
 use crate::suite::template::Template;

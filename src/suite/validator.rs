@@ -3,7 +3,7 @@
 //! argument lists and environments.
 
 use crate::suite::diagnostic::LoadError;
-use crate::suite::shapes::*;
+use crate::suite::shapes::Any;
 use crate::suite::template::Template;
 use regex::Regex;
 use serde_json::Value;

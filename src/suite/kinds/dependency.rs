@@ -1,8 +1,8 @@
 //! The `dependency` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
-use crate::suite::expect::*;
-use crate::suite::shapes::*;
+use crate::suite::expect::CompareOp;
+use crate::suite::shapes::Any;
 use crate::suite::validator::Validator;
 use regex::Regex;
 use schemars::JsonSchema;

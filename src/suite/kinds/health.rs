@@ -1,8 +1,8 @@
 //! The `health` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
-use crate::suite::expect::*;
-use crate::suite::shapes::*;
+use crate::suite::expect::{JsonAssertion, StatusMatcher};
+use crate::suite::shapes::{Any, StatusSchema};
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -1,9 +1,9 @@
 //! The `http` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
-use crate::suite::expect::*;
-use crate::suite::request::*;
-use crate::suite::shapes::*;
+use crate::suite::expect::ExpectRaw;
+use crate::suite::request::{RequestRaw, StepRaw, StepSpec};
+use crate::suite::shapes::{Any, CaptureSchema};
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;

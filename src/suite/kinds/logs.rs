@@ -1,7 +1,7 @@
 //! The `logs` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
-use crate::suite::request::*;
+use crate::suite::request::{RequestRaw, StepRaw, StepSpec};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
 use regex::Regex;

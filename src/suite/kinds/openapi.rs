@@ -1,7 +1,7 @@
 //! The `openapi` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
-use crate::suite::shapes::*;
+use crate::suite::shapes::{Any, MapOrVarSchema};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;

@@ -4,10 +4,10 @@
 //! problems are reported at once. Nothing here touches the network or spawns anything.
 
 use crate::suite::diagnostic::{LoadError, LoadErrors};
-use crate::suite::expect::*;
+use crate::suite::expect::StatusMatcher;
 use crate::suite::kind::CheckKind;
 use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw, SuiteRaw};
-use crate::suite::request::*;
+use crate::suite::request::Target;
 use crate::suite::severity::Severity;
 use crate::suite::spec::*;
 use crate::suite::validator::{Known, MAX_SIZE, Validator, parse_size};
