@@ -24,6 +24,7 @@ mod reason;
 mod redact;
 mod report;
 mod runner;
+mod suggest;
 mod suite;
 mod text;
 

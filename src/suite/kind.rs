@@ -2,7 +2,7 @@
 //! exhaustively, so a new kind does not compile until each of them says what it does
 //! (ARCHITECTURE.md lists those places).
 
-use crate::suite::Severity;
+use crate::suite::severity::Severity;
 
 #[derive(
     Debug,

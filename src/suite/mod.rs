@@ -1,19 +1,30 @@
 //! Suite files: raw YAML types, validation, and the validated [`Suite`].
 
 mod diagnostic;
+mod expect;
 mod kind;
+mod kinds;
 mod loader;
 mod presets;
 mod raw;
+mod request;
+mod severity;
+mod shapes;
 mod spec;
 mod template;
+mod validator;
 
 pub(crate) use diagnostic::LoadErrors;
+pub(crate) use expect::*;
 pub(crate) use kind::CheckKind;
+pub(crate) use kinds::*;
+pub(crate) use loader::load;
 #[cfg(any(test, feature = "bench-internals"))]
 pub(crate) use loader::load_str;
-pub(crate) use loader::{MAX_DURATION, load};
 pub(crate) use presets::TOKEN_SHAPES;
 pub(crate) use raw::SuiteRaw;
+pub(crate) use request::*;
+pub(crate) use severity::Severity;
 pub(crate) use spec::*;
 pub(crate) use template::{Scope, Template, TemplateError, value_text};
+pub(crate) use validator::MAX_DURATION;

@@ -4,11 +4,7 @@
 use super::*;
 
 impl Validator<'_> {
-    pub(in crate::suite::loader) fn instance(
-        &mut self,
-        raw: InstanceRaw,
-        known: &Known,
-    ) -> InstanceSpec {
+    pub(in crate::suite) fn instance(&mut self, raw: InstanceRaw, known: &Known) -> InstanceSpec {
         let f = "instance";
         let command = self.command(&raw.command, "instance.command", known);
         let cwd = raw
@@ -74,7 +70,10 @@ impl Validator<'_> {
                                 "instance.stop.signal",
                                 format!("unknown signal `{other}`"),
                             )
-                            .hint = Some("use one of `term`, `int`, `hup`, `quit`, `kill`".into());
+                            .hint = Some(crate::suggest::one_of(
+                                other,
+                                &["term", "int", "hup", "quit", "kill"],
+                            ));
                             SIGTERM
                         }
                     },
@@ -95,7 +94,7 @@ impl Validator<'_> {
 
     /// A readiness probe; `base` supplies what `r` leaves out (a variant keeps the suite's
     /// timeout when it only changes the probe).
-    pub(in crate::suite::loader) fn ready(
+    pub(in crate::suite) fn ready(
         &mut self,
         r: raw::ReadyRaw,
         field: &str,
@@ -143,7 +142,7 @@ impl Validator<'_> {
         ReadySpec { probe, timeout }
     }
 
-    pub(in crate::suite::loader) fn variant(
+    pub(in crate::suite) fn variant(
         &mut self,
         v: raw::VariantRaw,
         base: &InstanceSpec,
@@ -187,65 +186,6 @@ impl Validator<'_> {
             instance,
             break_command,
             setup,
-        }
-    }
-
-    /// Environment variables whose values are templates.
-    pub(in crate::suite::loader) fn env(
-        &mut self,
-        vars: std::collections::BTreeMap<String, Spanned<String>>,
-        field: &str,
-        known: &Known,
-    ) -> Vec<(String, Template)> {
-        vars.into_iter()
-            .map(|(k, v)| {
-                let t = self.template(
-                    Value::String(v.value),
-                    v.referenced,
-                    &format!("{field}.{k}"),
-                    known,
-                );
-                (k, t)
-            })
-            .collect()
-    }
-
-    /// An argv list, or a string run by `sh -c`.
-    pub(in crate::suite::loader) fn command(
-        &mut self,
-        c: &Any,
-        field: &str,
-        known: &Known,
-    ) -> Vec<Template> {
-        match &c.value {
-            Value::String(s) if !s.trim().is_empty() => vec![
-                Template::literal("sh"),
-                Template::literal("-c"),
-                self.template(Value::String(s.clone()), c.referenced, field, known),
-            ],
-            Value::Array(items)
-                if !items.is_empty() && items.iter().all(|v| v.is_string() || v.is_number()) =>
-            {
-                items
-                    .iter()
-                    .map(|v| {
-                        self.template(
-                            Value::String(crate::suite::template::value_text(v)),
-                            c.referenced,
-                            field,
-                            known,
-                        )
-                    })
-                    .collect()
-            }
-            _ => {
-                self.err(
-                    c.referenced,
-                    field,
-                    "expected a non-empty list of strings or a shell command string",
-                );
-                Vec::new()
-            }
         }
     }
 }

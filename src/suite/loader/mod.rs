@@ -4,23 +4,22 @@
 //! problems are reported at once. Nothing here touches the network or spawns anything.
 
 use crate::suite::diagnostic::{LoadError, LoadErrors};
-use crate::suite::raw::{
-    self, Any, CheckRaw, ExpectRaw, InstanceRaw, RequestRaw, StepRaw, SuiteRaw,
-};
+use crate::suite::expect::StatusMatcher;
+use crate::suite::kind::CheckKind;
+use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw, SuiteRaw};
+use crate::suite::request::Target;
+use crate::suite::severity::Severity;
 use crate::suite::spec::*;
-use crate::suite::template::Template;
+use crate::suite::validator::{Known, MAX_SIZE, Validator, parse_size};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-mod http;
 mod instance;
-mod kinds;
 
 /// Names harden defines for every instance.
 pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
@@ -28,30 +27,6 @@ pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
 const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_GRACE: Duration = Duration::from_secs(10);
-/// The largest read limit a suite may set.
-const MAX_SIZE: u64 = 4 * 1024 * 1024 * 1024;
-
-/// `16MiB`, `512 KiB`, `1GiB`, `10MB`, `2048` (bytes).
-fn parse_size(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kib" => 1 << 10,
-        "mib" => 1 << 20,
-        "gib" => 1 << 30,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        _ => return None,
-    };
-    n.checked_mul(factor)
-}
-/// The longest duration a suite or `--timeout` may give: longer is surely a mistake, and
-/// adding it to the clock could overflow.
-pub(crate) const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Loads one suite file. `overrides` are `--var NAME=VALUE` pairs; they replace suite vars.
 pub(crate) fn load(file: &Path, overrides: &[(String, String)]) -> Result<Suite, LoadErrors> {
@@ -152,11 +127,15 @@ fn parse(file: &Path, text: &str) -> Result<SuiteRaw, Box<LoadError>> {
             .nth(line.saturating_sub(1) as usize)
             .filter(|_| line > 0);
         let message = friendly(yaml_message(&e), source_line, column);
-        let hint = matches!(
-            e.without_snippet(),
-            serde_saphyr::Error::SerdeUnknownField { .. }
-        )
-        .then(|| "check the spelling; `harden schema` lists every key".to_string());
+        let hint = match e.without_snippet() {
+            serde_saphyr::Error::SerdeUnknownField {
+                field, expected, ..
+            } => Some(match crate::suggest::closest(field, expected) {
+                Some(c) => format!("did you mean `{c}`? `harden schema` lists every key"),
+                None => "check the spelling; `harden schema` lists every key".to_string(),
+            }),
+            _ => None,
+        };
         Box::new(LoadError {
             file: file.to_path_buf(),
             line,
@@ -210,47 +189,7 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     crate::text::lowercase_first(&msg)
 }
 
-struct Validator<'a> {
-    file: PathBuf,
-    env_refs: BTreeSet<String>,
-    lines: Vec<&'a str>,
-    dir: PathBuf,
-    errors: Vec<LoadError>,
-}
-
-/// Variable names visible at some point of the suite, for "undefined variable" errors.
-#[derive(Clone, Default)]
-struct Known(BTreeSet<String>);
-
-impl Known {
-    fn has(&self, name: &str) -> bool {
-        if let Some(var) = name.strip_prefix("env.") {
-            return std::env::var_os(var).is_some();
-        }
-        self.0.contains(name)
-    }
-}
-
 impl Validator<'_> {
-    fn err(&mut self, loc: Location, field: &str, message: impl Into<String>) -> &mut LoadError {
-        let (line, column) = (loc.line(), loc.column());
-        self.errors.push(LoadError {
-            file: self.file.clone(),
-            line,
-            column,
-            field: (!field.is_empty()).then(|| field.to_string()),
-            message: message.into(),
-            hint: None,
-            source_line: self
-                .lines
-                .get(line.saturating_sub(1) as usize)
-                .map(|s| s.to_string())
-                .filter(|_| line > 0),
-        });
-        let last = self.errors.len() - 1;
-        &mut self.errors[last]
-    }
-
     fn pos(&self, loc: Location) -> SourcePos {
         SourcePos {
             file: self.file.clone(),
@@ -258,84 +197,6 @@ impl Validator<'_> {
             column: loc.column(),
         }
     }
-
-    fn duration(
-        &mut self,
-        d: &Option<Spanned<String>>,
-        field: &str,
-        default: Duration,
-    ) -> Duration {
-        let Some(d) = d else { return default };
-        match humantime::parse_duration(d.value.trim()) {
-            Ok(v) if v > MAX_DURATION => {
-                self.err(
-                    d.referenced,
-                    field,
-                    format!("duration `{}` is longer than the limit of 30 days", d.value),
-                )
-                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
-                default
-            }
-            Ok(v) => v,
-            Err(e) => {
-                self.err(
-                    d.referenced,
-                    field,
-                    format!("invalid duration `{}`: {e}", d.value),
-                )
-                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
-                default
-            }
-        }
-    }
-
-    fn regex(&mut self, text: &str, loc: Location, field: &str) -> Option<Regex> {
-        match Regex::new(text) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                let msg = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .trim_start_matches("error: ")
-                    .to_string();
-                self.err(loc, field, format!("invalid regex `{text}`: {msg}"));
-                None
-            }
-        }
-    }
-
-    /// A template whose references must all be known here.
-    fn template(&mut self, value: Value, loc: Location, field: &str, known: &Known) -> Template {
-        match Template::new(value.clone()) {
-            Ok(t) => {
-                for name in t.refs() {
-                    if let Some(var) = name.strip_prefix("env.") {
-                        self.env_refs.insert(var.to_string());
-                    }
-                    if !known.has(&name) {
-                        let hint = if let Some(var) = name.strip_prefix("env.") {
-                            format!("set `{var}` in the environment")
-                        } else {
-                            format!(
-                                "define it under `vars:`, pass `--var {name}=VALUE`, or capture it in `setup:` or an earlier step"
-                            )
-                        };
-                        self.err(loc, field, format!("undefined variable `{name}`"))
-                            .hint = Some(hint);
-                    }
-                }
-                t
-            }
-            Err(e) => {
-                self.err(loc, field, e);
-                Template::literal("")
-            }
-        }
-    }
-
     fn suite(&mut self, raw: SuiteRaw, overrides: &[(String, String)]) -> Suite {
         let mut vars = raw.vars.map(|v| v.value).unwrap_or_default();
         for (k, v) in overrides {
@@ -445,7 +306,7 @@ impl Validator<'_> {
                             &f,
                             format!("unknown severity `{}`", sev.value),
                         )
-                        .hint = Some("use one of `critical`, `high`, `medium`, `low`".into());
+                        .hint = Some(crate::suggest::one_of(&sev.value, &Severity::NAMES));
                     }
                     (_, None) => {
                         self.err(sev.referenced, &f, format!("no check has the id `{id}`"));
@@ -468,6 +329,31 @@ impl Validator<'_> {
             category_weights,
             limits,
         }
+    }
+
+    /// Validates one kind's keys: the one place each kind's validator is called.
+    fn kind(&mut self, raw: KindRaw, field: &str, known: &Known) -> Option<CheckKindSpec> {
+        Some(match raw {
+            KindRaw::Http(h) => CheckKindSpec::Http(self.http(*h, field, known)?),
+            KindRaw::Health(h) => CheckKindSpec::Health(self.health(*h, field, known)?),
+            KindRaw::Dependency(d) => CheckKindSpec::Dependency(self.dependency(*d, field)?),
+            KindRaw::RateLimit(r) => {
+                CheckKindSpec::RateLimit(Box::new(self.rate_limit(*r, field, known)?))
+            }
+            KindRaw::Metrics(m) => CheckKindSpec::Metrics(self.metrics(*m, field, known)?),
+            KindRaw::Logs(l) => CheckKindSpec::Logs(Box::new(self.logs(*l, field, known)?)),
+            KindRaw::Security(x) => {
+                CheckKindSpec::Security(Box::new(self.security(*x, field, known)?))
+            }
+            KindRaw::Load(l) => CheckKindSpec::Load(Box::new(self.load(*l, field, known)?)),
+            KindRaw::Code(x) => CheckKindSpec::Code(self.code(*x, field)?),
+            KindRaw::Command(x) => {
+                CheckKindSpec::Command(Box::new(self.command_check(*x, field, known)?))
+            }
+            KindRaw::OpenApi(x) => {
+                CheckKindSpec::OpenApi(Box::new(self.openapi(*x, field, known)?))
+            }
+        })
     }
 
     fn limits(&mut self, raw: Option<raw::LimitsRaw>) -> Limits {
@@ -503,7 +389,7 @@ impl Validator<'_> {
 
     fn check(
         &mut self,
-        c: CheckRaw,
+        mut c: CheckRaw,
         field: &str,
         known: &Known,
         instance: Option<&InstanceSpec>,
@@ -536,7 +422,7 @@ impl Validator<'_> {
                         &format!("{field}.severity"),
                         format!("unknown severity `{}`", s.value),
                     )
-                    .hint = Some("use one of `critical`, `high`, `medium`, `low`".into());
+                    .hint = Some(crate::suggest::one_of(&s.value, &Severity::NAMES));
                     None
                 }
             },
@@ -546,65 +432,27 @@ impl Validator<'_> {
             &format!("{field}.timeout"),
             DEFAULT_CHECK_TIMEOUT,
         );
-        let kinds: Vec<(&str, Location)> = [
-            c.http.as_ref().map(|h| ("http", h.referenced)),
-            c.health.as_ref().map(|h| ("health", h.referenced)),
-            c.dependency.as_ref().map(|h| ("dependency", h.referenced)),
-            c.rate_limit.as_ref().map(|h| ("rate-limit", h.referenced)),
-            c.metrics.as_ref().map(|h| ("metrics", h.referenced)),
-            c.logs.as_ref().map(|h| ("logs", h.referenced)),
-            c.security.as_ref().map(|h| ("security", h.referenced)),
-            c.load.as_ref().map(|h| ("load", h.referenced)),
-            c.code.as_ref().map(|h| ("code", h.referenced)),
-            c.command.as_ref().map(|h| ("command", h.referenced)),
-            c.openapi.as_ref().map(|h| ("openapi", h.referenced)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let kind = match kinds.as_slice() {
+        // Every kind key the check wrote, in `CheckKind::ALL` order.
+        let mut written: Vec<(CheckKind, Location, KindRaw)> = CheckKind::ALL
+            .into_iter()
+            .filter_map(|k| c.take_kind(k).map(|(loc, raw)| (k, loc, raw)))
+            .collect();
+        let kind = match written.as_slice() {
             [] => {
                 self.err(c.id.referenced, field, format!("check `{id}` has no kind"))
-                    .hint = Some(format!(
-                    "add exactly one kind key: {}",
-                    crate::suite::CheckKind::listed()
-                ));
+                    .hint = Some(format!("add exactly one kind key: {}", CheckKind::listed()));
+                return None;
+            }
+            [(first, ..), (second, loc, _), ..] => {
+                let msg = format!(
+                    "check `{id}` has both `{first}` and `{second}`; a check has exactly one kind"
+                );
+                self.err(*loc, field, msg);
                 return None;
             }
             [_] => {
-                if let Some(h) = c.http {
-                    self.http(*h, &format!("{field}.http"), known)?
-                } else if let Some(h) = c.health {
-                    self.health(*h, &format!("{field}.health"), known)?
-                } else if let Some(d) = c.dependency {
-                    self.dependency(*d, &format!("{field}.dependency"))?
-                } else if let Some(r) = c.rate_limit {
-                    self.rate_limit(*r, &format!("{field}.rate-limit"), known)?
-                } else if let Some(m) = c.metrics {
-                    self.metrics(*m, &format!("{field}.metrics"), known)?
-                } else if let Some(l) = c.logs {
-                    self.logs(*l, &format!("{field}.logs"), known)?
-                } else if let Some(x) = c.security {
-                    self.security(*x, &format!("{field}.security"), known)?
-                } else if let Some(l) = c.load {
-                    self.load(*l, &format!("{field}.load"), known)?
-                } else if let Some(x) = c.code {
-                    self.code(*x, &format!("{field}.code"))?
-                } else if let Some(x) = c.command {
-                    self.command_check(*x, &format!("{field}.command"), known)?
-                } else if let Some(x) = c.openapi {
-                    self.openapi(*x, &format!("{field}.openapi"), known)?
-                } else {
-                    return None;
-                }
-            }
-            [first, second, ..] => {
-                let msg = format!(
-                    "check `{id}` has both `{}` and `{}`; a check has exactly one kind",
-                    first.0, second.0
-                );
-                self.err(second.1, field, msg);
-                return None;
+                let (kind, _, raw) = written.remove(0);
+                self.kind(raw, &format!("{field}.{kind}"), known)?
             }
         };
         let (default_category, default_severity) = kind.defaults();
@@ -614,7 +462,10 @@ impl Validator<'_> {
                 self.err(
                     c.id.referenced,
                     &format!("{field}.variant"),
-                    "a `dependency` check runs before any instance; it takes no `variant`",
+                    format!(
+                        "a `{}` check runs before any instance; it takes no `variant`",
+                        kind.name()
+                    ),
                 );
                 None
             }
@@ -644,22 +495,6 @@ impl Validator<'_> {
             variant,
             kind,
         })
-    }
-
-    fn percent(&mut self, s: &Spanned<String>, field: &str) -> Option<f64> {
-        let t = s.value.trim();
-        let v = match t.strip_suffix('%') {
-            Some(p) => p.trim().parse::<f64>().ok().map(|p| p / 100.0),
-            None => t.parse::<f64>().ok(),
-        };
-        match v {
-            Some(v) if (0.0..=1.0).contains(&v) => Some(v),
-            _ => {
-                self.err(s.referenced, field, format!("invalid rate `{t}`"))
-                    .hint = Some("write a percentage like `1%` or a fraction like `0.01`".into());
-                None
-            }
-        }
     }
 }
 
@@ -707,6 +542,56 @@ mod tests {
         assert!(load_str(Path::new("s.yaml"), yaml, &[]).is_err());
         let s = load_str(Path::new("s.yaml"), yaml, &[("extra".into(), "1".into())]).unwrap();
         assert_eq!(s.vars["extra"], Value::String("1".into()));
+    }
+
+    /// The "takes no `variant`" message names the kind the check has, not always
+    /// `dependency` (issue 19).
+    #[test]
+    fn a_preflight_check_with_a_variant_is_named_by_its_own_kind() {
+        let head = "suite: s\ninstance: { command: [srv] }\nchecks:\n  - id: a\n    variant: { args: [--x] }\n";
+        for (key, body) in [
+            ("dependency", "{ env: [HOME] }"),
+            ("code", "{ rules: [{ name: n, pattern: x }] }"),
+            ("command", "{ run: [true] }"),
+        ] {
+            let message = errors(&format!("{head}    {key}: {body}\n"));
+            assert!(
+                message.contains(&format!(
+                    "a `{key}` check runs before any instance; it takes no `variant`"
+                )),
+                "{key}: {message}"
+            );
+        }
+    }
+
+    /// Two kind keys: the second in `CheckKind::ALL` order is pointed at (here `code`),
+    /// and both are named by their keys.
+    #[test]
+    fn two_kinds_are_named_by_their_keys() {
+        let yaml = format!(
+            "{HEAD}  - id: a\n    code: {{ rules: [{{ name: n, pattern: x }}] }}\n    rate-limit: {{ request: {{ path: /x }}, limit: 1, window: 1s }}\n"
+        );
+        let message = errors(&yaml);
+        assert!(
+            message.starts_with("suite.yaml:5:11: checks[0]: check `a` has both `rate-limit` and `code`; a check has exactly one kind"),
+            "{message}"
+        );
+    }
+
+    /// A value or key one typo away from a known one is answered with it.
+    #[test]
+    fn suggestions() {
+        let cases = [
+            ("suggest_unknown_check_key", format!("{HEAD}  - id: a\n    severty: high\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n")),
+            ("suggest_snake_case_key", format!("{HEAD}  - id: a\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200, max_duration: 1s }} }}\n")),
+            ("suggest_severity", format!("{HEAD}  - id: a\n    severity: hihg\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n")),
+            ("suggest_json_predicate", format!("{HEAD}  - id: a\n    http: {{ request: {{ path: /x }}, expect: {{ json: {{ \"$.n\": {{ gt: 0, gtee: 1 }} }} }} }}\n")),
+            ("suggest_metric_type_and_lint", format!("{HEAD}  - id: a\n    metrics: {{ lint: fial, require: [{{ name: up, type: countr }}] }}\n")),
+            ("suggest_signal", "suite: s\ninstance:\n  command: [srv]\n  stop: { signal: trem }\nchecks:\n  - id: a\n    health: { endpoints: [{ path: /h, expect: healty }] }\n".to_string()),
+        ];
+        for (name, yaml) in cases {
+            insta::assert_snapshot!(name, errors(&yaml));
+        }
     }
 
     #[test]

@@ -1,14 +1,117 @@
-//! The `security` kind's keys.
+//! The `security` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
+//! Schema), the validated spec the runner sees, and the validator between them.
 
-use super::super::*;
+use crate::suite::request::{RequestRaw, RequestSpec};
+use crate::suite::shapes::{Any, MapOrVarSchema};
+use crate::suite::template::Template;
+use crate::suite::validator::{Known, Validator};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+/// Security probes; a check may combine several.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SecurityRaw {
+    /// Requests that must be refused (401/403) as written, without credentials.
+    pub auth_required: Option<Vec<RequestRaw>>,
+    /// A request made with a made-up identity in plain headers must be refused.
+    pub spoofable_identity: Option<RequestRaw>,
+    /// Malformed input to this endpoint must get 4xx, never 5xx, and no error body may
+    /// leak a stack trace, file path or exception name.
+    pub error_hygiene: Option<RequestRaw>,
+    /// CORS preflights: foreign origins refused, the allowed ones accepted.
+    pub cors: Option<CorsRaw>,
+    /// HMAC-SHA256 webhook signatures: unsigned and tampered refused, valid accepted.
+    pub webhook_signature: Option<WebhookRaw>,
+    /// Security response headers the endpoint must send.
+    pub headers: Option<SecurityHeadersRaw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CorsRaw {
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// Origins that must be allowed.
+    #[serde(default)]
+    pub allowed: Vec<String>,
+    /// The method the preflight asks for (default POST).
+    pub method: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct WebhookRaw {
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// The shared secret, usually `${env.WEBHOOK_SECRET}` or a secret var.
+    #[schemars(with = "String")]
+    pub secret: Spanned<String>,
+    /// Default `X-Hub-Signature-256`.
+    pub header: Option<String>,
+    /// Default `sha256=`.
+    pub prefix: Option<String>,
+    /// Other headers to send (e.g. `X-GitHub-Event`).
+    #[schemars(with = "Option<MapOrVarSchema>")]
+    pub headers: Option<Any>,
+    /// The JSON payload (default `{"zen": "harden"}`).
+    #[schemars(with = "Option<Value>")]
+    pub json: Option<Any>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SecurityHeadersRaw {
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// Header names that must be present; `{name: value}` items also fix the value.
+    #[schemars(with = "Vec<Value>")]
+    pub require: Vec<Any>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SecuritySpec {
+    pub auth_required: Vec<RequestSpec>,
+    pub spoofable_identity: Option<RequestSpec>,
+    pub error_hygiene: Option<RequestSpec>,
+    pub cors: Option<CorsSpec>,
+    pub webhook: Option<WebhookSpec>,
+    pub headers: Option<SecurityHeadersSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CorsSpec {
+    pub path: String,
+    pub allowed: Vec<String>,
+    pub method: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct WebhookSpec {
+    pub path: String,
+    pub secret: Template,
+    pub header: String,
+    pub prefix: String,
+    pub headers: Option<Template>,
+    pub payload: Template,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SecurityHeadersSpec {
+    pub path: String,
+    /// Lowercase names, with the value they must have when given.
+    pub require: Vec<(String, Option<String>)>,
+}
 
 impl Validator<'_> {
-    pub(in crate::suite::loader) fn security(
+    pub(in crate::suite) fn security(
         &mut self,
-        x: Spanned<raw::SecurityRaw>,
+        x: Spanned<SecurityRaw>,
         field: &str,
         known: &Known,
-    ) -> Option<CheckKindSpec> {
+    ) -> Option<SecuritySpec> {
         let loc = x.referenced;
         let x = x.value;
         let mut spec = SecuritySpec::default();
@@ -103,6 +206,6 @@ impl Validator<'_> {
             );
             return None;
         }
-        Some(CheckKindSpec::Security(Box::new(spec)))
+        Some(spec)
     }
 }

@@ -1,14 +1,58 @@
-//! The `openapi` kind's keys.
+//! The `openapi` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
+//! Schema), the validated spec the runner sees, and the validator between them.
 
-use super::super::*;
+use crate::suite::shapes::{Any, MapOrVarSchema};
+use crate::suite::template::Template;
+use crate::suite::validator::{Known, Validator};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+use std::sync::Arc;
+
+/// Every operation of an OpenAPI document (or those selected), called with the document's
+/// examples or values generated from its schemas.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct OpenApiRaw {
+    /// Where the document is: a path on the service (default `/openapi.json`), or a JSON
+    /// file relative to the suite.
+    pub document: Option<String>,
+    /// Only operations with one of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Only operations whose path matches one of these globs (`/items*`).
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Headers sent with every call (a map, or `${var}` holding one), e.g. credentials.
+    #[schemars(with = "Option<MapOrVarSchema>")]
+    pub headers: Option<Any>,
+}
+
+/// Where an OpenAPI document comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum OpenApiDocument {
+    /// Fetched from the service at this path.
+    Service(String),
+    /// Read (and parsed) when the suite was loaded.
+    File { shown: String, doc: Arc<Value> },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct OpenApiSpec {
+    pub document: OpenApiDocument,
+    pub tags: Vec<String>,
+    pub paths: Option<globset::GlobSet>,
+    pub headers: Option<Template>,
+}
 
 impl Validator<'_> {
-    pub(in crate::suite::loader) fn openapi(
+    pub(in crate::suite) fn openapi(
         &mut self,
-        o: Spanned<raw::OpenApiRaw>,
+        o: Spanned<OpenApiRaw>,
         field: &str,
         known: &Known,
-    ) -> Option<CheckKindSpec> {
+    ) -> Option<OpenApiSpec> {
         let loc = o.referenced;
         let o = o.value;
         let document = match o.document {
@@ -75,11 +119,11 @@ impl Validator<'_> {
                 known,
             )
         });
-        Some(CheckKindSpec::OpenApi(Box::new(OpenApiSpec {
+        Some(OpenApiSpec {
             document,
             tags: o.tags,
             paths,
             headers,
-        })))
+        })
     }
 }

@@ -1,13 +1,64 @@
-//! The `code` kind's keys.
+//! The `code` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
+//! Schema), the validated spec the runner sees, and the validator between them.
 
-use super::super::*;
+use crate::suite::validator::Validator;
+use regex::Regex;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::path::PathBuf;
+
+/// Source hygiene budgets.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CodeRaw {
+    /// Directory to scan, relative to the suite file (default: the suite's directory).
+    pub root: Option<String>,
+    /// Globs of files to scan, relative to `root` (default every file). `.gitignore` is respected.
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub rules: Vec<CodeRuleRaw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct CodeRuleRaw {
+    /// A built-in rule: `console-log`, `except-pass`, `datetime-utcnow`,
+    /// `pydantic-class-config`, `generic-exception`, `secrets`.
+    #[schemars(with = "Option<String>")]
+    pub preset: Option<Spanned<String>>,
+    /// Or a name and a regex of your own.
+    pub name: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub pattern: Option<Spanned<String>>,
+    /// Globs this rule applies to (default: the preset's, or every scanned file).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Matches allowed (default 0).
+    pub max: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CodeSpec {
+    pub root: PathBuf,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub rules: Vec<CodeRule>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CodeRule {
+    pub name: String,
+    pub pattern: Regex,
+    /// Globs of files the rule applies to; empty means all scanned files.
+    pub files: Vec<String>,
+    pub max: u64,
+}
 
 impl Validator<'_> {
-    pub(in crate::suite::loader) fn code(
-        &mut self,
-        c: Spanned<raw::CodeRaw>,
-        field: &str,
-    ) -> Option<CheckKindSpec> {
+    pub(in crate::suite) fn code(&mut self, c: Spanned<CodeRaw>, field: &str) -> Option<CodeSpec> {
         let loc = c.referenced;
         let c = c.value;
         let root = match &c.root {
@@ -46,7 +97,7 @@ impl Validator<'_> {
                             &format!("{f}.preset"),
                             format!("unknown preset `{}`", p.value),
                         )
-                        .hint = Some(format!("use one of {}", names.join(", ")));
+                        .hint = Some(crate::suggest::one_of(&p.value, &names));
                         continue;
                     }
                 },
@@ -84,11 +135,11 @@ impl Validator<'_> {
             );
             return None;
         }
-        Some(CheckKindSpec::Code(CodeSpec {
+        Some(CodeSpec {
             root,
             include: c.include,
             exclude: c.exclude,
             rules,
-        }))
+        })
     }
 }

@@ -1,186 +1,221 @@
-//! The HTTP grammar every kind shares: requests, steps, expectations (status, headers,
-//! JSON predicates, schemas, bodies) and captures, and the `http` kind itself.
+//! The expect grammar every kind shares: what a response must satisfy (status, headers,
+//! JSON predicates, schemas, bodies), as written and validated.
 
-use super::*;
+use crate::suite::shapes::{Any, StatusSchema};
+use crate::suite::template::Template;
+use crate::suite::validator::{Known, Validator};
+use regex::Regex;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a response must satisfy.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ExpectRaw {
+    /// A code (`201`), a list (`[200, 204]`) or a class (`2xx`).
+    #[schemars(with = "Option<StatusSchema>")]
+    pub status: Option<Any>,
+    /// Header name (case-insensitive) to a value, or to `{equals|matches|contains: ..}`,
+    /// `{present: true}`, `{absent: true}`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Value>")]
+    pub headers: BTreeMap<String, Any>,
+    /// JSONPath (RFC 9535) to a value (equality) or to predicates:
+    /// `equals, matches, exists, absent, type, length, contains, gt, gte, lt, lte`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Value>")]
+    pub json: BTreeMap<String, Any>,
+    /// JSON Schema: a file path (relative to the suite) or an inline schema.
+    #[schemars(with = "Option<Value>")]
+    pub schema: Option<Any>,
+    /// Body text predicates: `{contains, not-contains, matches, equals}`.
+    pub body: Option<BodyExpectRaw>,
+    /// Upper bound on the response time, e.g. `500ms`.
+    #[schemars(with = "Option<String>")]
+    pub max_duration: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct BodyExpectRaw {
+    #[schemars(with = "Option<String>")]
+    pub contains: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub not_contains: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub matches: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub equals: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExpectSpec {
+    pub status: Option<StatusMatcher>,
+    pub headers: Vec<(String, HeaderPredicate)>,
+    pub json: Vec<JsonAssertion>,
+    pub schema: Option<SchemaSpec>,
+    pub body: Vec<BodyPredicate>,
+    pub max_duration: Option<Duration>,
+}
+
+impl ExpectSpec {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.headers.is_empty()
+            && self.json.is_empty()
+            && self.schema.is_none()
+            && self.body.is_empty()
+            && self.max_duration.is_none()
+    }
+}
+
+/// Accepted statuses: any of these codes or inclusive ranges.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StatusMatcher {
+    pub ranges: Vec<(u16, u16)>,
+    /// As the user wrote it, for messages (`201`, `2xx`, `[200, 204]`).
+    pub text: String,
+}
+
+impl StatusMatcher {
+    pub(crate) fn matches(&self, status: u16) -> bool {
+        self.ranges
+            .iter()
+            .any(|(lo, hi)| (*lo..=*hi).contains(&status))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum HeaderPredicate {
+    Equals(Template),
+    Contains(Template),
+    Matches(Regex),
+    Present,
+    Absent,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct JsonAssertion {
+    /// The JSONPath as written.
+    pub path_text: String,
+    pub path: Arc<serde_json_path::JsonPath>,
+    pub predicates: Vec<JsonPredicate>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum JsonPredicate {
+    Equals(Template),
+    NotEquals(Template),
+    Matches(Regex),
+    Exists(bool),
+    Type(JsonType),
+    Length(usize),
+    Contains(Template),
+    Compare(CompareOp, serde_json::Number),
+    OneOf(Vec<Template>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CompareOp {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl CompareOp {
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Gt => ">",
+            CompareOp::Gte => ">=",
+            CompareOp::Lt => "<",
+            CompareOp::Lte => "<=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+impl JsonType {
+    /// The names a suite may write (`bool` is also read, as `boolean`).
+    pub(crate) const NAMES: [&str; 7] = [
+        "string", "number", "integer", "boolean", "array", "object", "null",
+    ];
+
+    pub(crate) fn parse(text: &str) -> Option<JsonType> {
+        Some(match text {
+            "string" => JsonType::String,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "boolean" | "bool" => JsonType::Boolean,
+            "array" => JsonType::Array,
+            "object" => JsonType::Object,
+            "null" => JsonType::Null,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn of(value: &Value) -> JsonType {
+        match value {
+            Value::String(_) => JsonType::String,
+            Value::Number(n) if n.is_i64() || n.is_u64() => JsonType::Integer,
+            Value::Number(_) => JsonType::Number,
+            Value::Bool(_) => JsonType::Boolean,
+            Value::Array(_) => JsonType::Array,
+            Value::Object(_) => JsonType::Object,
+            Value::Null => JsonType::Null,
+        }
+    }
+
+    pub(crate) fn accepts(self, value: &Value) -> bool {
+        let actual = JsonType::of(value);
+        actual == self || (self == JsonType::Number && actual == JsonType::Integer)
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Array => "array",
+            JsonType::Object => "object",
+            JsonType::Null => "null",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SchemaSpec {
+    /// The file name, or `inline schema`.
+    pub label: String,
+    pub validator: Arc<jsonschema::Validator>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum BodyPredicate {
+    Contains(Template),
+    NotContains(Template),
+    Matches(Regex),
+    Equals(Template),
+}
 
 impl Validator<'_> {
-    pub(in crate::suite::loader) fn steps(
-        &mut self,
-        raws: &[StepRaw],
-        field: &str,
-        known: &mut Known,
-    ) -> Vec<StepSpec> {
-        raws.iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let f = format!("{field}[{i}]");
-                let step = self.step(
-                    &s.request,
-                    s.expect.as_ref(),
-                    &s.capture,
-                    s.name.clone(),
-                    &f,
-                    known,
-                );
-                known.0.extend(step.capture.iter().map(|(k, _)| k.clone()));
-                step
-            })
-            .collect()
-    }
-
-    pub(in crate::suite::loader) fn step(
-        &mut self,
-        request: &RequestRaw,
-        expect: Option<&ExpectRaw>,
-        capture: &std::collections::BTreeMap<String, Any>,
-        name: Option<String>,
-        field: &str,
-        known: &Known,
-    ) -> StepSpec {
-        let request = self.request(request, &format!("{field}.request"), known);
-        let expect = expect
-            .map(|e| self.expect(e, &format!("{field}.expect"), known))
-            .unwrap_or_default();
-        let capture = capture
-            .iter()
-            .filter_map(|(k, v)| {
-                self.capture(v, &format!("{field}.capture.{k}"))
-                    .map(|c| (k.clone(), c))
-            })
-            .collect();
-        StepSpec {
-            name,
-            request,
-            expect,
-            capture,
-        }
-    }
-
-    pub(in crate::suite::loader) fn request(
-        &mut self,
-        r: &RequestRaw,
-        field: &str,
-        known: &Known,
-    ) -> RequestSpec {
-        let method = match &r.method {
-            None => reqwest::Method::GET,
-            Some(m) => match reqwest::Method::from_bytes(m.value.to_ascii_uppercase().as_bytes()) {
-                Ok(method) if method == reqwest::Method::CONNECT => {
-                    self.err(
-                        m.referenced,
-                        &format!("{field}.method"),
-                        "CONNECT opens a tunnel to an authority (`host:port`), not a request to a path; harden cannot send it as written",
-                    )
-                    .hint = Some("to check that a proxy accepts connections, use a `dependency` check with `tcp:`".into());
-                    reqwest::Method::GET
-                }
-                Ok(m) => m,
-                Err(_) => {
-                    self.err(
-                        m.referenced,
-                        &format!("{field}.method"),
-                        format!("invalid HTTP method `{}`", m.value),
-                    );
-                    reqwest::Method::GET
-                }
-            },
-        };
-        let target = match (&r.path, &r.url) {
-            (Some(p), None) => {
-                if !p.value.starts_with('/') && !p.value.starts_with("${") {
-                    self.err(
-                        p.referenced,
-                        &format!("{field}.path"),
-                        format!("path `{}` must start with `/`", p.value),
-                    );
-                }
-                Target::Path(self.template(
-                    Value::String(p.value.clone()),
-                    p.referenced,
-                    &format!("{field}.path"),
-                    known,
-                ))
-            }
-            (None, Some(u)) => Target::Url(self.template(
-                Value::String(u.value.clone()),
-                u.referenced,
-                &format!("{field}.url"),
-                known,
-            )),
-            (Some(p), Some(_)) => {
-                self.err(p.referenced, field, "set either `path` or `url`, not both");
-                Target::Path(Template::literal("/"))
-            }
-            (None, None) => {
-                let loc = r
-                    .method
-                    .as_ref()
-                    .map(|m| m.referenced)
-                    .unwrap_or(Location::UNKNOWN);
-                self.err(loc, field, "a request needs `path` or `url`");
-                Target::Path(Template::literal("/"))
-            }
-        };
-        let mut map_template = |v: &Option<Any>, name: &str| {
-            v.as_ref().map(|v| {
-                let f = format!("{field}.{name}");
-                match &v.value {
-                    Value::Object(_) => {}
-                    Value::String(s) if s.starts_with("${") && s.ends_with('}') => {}
-                    _ => {
-                        self.err(
-                            v.referenced,
-                            &f,
-                            "expected a map (or a `${var}` holding one)",
-                        );
-                    }
-                }
-                self.template(v.value.clone(), v.referenced, &f, known)
-            })
-        };
-        let headers = map_template(&r.headers, "headers");
-        let query = map_template(&r.query, "query");
-        let form = map_template(&r.form, "form");
-        let bodies = r.json.is_some() as u8 + r.body.is_some() as u8 + form.is_some() as u8;
-        if bodies > 1 {
-            let loc = r
-                .json
-                .as_ref()
-                .map(|j| j.referenced)
-                .or(r.body.as_ref().map(|b| b.referenced))
-                .unwrap_or(Location::UNKNOWN);
-            self.err(loc, field, "set only one of `json`, `body` or `form`");
-        }
-        let body = if let Some(j) = &r.json {
-            BodySpec::Json(self.template(
-                j.value.clone(),
-                j.referenced,
-                &format!("{field}.json"),
-                known,
-            ))
-        } else if let Some(b) = &r.body {
-            BodySpec::Text(self.template(
-                Value::String(b.value.clone()),
-                b.referenced,
-                &format!("{field}.body"),
-                known,
-            ))
-        } else if let Some(f) = form {
-            BodySpec::Form(f)
-        } else {
-            BodySpec::None
-        };
-        RequestSpec {
-            method,
-            target,
-            headers,
-            query,
-            body,
-            compressed: r.compressed,
-        }
-    }
-
-    pub(in crate::suite::loader) fn status(&mut self, s: &Any, field: &str) -> StatusMatcher {
+    pub(in crate::suite) fn status(&mut self, s: &Any, field: &str) -> StatusMatcher {
         let fallback = StatusMatcher {
             ranges: vec![(200, 299)],
             text: "2xx".into(),
@@ -234,7 +269,7 @@ impl Validator<'_> {
         StatusMatcher { ranges, text }
     }
 
-    pub(in crate::suite::loader) fn expect(
+    pub(in crate::suite) fn expect(
         &mut self,
         e: &ExpectRaw,
         field: &str,
@@ -289,8 +324,21 @@ impl Validator<'_> {
                             Some(HeaderPredicate::Absent)
                         }
                         _ => {
-                            self.err(v.referenced, &f, format!("unknown header predicate `{op}`"))
-                                .hint = Some("use one of `equals`, `contains`, `matches`, `present: true`, `absent: true`".into());
+                            self.err(
+                                v.referenced,
+                                &f,
+                                format!("unknown header predicate `{op}`"),
+                            )
+                            .hint = Some(crate::suggest::one_of(
+                                op,
+                                &[
+                                    "equals",
+                                    "contains",
+                                    "matches",
+                                    "present: true",
+                                    "absent: true",
+                                ],
+                            ));
                             None
                         }
                     }
@@ -332,9 +380,9 @@ impl Validator<'_> {
     }
 
     /// `contains`, `not-contains`, `matches`, `equals` on a text (a body, a command's output).
-    pub(in crate::suite::loader) fn body_predicates(
+    pub(in crate::suite) fn body_predicates(
         &mut self,
-        b: &raw::BodyExpectRaw,
+        b: &BodyExpectRaw,
         f: &str,
         known: &Known,
     ) -> Vec<BodyPredicate> {
@@ -361,31 +409,28 @@ impl Validator<'_> {
         out
     }
 
-    pub(in crate::suite::loader) fn json_predicates(
+    pub(in crate::suite) fn json_predicates(
         &mut self,
         v: &Any,
         f: &str,
         known: &Known,
     ) -> Vec<JsonPredicate> {
-        const OPS: &str = "`equals`, `not-equals`, `matches`, `exists`, `absent`, `type`, `length`, `contains`, `one-of`, `gt`, `gte`, `lt`, `lte`";
-        let is_op = |k: &str| {
-            matches!(
-                k,
-                "equals"
-                    | "not-equals"
-                    | "matches"
-                    | "exists"
-                    | "absent"
-                    | "type"
-                    | "length"
-                    | "contains"
-                    | "one-of"
-                    | "gt"
-                    | "gte"
-                    | "lt"
-                    | "lte"
-            )
-        };
+        const OPS: [&str; 13] = [
+            "equals",
+            "not-equals",
+            "matches",
+            "exists",
+            "absent",
+            "type",
+            "length",
+            "contains",
+            "one-of",
+            "gt",
+            "gte",
+            "lt",
+            "lte",
+        ];
+        let is_op = |k: &str| OPS.contains(&k);
         let Value::Object(o) = &v.value else {
             return vec![JsonPredicate::Equals(self.template(
                 v.value.clone(),
@@ -459,8 +504,11 @@ impl Validator<'_> {
                 "type" => match arg.as_str().and_then(JsonType::parse) {
                     Some(t) => preds.push(JsonPredicate::Type(t)),
                     None => {
-                        self.err(v.referenced, f, format!("unknown type `{arg}`")).hint =
-                            Some("use one of `string`, `number`, `integer`, `boolean`, `array`, `object`, `null`".into());
+                        self.err(v.referenced, f, format!("unknown type `{arg}`"))
+                            .hint = Some(crate::suggest::one_of(
+                            arg.as_str().unwrap_or_default(),
+                            &JsonType::NAMES,
+                        ));
                     }
                 },
                 "length" => match arg.as_u64() {
@@ -482,7 +530,8 @@ impl Validator<'_> {
                 other => {
                     self.err(v.referenced, f, format!("unknown predicate `{other}`"))
                         .hint = Some(format!(
-                        "use one of {OPS}; to compare a whole object, write `equals: {{...}}`"
+                        "{}; to compare a whole object, write `equals: {{...}}`",
+                        crate::suggest::one_of(other, &OPS)
                     ));
                 }
             }
@@ -490,7 +539,7 @@ impl Validator<'_> {
         preds
     }
 
-    pub(in crate::suite::loader) fn json_assertions(
+    pub(in crate::suite) fn json_assertions(
         &mut self,
         map: &std::collections::BTreeMap<String, Any>,
         field: &str,
@@ -523,7 +572,7 @@ impl Validator<'_> {
         json
     }
 
-    pub(in crate::suite::loader) fn schema(&mut self, s: &Any, field: &str) -> Option<SchemaSpec> {
+    pub(in crate::suite) fn schema(&mut self, s: &Any, field: &str) -> Option<SchemaSpec> {
         let (label, doc) = match &s.value {
             Value::String(rel) => {
                 let path = self.dir.join(rel);
@@ -580,119 +629,5 @@ impl Validator<'_> {
                 None
             }
         }
-    }
-
-    pub(in crate::suite::loader) fn capture(
-        &mut self,
-        v: &Any,
-        field: &str,
-    ) -> Option<CaptureSpec> {
-        let jsonpath = |s: &mut Self, text: &str| match serde_json_path::JsonPath::parse(text) {
-            Ok(p) => Some(CaptureSpec::Json {
-                text: text.to_string(),
-                path: Arc::new(p),
-            }),
-            Err(e) => {
-                s.err(
-                    v.referenced,
-                    field,
-                    format!("invalid JSONPath `{text}`: {e}"),
-                );
-                None
-            }
-        };
-        match &v.value {
-            Value::String(s) => jsonpath(self, s),
-            Value::Object(o) if o.len() == 1 => match o.iter().next() {
-                Some((k, Value::String(arg))) if k == "json" => jsonpath(self, arg),
-                Some((k, Value::String(arg))) if k == "header" => {
-                    Some(CaptureSpec::Header(arg.to_ascii_lowercase()))
-                }
-                Some((k, Value::String(arg))) if k == "regex" => {
-                    self.regex(arg, v.referenced, field).map(CaptureSpec::Regex)
-                }
-                _ => {
-                    self.err(v.referenced, field, "expected `\"$.json.path\"`, `{json: ..}`, `{header: name}` or `{regex: \"..(group)..\"}`");
-                    None
-                }
-            },
-            _ => {
-                self.err(v.referenced, field, "expected `\"$.json.path\"`, `{json: ..}`, `{header: name}` or `{regex: \"..(group)..\"}`");
-                None
-            }
-        }
-    }
-
-    /// An action written as one `request` or as `steps` (both optional).
-    pub(in crate::suite::loader) fn action(
-        &mut self,
-        request: Option<&RequestRaw>,
-        steps: Option<&Vec<StepRaw>>,
-        loc: Location,
-        field: &str,
-        known: &Known,
-    ) -> Vec<StepSpec> {
-        match (request, steps) {
-            (Some(r), None) => vec![self.step(r, None, &Default::default(), None, field, known)],
-            (None, Some(s)) => self.steps(s, &format!("{field}.steps"), &mut known.clone()),
-            (None, None) => Vec::new(),
-            (Some(_), Some(_)) => {
-                self.err(loc, field, "set either `request` or `steps`, not both");
-                Vec::new()
-            }
-        }
-    }
-
-    pub(in crate::suite::loader) fn path(&mut self, p: &Spanned<String>, field: &str) -> String {
-        if !p.value.starts_with('/') {
-            self.err(
-                p.referenced,
-                field,
-                format!("path `{}` must start with `/`", p.value),
-            );
-        }
-        p.value.clone()
-    }
-
-    pub(in crate::suite::loader) fn http(
-        &mut self,
-        h: Spanned<raw::HttpRaw>,
-        field: &str,
-        known: &Known,
-    ) -> Option<CheckKindSpec> {
-        let loc = h.referenced;
-        let h = h.value;
-        let steps = match (h.request, h.steps) {
-            (Some(req), None) => {
-                vec![self.step(&req, h.expect.as_ref(), &h.capture, None, field, known)]
-            }
-            (None, Some(steps)) if !steps.is_empty() => {
-                if h.expect.is_some() || !h.capture.is_empty() {
-                    self.err(
-                        loc,
-                        field,
-                        "with `steps`, put `expect` and `capture` inside each step",
-                    );
-                }
-                self.steps(&steps, &format!("{field}.steps"), &mut known.clone())
-            }
-            (Some(_), Some(_)) => {
-                self.err(loc, field, "set either `request` or `steps`, not both");
-                return None;
-            }
-            _ => {
-                self.err(
-                    loc,
-                    field,
-                    "an `http` check needs `request` (with `expect`) or `steps`",
-                );
-                return None;
-            }
-        };
-        if steps.iter().all(|s| s.expect.is_empty()) {
-            self.err(loc, field, "this check asserts nothing").hint =
-                Some("add `expect:` with at least a `status`".into());
-        }
-        Some(CheckKindSpec::Http(HttpSpec { steps }))
     }
 }

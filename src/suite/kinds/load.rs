@@ -1,14 +1,84 @@
-//! The `load` kind's keys (a load probe; not to be confused with loading the suite).
+//! The `load` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
+//! Schema), the validated spec the runner sees, and the validator between them.
 
-use super::super::*;
+use crate::suite::expect::StatusMatcher;
+use crate::suite::request::{RequestRaw, RequestSpec};
+use crate::suite::shapes::{Any, StatusSchema};
+use crate::suite::validator::{Known, Validator};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::time::Duration;
+
+/// A load run.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct LoadRaw {
+    pub request: RequestRaw,
+    /// Number of requests (default 1000 unless `duration` is set).
+    pub requests: Option<u64>,
+    /// Or send for this long.
+    #[schemars(with = "Option<String>")]
+    pub duration: Option<Spanned<String>>,
+    /// Requests in flight (default 10).
+    pub concurrency: Option<u64>,
+    /// Statuses that count as served (default `200-399`); anything else is an error.
+    #[schemars(with = "Option<StatusSchema>")]
+    pub expect_status: Option<Any>,
+    /// Upper bounds: `p50`, `p95`, `p99`, `max` (durations), `error-rate` (`1%`),
+    /// and a lower bound `min-rps`.
+    pub thresholds: LoadThresholdsRaw,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct LoadThresholdsRaw {
+    #[schemars(with = "Option<String>")]
+    pub p50: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub p95: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub p99: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub max: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub error_rate: Option<Spanned<String>>,
+    pub min_rps: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LoadSpec {
+    pub request: RequestSpec,
+    pub amount: LoadAmount,
+    pub concurrency: usize,
+    pub ok_status: StatusMatcher,
+    pub thresholds: LoadThresholds,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LoadAmount {
+    Requests(u64),
+    Duration(Duration),
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoadThresholds {
+    pub p50: Option<Duration>,
+    pub p95: Option<Duration>,
+    pub p99: Option<Duration>,
+    pub max: Option<Duration>,
+    /// 0.0 to 1.0.
+    pub error_rate: Option<f64>,
+    pub min_rps: Option<f64>,
+}
 
 impl Validator<'_> {
-    pub(in crate::suite::loader) fn load(
+    pub(in crate::suite) fn load(
         &mut self,
-        l: Spanned<raw::LoadRaw>,
+        l: Spanned<LoadRaw>,
         field: &str,
         known: &Known,
-    ) -> Option<CheckKindSpec> {
+    ) -> Option<LoadSpec> {
         let loc = l.referenced;
         let l = l.value;
         let request = self.request(&l.request, &format!("{field}.request"), known);
@@ -67,7 +137,7 @@ impl Validator<'_> {
             );
             return None;
         }
-        Some(CheckKindSpec::Load(Box::new(LoadSpec {
+        Some(LoadSpec {
             request,
             amount,
             concurrency: l.concurrency.unwrap_or(10).clamp(1, 1000) as usize,
@@ -79,6 +149,6 @@ impl Validator<'_> {
                 },
             },
             thresholds,
-        })))
+        })
     }
 }

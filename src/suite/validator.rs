@@ -1,0 +1,246 @@
+//! The validator's state (file, lines, errors found, variables known) and the value
+//! grammar every part of a suite shares: durations, sizes, rates, regexes, templates,
+//! argument lists and environments.
+
+use crate::suite::diagnostic::LoadError;
+use crate::suite::shapes::Any;
+use crate::suite::template::Template;
+use regex::Regex;
+use serde_json::Value;
+use serde_saphyr::{Location, Spanned};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The largest read limit a suite may set.
+pub(crate) const MAX_SIZE: u64 = 4 * 1024 * 1024 * 1024;
+
+/// `16MiB`, `512 KiB`, `1GiB`, `10MB`, `2048` (bytes).
+pub(crate) fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+/// The longest duration a suite or `--timeout` may give: longer is surely a mistake, and
+/// adding it to the clock could overflow.
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Validation of one suite file: where its errors point, every error found, and the
+/// environment variables it reads.
+pub(crate) struct Validator<'a> {
+    pub(crate) file: PathBuf,
+    pub(crate) env_refs: BTreeSet<String>,
+    pub(crate) lines: Vec<&'a str>,
+    pub(crate) dir: PathBuf,
+    pub(crate) errors: Vec<LoadError>,
+}
+
+/// Variable names visible at some point of the suite, for "undefined variable" errors.
+#[derive(Clone, Default)]
+pub(crate) struct Known(pub(crate) BTreeSet<String>);
+
+impl Known {
+    pub(crate) fn has(&self, name: &str) -> bool {
+        if let Some(var) = name.strip_prefix("env.") {
+            return std::env::var_os(var).is_some();
+        }
+        self.0.contains(name)
+    }
+}
+
+impl Validator<'_> {
+    pub(crate) fn err(
+        &mut self,
+        loc: Location,
+        field: &str,
+        message: impl Into<String>,
+    ) -> &mut LoadError {
+        let (line, column) = (loc.line(), loc.column());
+        self.errors.push(LoadError {
+            file: self.file.clone(),
+            line,
+            column,
+            field: (!field.is_empty()).then(|| field.to_string()),
+            message: message.into(),
+            hint: None,
+            source_line: self
+                .lines
+                .get(line.saturating_sub(1) as usize)
+                .map(|s| s.to_string())
+                .filter(|_| line > 0),
+        });
+        let last = self.errors.len() - 1;
+        &mut self.errors[last]
+    }
+
+    pub(crate) fn duration(
+        &mut self,
+        d: &Option<Spanned<String>>,
+        field: &str,
+        default: Duration,
+    ) -> Duration {
+        let Some(d) = d else { return default };
+        match humantime::parse_duration(d.value.trim()) {
+            Ok(v) if v > MAX_DURATION => {
+                self.err(
+                    d.referenced,
+                    field,
+                    format!("duration `{}` is longer than the limit of 30 days", d.value),
+                )
+                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
+                default
+            }
+            Ok(v) => v,
+            Err(e) => {
+                self.err(
+                    d.referenced,
+                    field,
+                    format!("invalid duration `{}`: {e}", d.value),
+                )
+                .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
+                default
+            }
+        }
+    }
+
+    pub(crate) fn regex(&mut self, text: &str, loc: Location, field: &str) -> Option<Regex> {
+        match Regex::new(text) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let msg = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .trim_start_matches("error: ")
+                    .to_string();
+                self.err(loc, field, format!("invalid regex `{text}`: {msg}"));
+                None
+            }
+        }
+    }
+
+    /// A template whose references must all be known here.
+    pub(crate) fn template(
+        &mut self,
+        value: Value,
+        loc: Location,
+        field: &str,
+        known: &Known,
+    ) -> Template {
+        match Template::new(value.clone()) {
+            Ok(t) => {
+                for name in t.refs() {
+                    if let Some(var) = name.strip_prefix("env.") {
+                        self.env_refs.insert(var.to_string());
+                    }
+                    if !known.has(&name) {
+                        let hint = if let Some(var) = name.strip_prefix("env.") {
+                            format!("set `{var}` in the environment")
+                        } else {
+                            format!(
+                                "define it under `vars:`, pass `--var {name}=VALUE`, or capture it in `setup:` or an earlier step"
+                            )
+                        };
+                        self.err(loc, field, format!("undefined variable `{name}`"))
+                            .hint = Some(hint);
+                    }
+                }
+                t
+            }
+            Err(e) => {
+                self.err(loc, field, e);
+                Template::literal("")
+            }
+        }
+    }
+
+    pub(crate) fn percent(&mut self, s: &Spanned<String>, field: &str) -> Option<f64> {
+        let t = s.value.trim();
+        let v = match t.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().ok().map(|p| p / 100.0),
+            None => t.parse::<f64>().ok(),
+        };
+        match v {
+            Some(v) if (0.0..=1.0).contains(&v) => Some(v),
+            _ => {
+                self.err(s.referenced, field, format!("invalid rate `{t}`"))
+                    .hint = Some("write a percentage like `1%` or a fraction like `0.01`".into());
+                None
+            }
+        }
+    }
+
+    /// Environment variables whose values are templates.
+    pub(in crate::suite) fn env(
+        &mut self,
+        vars: std::collections::BTreeMap<String, Spanned<String>>,
+        field: &str,
+        known: &Known,
+    ) -> Vec<(String, Template)> {
+        vars.into_iter()
+            .map(|(k, v)| {
+                let t = self.template(
+                    Value::String(v.value),
+                    v.referenced,
+                    &format!("{field}.{k}"),
+                    known,
+                );
+                (k, t)
+            })
+            .collect()
+    }
+
+    /// An argv list, or a string run by `sh -c`.
+    pub(in crate::suite) fn command(
+        &mut self,
+        c: &Any,
+        field: &str,
+        known: &Known,
+    ) -> Vec<Template> {
+        match &c.value {
+            Value::String(s) if !s.trim().is_empty() => vec![
+                Template::literal("sh"),
+                Template::literal("-c"),
+                self.template(Value::String(s.clone()), c.referenced, field, known),
+            ],
+            Value::Array(items)
+                if !items.is_empty() && items.iter().all(|v| v.is_string() || v.is_number()) =>
+            {
+                items
+                    .iter()
+                    .map(|v| {
+                        self.template(
+                            Value::String(crate::suite::template::value_text(v)),
+                            c.referenced,
+                            field,
+                            known,
+                        )
+                    })
+                    .collect()
+            }
+            _ => {
+                self.err(
+                    c.referenced,
+                    field,
+                    "expected a non-empty list of strings or a shell command string",
+                );
+                Vec::new()
+            }
+        }
+    }
+}
