@@ -54,7 +54,7 @@ pub(crate) fn init(args: &InitArgs) -> Result<u8, Error> {
 }
 
 async fn discover(args: &InitArgs) -> Result<Found, Error> {
-    let client = crate::check::http_client();
+    let client = crate::http::client();
     let limit = DOCUMENT_LIMIT;
     match (&args.command, &args.from_openapi) {
         (Some(cmd), from) => {
@@ -103,16 +103,16 @@ async fn fetch(client: &reqwest::Client, url: &str, limit: u64) -> Result<Value,
         return Err(fail(format!("it answered {}", resp.status().as_u16())));
     }
     let mut bytes = Vec::new();
-    crate::check::stream_body(&mut resp, limit, |chunk| {
+    crate::http::stream_body(&mut resp, limit, |chunk| {
         bytes.extend_from_slice(chunk);
         Ok(())
     })
     .await
     .map_err(|e| match e {
-        crate::check::BodyError::TooLarge => {
+        crate::http::BodyError::TooLarge => {
             fail(format!("it is larger than {}", crate::read::size(limit)))
         }
-        crate::check::BodyError::Failed(why) => fail(why),
+        crate::http::BodyError::Failed(why) => fail(why),
     })?;
     serde_json::from_slice(&bytes).map_err(|e| fail(format!("it is not JSON: {e}")))
 }
