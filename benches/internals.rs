@@ -2,7 +2,8 @@
 //! `bench-internals` feature (`cargo bench --features bench-internals`), never into the
 //! shipped binary. Each function prepares its input outside the timed part where it can.
 
-use crate::check::{Response, Status, evaluate};
+use crate::check::{Status, evaluate};
+use crate::http::Response;
 use crate::report::{GateOptions, JunitFormat, RunReport};
 use crate::suite::{CheckKindSpec, ExpectSpec, Scope, Severity};
 use std::path::Path;

@@ -13,6 +13,7 @@ mod error;
 #[cfg(test)]
 #[path = "../tests/unit/fuzz.rs"]
 mod fuzz;
+mod http;
 // The hot paths, for `benches/hot_paths.rs` only (the `bench-internals` feature).
 mod instance;
 #[cfg(feature = "bench-internals")]

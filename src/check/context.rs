@@ -1,7 +1,10 @@
-//! Everything a check may touch while it runs; nothing global.
+//! Everything a check may touch while it runs; nothing global. A check's requests go
+//! through the methods here, which hand the context's client, base URL and body limit to
+//! the HTTP layer (`crate::http`).
 
+use crate::http::{self, Activity, BodyLimit, Built, RequestError, Response, Started};
 use crate::instance::LogBuffer;
-use crate::suite::Scope;
+use crate::suite::{RequestSpec, Scope};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -24,41 +27,43 @@ pub(crate) struct CheckContext {
     pub activity: Activity,
 }
 
-/// The request a check attempt is waiting on (`GET http://…/path`), shared with the runner.
-#[derive(Clone, Default, Debug)]
-pub(crate) struct Activity(std::sync::Arc<std::sync::Mutex<Option<String>>>);
-
-impl Activity {
-    pub(crate) fn set(&self, what: &str) {
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(what.to_string());
+impl CheckContext {
+    /// How much of a response's body a check reads (`limits.body`).
+    pub(crate) fn body_limit(&self) -> BodyLimit {
+        BodyLimit {
+            bytes: self.limits.body,
+            setting: "limits.body",
         }
     }
 
-    pub(crate) fn get(&self) -> Option<String> {
-        self.0.lock().ok().and_then(|s| s.clone())
+    /// A suite's request expanded against `scope`, ready to send.
+    pub(crate) fn build(&self, req: &RequestSpec, scope: &Scope) -> Result<Built, RequestError> {
+        http::build(req, &self.client, &self.base_url, scope)
     }
-}
 
-/// The HTTP client checks use: no proxy (probes target the service directly), no redirects
-/// (a contract test must see them), bounded connect time.
-pub(crate) fn http_client() -> reqwest::Client {
-    client_builder()
-        .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
-}
+    /// Builds and sends one request and waits for the response's head.
+    pub(crate) async fn begin(
+        &self,
+        req: &RequestSpec,
+        scope: &Scope,
+    ) -> Result<Started, RequestError> {
+        http::begin(&self.client, self.build(req, scope)?, &self.activity).await
+    }
 
-/// The settings every client of harden shares, `http_client`'s and the `rate-limit`
-/// kind's: no proxy, no redirects, a bounded connect, certificates verified against the
-/// platform's roots, read at the first `https://` handshake (`tls.rs`).
-pub(crate) fn client_builder() -> reqwest::ClientBuilder {
-    let builder = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(5));
-    match crate::check::tls::client_config() {
-        Ok(config) => builder.tls_backend_preconfigured(config),
-        // reqwest's own configuration, which reads the roots now.
-        Err(_) => builder,
+    /// Builds and sends one request and reads its answer, at most `limits.body` of body.
+    pub(crate) async fn send(
+        &self,
+        req: &RequestSpec,
+        scope: &Scope,
+    ) -> Result<Response, RequestError> {
+        let built = self.build(req, scope)?;
+        http::send(&self.client, built, self.body_limit(), &self.activity).await
+    }
+
+    /// A plain `GET path` against the service (health endpoints, metrics).
+    pub(crate) async fn get(&self, path: &str) -> Result<Response, RequestError> {
+        let url = format!("{}{path}", self.base_url.trim_end_matches('/'));
+        let built = http::Plain::new(reqwest::Method::GET, url).build(&self.client)?;
+        http::send(&self.client, built, self.body_limit(), &self.activity).await
     }
 }

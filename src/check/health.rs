@@ -2,9 +2,9 @@
 //! A service whose `/health/db` says healthy while its database is gone fails here.
 
 use crate::check::context::CheckContext;
-use crate::check::http::{Response, get};
 use crate::check::json::json_assertions;
 use crate::check::outcome::{Assertion, CheckOutcome};
+use crate::http::Response;
 use crate::suite::{HealthEndpoint, HealthSpec, HealthState, Scope};
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ pub(crate) async fn run(spec: &HealthSpec, cx: &CheckContext) -> CheckOutcome {
         let mut assertions = Vec::new();
         let mut error = None;
         for e in &spec.endpoints {
-            match get(cx, &e.path).await {
+            match cx.get(&e.path).await {
                 Ok(r) => match evaluate(e, &r, &cx.scope) {
                     Ok(a) => assertions.extend(a),
                     Err(e) => error = Some(e.to_string()),

@@ -1,8 +1,9 @@
 //! JSON assertions: JSONPath selection (a definite path is its value, any other path the
 //! list of its matches), predicates, and numbers compared exactly as written.
 
-use crate::check::http::{Response, not_json};
+use crate::check::excerpt::not_json;
 use crate::check::outcome::Assertion;
+use crate::http::Response;
 use crate::suite::{JsonAssertion, JsonPredicate, Scope, value_text};
 use serde_json::Value;
 
@@ -338,8 +339,7 @@ fn json_predicate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::http::evaluate;
-    use crate::suite::{ExpectSpec, Template};
+    use crate::suite::Template;
     use serde_json::json;
     use std::sync::Arc;
 
@@ -364,11 +364,11 @@ mod tests {
     }
 
     fn check_one(body: Value, path: &str, preds: Vec<JsonPredicate>) -> Result<Vec<bool>, String> {
-        let expect = ExpectSpec {
-            json: vec![json_assert(path, preds)],
-            ..Default::default()
-        };
-        let (a, _) = evaluate(&expect, &response(body), &Scope::default())?;
+        let (a, _) = json_assertions(
+            &[json_assert(path, preds)],
+            &response(body),
+            &Scope::default(),
+        )?;
         Ok(a.iter().map(|a| a.passed).collect())
     }
 

@@ -3,9 +3,10 @@
 //! chooses), and its counters grow after an action.
 
 use crate::check::context::CheckContext;
-use crate::check::http::{BodyError, begin, run_steps, stream_body};
+use crate::check::http::run_steps;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::check::prom::{self, Exposition, Family, Format, SumQuery};
+use crate::http::{BodyError, stream_body};
 use crate::suite::{
     BodySpec, ExpositionFormat, LintMode, MetricRequirement, MetricType, MetricsSpec, RequestSpec,
     Target,
@@ -38,7 +39,7 @@ async fn scrape(
         body: BodySpec::None,
         compressed: false,
     };
-    let mut s = begin(&req, cx, &cx.scope).await?;
+    let mut s = cx.begin(&req, &cx.scope).await?;
     let status = s.resp.status().as_u16();
     if !(200..300).contains(&status) {
         return Ok(Err(format!("GET {path} answered {status}")));

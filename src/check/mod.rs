@@ -3,8 +3,8 @@
 mod code;
 mod command;
 mod context;
-mod decode;
 mod dependency;
+mod excerpt;
 pub(crate) mod exec;
 mod health;
 mod http;
@@ -18,16 +18,16 @@ pub(crate) mod prom;
 mod rate_limit;
 mod sarif;
 mod security;
-mod tls;
 
-pub(crate) use context::{Activity, CheckContext, http_client};
-pub(crate) use http::{BodyError, run_steps, stream_body};
+pub(crate) use context::CheckContext;
 #[cfg(feature = "bench-internals")]
-pub(crate) use http::{Response, evaluate};
+pub(crate) use http::evaluate;
+pub(crate) use http::run_steps;
 #[cfg(any(test, feature = "bench-internals"))]
 pub(crate) use outcome::Assertion;
 pub(crate) use outcome::{CheckOutcome, LoadFigures, Status, failed_assertions};
 
+use crate::http::Activity;
 use crate::suite::{CheckKindSpec, CheckSpec};
 
 /// Runs one attempt of a check. Never fails: problems are in the outcome.

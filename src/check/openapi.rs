@@ -7,8 +7,8 @@
 //! `Generator` is the one place generation grows).
 
 use crate::check::context::CheckContext;
-use crate::check::http::{Response, get, send};
 use crate::check::outcome::{Assertion, CheckOutcome};
+use crate::http::Response;
 use crate::suite::{BodySpec, OpenApiDocument, OpenApiSpec, RequestSpec, Target, Template};
 use serde_json::{Map, Value};
 
@@ -19,7 +19,7 @@ const MAX_DEPTH: usize = 12;
 pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext) -> CheckOutcome {
     let doc = match &spec.document {
         OpenApiDocument::File { doc, .. } => doc.as_ref().clone(),
-        OpenApiDocument::Service(path) => match get(cx, path).await {
+        OpenApiDocument::Service(path) => match cx.get(path).await {
             Err(e) => return CheckOutcome::error(e),
             Ok(r) if !(200..300).contains(&r.status) => {
                 return CheckOutcome::error(format!("GET {path} answered {}", r.status));
@@ -53,14 +53,14 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext) -> CheckOutcome {
         let case = generator.case(op);
         let req = case.request(op, &headers, None);
         let label = format!("{} {}", op.method.to_ascii_uppercase(), op.path);
-        assertions.push(match send(&req, cx, &cx.scope).await {
+        assertions.push(match cx.send(&req, &cx.scope).await {
             Err(e) => Assertion::new(&label, "an answer", e, false),
             Ok(r) => conformance(&label, op, &r, &schemas),
         });
         if let Some(field) = case.first_required.clone() {
             let req = case.request(op, &headers, Some(&field));
             let probe = format!("{label} without `{field}`");
-            assertions.push(match send(&req, cx, &cx.scope).await {
+            assertions.push(match cx.send(&req, &cx.scope).await {
                 Err(e) => Assertion::new(&probe, "a 4xx", e, false),
                 Ok(r) => Assertion::new(
                     &probe,

@@ -4,8 +4,8 @@
 //! listen backlog must never pass for rate limiting.
 
 use crate::check::context::CheckContext;
-use crate::check::http::{Response, send};
 use crate::check::outcome::{Assertion, CheckOutcome, Status};
+use crate::http::Response;
 use crate::suite::{RateLimitClients, RateLimitSpec, Template};
 use serde_json::Value;
 use std::sync::Arc;
@@ -36,7 +36,7 @@ fn client(
 ) -> Result<reqwest::Client, String> {
     // Connects are bounded generously (5 s): a full accept queue retransmits SYNs after
     // 1 s, and that is not a refusal.
-    let mut b = crate::check::context::client_builder()
+    let mut b = crate::http::client_builder()
         .timeout(Duration::from_secs(15))
         .pool_max_idle_per_host(concurrency);
     if let Some(addr) = source {
@@ -82,7 +82,7 @@ async fn one(spec: &RateLimitSpec, cx: &CheckContext) -> Probe {
         headers.insert(h.clone(), Value::String("${harden_client}".into()));
         req.headers = Template::new(Value::Object(headers)).ok();
     }
-    match send(&req, cx, &cx.scope).await {
+    match cx.send(&req, &cx.scope).await {
         Ok(r) => Probe::Answered(r),
         Err(e) => Probe::NoAnswer(e.to_string()),
     }

@@ -4,8 +4,8 @@
 //! security headers are there.
 
 use crate::check::context::CheckContext;
-use crate::check::http::{Response, send};
 use crate::check::outcome::{Assertion, CheckOutcome};
+use crate::http::Response;
 use crate::suite::{
     BodySpec, CorsSpec, RequestSpec, SecurityHeadersSpec, SecuritySpec, Target, Template,
     WebhookSpec,
@@ -84,7 +84,7 @@ fn describe(req: &RequestSpec, cx: &CheckContext) -> String {
 }
 
 async fn probe(cx: &CheckContext, req: &RequestSpec) -> Result<(String, Response), String> {
-    let r = send(req, cx, &cx.scope).await?;
+    let r = cx.send(req, &cx.scope).await?;
     Ok((describe(req, cx), r))
 }
 
@@ -186,7 +186,7 @@ async fn error_hygiene(cx: &CheckContext, base: &RequestSpec) -> Result<Vec<Asse
     let mut out = Vec::new();
     for (what, req) in probes {
         let label = format!("{what}: {}", describe(&req, cx));
-        let r = send(&req, cx, &cx.scope).await?;
+        let r = cx.send(&req, &cx.scope).await?;
         let leak = leaks.find(&r.body).map(|m| m.as_str().to_string());
         let actual = match &leak {
             Some(l) => format!("{} with `{l}` in the body", r.status),
@@ -216,7 +216,7 @@ async fn preflight(cx: &CheckContext, c: &CorsSpec, origin: &str) -> Result<Resp
         body: BodySpec::None,
         compressed: false,
     };
-    Ok(send(&req, cx, &cx.scope).await?)
+    Ok(cx.send(&req, &cx.scope).await?)
 }
 
 async fn cors(cx: &CheckContext, c: &CorsSpec) -> Result<Vec<Assertion>, String> {
@@ -324,7 +324,7 @@ async fn webhook(cx: &CheckContext, w: &WebhookSpec) -> Result<Vec<Assertion>, S
             body: BodySpec::Text(Template::literal(payload)),
             compressed: false,
         };
-        let r = send(&req, cx, &cx.scope).await?;
+        let r = cx.send(&req, &cx.scope).await?;
         let (expected, ok) = if accept {
             ("2xx", (200..300).contains(&r.status))
         } else {
@@ -341,7 +341,7 @@ async fn webhook(cx: &CheckContext, w: &WebhookSpec) -> Result<Vec<Assertion>, S
 }
 
 async fn headers(cx: &CheckContext, h: &SecurityHeadersSpec) -> Result<Vec<Assertion>, String> {
-    let r = crate::check::http::get(cx, &h.path).await?;
+    let r = cx.get(&h.path).await?;
     Ok(h.require
         .iter()
         .map(|(name, want)| {

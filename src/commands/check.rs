@@ -26,29 +26,19 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Error::io("start the async runtime", &e))?;
     let log_dir_tmp;
     let log_dir = match &args.log_dir {
         Some(d) => {
-            std::fs::create_dir_all(d).map_err(|e| {
-                Error::Usage(format!(
-                    "cannot create `{}`: {}",
-                    d.display(),
-                    crate::reason::io(&e)
-                ))
-            })?;
+            std::fs::create_dir_all(d)
+                .map_err(|e| Error::io(&format!("create `{}`", d.display()), &e))?;
             d.clone()
         }
         None => {
             log_dir_tmp = tempfile::Builder::new()
                 .prefix("harden-logs-")
                 .tempdir()
-                .map_err(|e| {
-                    Error::Usage(format!(
-                        "cannot create a temporary directory: {}",
-                        crate::reason::io(&e)
-                    ))
-                })?;
+                .map_err(|e| Error::io("create a temporary directory", &e))?;
             log_dir_tmp.path().to_path_buf()
         }
     };

@@ -30,7 +30,7 @@ pub(crate) fn init(args: &InitArgs) -> Result<u8, Error> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Error::io("start the async runtime", &e))?;
     let found = rt.block_on(discover(args))?;
     rt.shutdown_timeout(Duration::from_millis(500));
     let here = std::env::current_dir().unwrap_or_default();
@@ -54,7 +54,7 @@ pub(crate) fn init(args: &InitArgs) -> Result<u8, Error> {
 }
 
 async fn discover(args: &InitArgs) -> Result<Found, Error> {
-    let client = crate::check::http_client();
+    let client = crate::http::client();
     let limit = DOCUMENT_LIMIT;
     match (&args.command, &args.from_openapi) {
         (Some(cmd), from) => {
@@ -92,7 +92,10 @@ async fn discover(args: &InitArgs) -> Result<Found, Error> {
 }
 
 async fn fetch(client: &reqwest::Client, url: &str, limit: u64) -> Result<Value, Error> {
-    let fail = |why: String| Error::Usage(format!("cannot read the document at {url}: {why}"));
+    let fail = |reason: String| Error::Fetch {
+        url: url.to_string(),
+        reason,
+    };
     let mut resp = client
         .get(url)
         .timeout(Duration::from_secs(30))
@@ -103,16 +106,16 @@ async fn fetch(client: &reqwest::Client, url: &str, limit: u64) -> Result<Value,
         return Err(fail(format!("it answered {}", resp.status().as_u16())));
     }
     let mut bytes = Vec::new();
-    crate::check::stream_body(&mut resp, limit, |chunk| {
+    crate::http::stream_body(&mut resp, limit, |chunk| {
         bytes.extend_from_slice(chunk);
         Ok(())
     })
     .await
     .map_err(|e| match e {
-        crate::check::BodyError::TooLarge => {
+        crate::http::BodyError::TooLarge => {
             fail(format!("it is larger than {}", crate::read::size(limit)))
         }
-        crate::check::BodyError::Failed(why) => fail(why),
+        crate::http::BodyError::Failed(why) => fail(why),
     })?;
     serde_json::from_slice(&bytes).map_err(|e| fail(format!("it is not JSON: {e}")))
 }
@@ -146,8 +149,7 @@ async fn from_service(cmd: &str, doc_path: &str, client: &reqwest::Client) -> Re
             grace: Duration::from_secs(5),
         },
     };
-    let logs = tempfile::tempdir()
-        .map_err(|e| Error::Usage(format!("cannot create a temporary directory: {e}")))?;
+    let logs = tempfile::tempdir().map_err(|e| Error::io("create a temporary directory", &e))?;
     let kill = tokio_util::sync::CancellationToken::new();
     let mut inst = Instance::start(
         &spec,
@@ -159,10 +161,10 @@ async fn from_service(cmd: &str, doc_path: &str, client: &reqwest::Client) -> Re
         kill.clone(),
     )
     .await
-    .map_err(|e| Error::Usage(format!("cannot start `{cmd}`: {}", e.message)))?;
+    .map_err(|e| Error::Instance(format!("cannot start `{cmd}`: {}", e.message)))?;
     let ready = wait_ready(&inst, &spec.ready, client, &kill).await;
     let result = match ready {
-        Err(why) => Err(Error::Usage(format!(
+        Err(why) => Err(Error::Instance(format!(
             "`{cmd}` did not serve {doc_path}: {}\n{}",
             why.describe(spec.ready.timeout),
             inst.log_tail().join("\n")

@@ -15,6 +15,6 @@ pub(crate) fn man() -> Result<u8, Error> {
     let cmd = Cli::command();
     clap_mangen::Man::new(cmd)
         .render(&mut std::io::stdout())
-        .map_err(|e| Error::Usage(format!("cannot write the man page: {e}")))?;
+        .map_err(|e| Error::io("write the man page", &e))?;
     Ok(EXIT_OK)
 }

@@ -158,7 +158,7 @@ async fn run_selected(
     out: &mut Emitter<'_>,
 ) -> SuiteEnd {
     let mut end = SuiteEnd::default();
-    let client = check::http_client();
+    let client = crate::http::client();
     let (preflight, service): (Vec<Selected>, Vec<Selected>) = selected
         .iter()
         .copied()

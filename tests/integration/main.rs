@@ -9,6 +9,7 @@ mod command;
 mod conformance;
 mod dependency;
 mod examples;
+mod exit_codes;
 mod health;
 mod hostile;
 mod html;

@@ -49,7 +49,7 @@ pub(crate) async fn run(spec: &LoadSpec, cx: &CheckContext) -> CheckOutcome {
         Err(e) => return CheckOutcome::error(format!("cannot create the latency histogram: {e}")),
     };
     // The scope of a load check does not change while it runs: the request is built once.
-    let built = match crate::check::http::build(&spec.request, cx, &cx.scope) {
+    let built = match cx.build(&spec.request, &cx.scope) {
         Ok(b) => b,
         Err(e) => return CheckOutcome::error(e),
     };

@@ -5,7 +5,7 @@
 //! URL parsing or header merging per request. `https://` targets, and bodies that are not
 //! plain bytes, go through the checks' reqwest client instead.
 
-use crate::check::http::{BodyProblem, RequestError, Transport, transport_error};
+use crate::http::{BodyError, BodyProblem, RequestError, Transport, transport_error};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
@@ -239,11 +239,11 @@ async fn through_client(
         .await
         .map_err(|e| transport_error(label, &e))?;
     let status = resp.status().as_u16();
-    crate::check::http::stream_body(&mut resp, limit, |_| Ok(()))
+    crate::http::stream_body(&mut resp, limit, |_| Ok(()))
         .await
         .map_err(|e| match e {
-            crate::check::http::BodyError::TooLarge => too_large(label.to_string(), limit),
-            crate::check::http::BodyError::Failed(why) => RequestError::Body {
+            BodyError::TooLarge => too_large(label.to_string(), limit),
+            BodyError::Failed(why) => RequestError::Body {
                 request: label.to_string(),
                 problem: BodyProblem::Failed(why),
             },
