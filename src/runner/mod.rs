@@ -1,9 +1,12 @@
 //! The engine: instance lifecycle, concurrent checks, cancellation, ordered events.
 
 mod bringup;
+mod dispatch;
+mod emit;
 mod event;
 mod imp;
 mod signal;
+mod stop;
 mod variant;
 
 pub(crate) use event::{CheckInfo, Event, EventSink};

@@ -182,6 +182,7 @@ fn sigint_stops_the_service_writes_partial_junit_and_exits_130() {
         cases[1].outcome, "skipped",
         "the waiting check never started: {cases:#?}"
     );
+    assert_eq!(cases[1].message, "not run: interrupted", "{cases:#?}");
     let service = read_pid(&pid_file);
     let grandchild = read_pid(&pid_file.with_extension("pid.grandchild"));
     eventually("the service to be gone", Duration::from_secs(5), || {
@@ -214,7 +215,12 @@ fn run_deadline_turns_unfinished_checks_into_errors_and_still_reports() {
         cases[0].message,
         "not finished: the run deadline (--timeout) was reached"
     );
+    // The waiting check never started: the same words as a preflight check would get.
     assert_eq!(cases[1].outcome, "error");
+    assert_eq!(
+        cases[1].message,
+        "not run: the run deadline (--timeout) was reached"
+    );
     assert!(
         out.stdout
             .contains("cancelled: the run deadline (--timeout) was reached"),

@@ -1,0 +1,320 @@
+//! The dispatcher: runs a batch of checks (the preflight, then the service checks) as
+//! concurrent tasks, and is the only code that turns what they report into check events,
+//! in order. What stops a batch (and what its unfinished checks become) is decided in
+//! `stop.rs`.
+
+use crate::check::{self, CheckContext, CheckOutcome, Status};
+use crate::instance::{ExitInfo, LogBuffer};
+use crate::runner::emit::Emitter;
+use crate::runner::event::Event;
+use crate::runner::signal::{Abort, Interrupts};
+use crate::runner::stop::{Happened, Leftover, Next, decide};
+use crate::runner::variant::{self, VariantEnv};
+use crate::suite::CheckSpec;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{RwLock, Semaphore, mpsc, watch};
+
+/// What check tasks tell the dispatcher.
+enum Msg {
+    Started(usize),
+    Retrying(usize, u32, String),
+    /// The outcome, and the service's last lines when it failed (of the check's own
+    /// variant instance if it had one). The check task gathers them: the dispatcher never
+    /// waits.
+    Finished(usize, CheckOutcome, Vec<String>),
+    /// A variant instance's lifecycle, passed on as is.
+    Event(Event),
+}
+
+/// A batch of checks and what they run with.
+pub(crate) struct Batch<'a> {
+    /// Each check with its index in the suite's report, in suite order.
+    pub checks: Vec<(usize, CheckSpec)>,
+    pub cx: &'a CheckContext,
+    pub env: Arc<VariantEnv>,
+    /// How many run at once (`--jobs`).
+    pub jobs: usize,
+    pub fail_fast: bool,
+    /// The main instance's exit, when checks run against it.
+    pub exit_watch: Option<watch::Receiver<Option<ExitInfo>>>,
+}
+
+/// How a batch ended.
+#[derive(Debug, Default)]
+pub(crate) struct DispatchEnd {
+    /// Ctrl-C or SIGTERM cancelled it.
+    pub interrupted: bool,
+    /// `RunCancelled` was emitted (the run was cancelled while the batch ran).
+    pub cancelled: bool,
+    /// Why no later check may run, and what such a check becomes: set by a stop, even
+    /// one that came at the batch's last check (`--fail-fast` on the last preflight check
+    /// still skips the service checks).
+    pub stop: Option<Leftover>,
+    /// Each check's final status, in batch order.
+    pub statuses: Vec<Status>,
+}
+
+/// Resolves when the watched instance has exited; never, without one.
+async fn exited(rx: &mut Option<watch::Receiver<Option<ExitInfo>>>) -> ExitInfo {
+    let Some(rx) = rx else {
+        return std::future::pending().await;
+    };
+    loop {
+        if let Some(info) = rx.borrow_and_update().clone() {
+            return info;
+        }
+        if rx.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+    }
+}
+
+/// The service's last output lines. The line it logs for the request that just failed is
+/// usually still in the pipe, so wait briefly (at most 50 ms) for one more line first.
+async fn settled_tail(logs: &LogBuffer) -> Vec<String> {
+    let _ = tokio::time::timeout(Duration::from_millis(50), logs.notify.notified()).await;
+    logs.tail(crate::instance::LOG_TAIL_LINES)
+}
+
+/// Starts checks in suite order, each once a `--jobs` permit is free; an exclusive check
+/// waits until nothing else is in flight and holds back the ones after it.
+async fn feed(
+    checks: Vec<(usize, CheckSpec)>,
+    cx: CheckContext,
+    env: Arc<VariantEnv>,
+    main_exit: Option<watch::Receiver<Option<ExitInfo>>>,
+    jobs: usize,
+    tx: mpsc::UnboundedSender<Msg>,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    let permits = Arc::new(Semaphore::new(jobs.max(1)));
+    let exclusive = Arc::new(RwLock::new(()));
+    for (i, spec) in checks {
+        let acquire = async {
+            let permit = permits.clone().acquire_owned().await.ok()?;
+            // Held while the check runs: the permit, and a shared or exclusive lock.
+            let guard = if spec.exclusive {
+                (None, Some(exclusive.clone().write_owned().await))
+            } else {
+                (Some(exclusive.clone().read_owned().await), None)
+            };
+            Some((permit, guard))
+        };
+        let held = tokio::select! {
+            held = acquire => held,
+            _ = stop.cancelled() => None,
+        };
+        let Some(held) = held else { return };
+        let (tx, cx, env, stop) = (tx.clone(), cx.clone(), env.clone(), stop.clone());
+        // Only checks against the main instance blame its exit.
+        let main_exit = main_exit.clone().filter(|_| spec.variant.is_none());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = run_one(i, &spec, &cx, &env, main_exit, &tx) => {}
+                _ = stop.cancelled() => {}
+            }
+            drop(held);
+        });
+    }
+}
+
+/// Attempts of one check, each with its timeout, retried after errors (never after a
+/// failed assertion) as `retries` allows; `retrying(attempt, reason)` is told of each retry.
+/// Every check, preflight or not, runs through here.
+async fn with_retries(
+    spec: &CheckSpec,
+    cx: &CheckContext,
+    mut retrying: impl FnMut(u32, String),
+) -> CheckOutcome {
+    let mut attempt = 1;
+    loop {
+        let mut o = check::attempt(spec, cx).await;
+        let happened = Happened::Attempted {
+            status: o.status,
+            attempt,
+            retries: spec.retries,
+        };
+        if decide(&happened) == Next::Retry {
+            attempt += 1;
+            retrying(attempt, o.message.take().unwrap_or_default());
+            continue;
+        }
+        o.attempts = attempt;
+        return o;
+    }
+}
+
+/// One check with its timeout and retries (retries follow errors, never failures), against
+/// its own variant instance when it has one.
+async fn run_one(
+    i: usize,
+    spec: &CheckSpec,
+    cx: &CheckContext,
+    env: &VariantEnv,
+    main_exit: Option<watch::Receiver<Option<ExitInfo>>>,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    let _ = tx.send(Msg::Started(i));
+    let started = Instant::now();
+    let emit = |e: Event| {
+        let _ = tx.send(Msg::Event(e));
+    };
+    let running = match &spec.variant {
+        None => None,
+        Some(v) => match variant::start(env, &spec.id, v, cx, &emit).await {
+            Ok(r) => Some(r),
+            Err(failed) => {
+                let mut o = failed.outcome;
+                o.duration = started.elapsed();
+                let _ = tx.send(Msg::Finished(i, o, failed.log_tail));
+                return;
+            }
+        },
+    };
+    let run_cx = running.as_ref().map(|r| &r.cx).unwrap_or(cx);
+    let mut o = with_retries(spec, run_cx, |attempt, reason| {
+        let _ = tx.send(Msg::Retrying(i, attempt, reason));
+    })
+    .await;
+    let failed = matches!(o.status, Status::Fail | Status::Error);
+    let tail = match running {
+        Some(r) => {
+            let tail = if failed {
+                r.instance.log_tail()
+            } else {
+                Vec::new()
+            };
+            variant::stop(r, &env.interrupts, &emit).await;
+            tail
+        }
+        None => {
+            // A refused connection is usually the service dying: say so.
+            let mut main_exit = main_exit;
+            if o.status == Status::Error
+                && main_exit.is_some()
+                && let Ok(info) =
+                    tokio::time::timeout(Duration::from_millis(100), exited(&mut main_exit)).await
+            {
+                o.message = Some(format!(
+                    "the service {info} during the run: {}",
+                    o.message.unwrap_or_default()
+                ));
+            }
+            match (&cx.logs, failed) {
+                (Some(logs), true) => settled_tail(logs).await,
+                _ => Vec::new(),
+            }
+        }
+    };
+    o.duration = started.elapsed();
+    let _ = tx.send(Msg::Finished(i, o, tail));
+}
+
+/// Runs a batch: starts its checks (in suite order, `jobs` at a time), and turns what they
+/// report into events, in order; this loop is the only place that emits check events. It
+/// also watches the service, and the signals and deadline that cancel the run.
+pub(crate) async fn dispatch(
+    batch: Batch<'_>,
+    interrupts: &Interrupts,
+    out: &mut Emitter<'_>,
+) -> DispatchEnd {
+    let Batch {
+        checks,
+        cx,
+        env,
+        jobs,
+        fail_fast,
+        mut exit_watch,
+    } = batch;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    // Set on a stop: the feeder starts no other check and running ones end at once.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let indices: Vec<usize> = checks.iter().map(|(i, _)| *i).collect();
+    let uses_main: Vec<bool> = checks.iter().map(|(_, c)| c.variant.is_none()).collect();
+    let feeder = tokio::spawn(feed(
+        checks,
+        cx.clone(),
+        env,
+        exit_watch.clone(),
+        jobs,
+        tx,
+        stop.clone(),
+    ));
+    // A check's suite index to its place here: looked up for every message, so a map (a
+    // scan made 100,000 checks quadratic).
+    let places: std::collections::HashMap<usize, usize> =
+        indices.iter().enumerate().map(|(p, i)| (*i, p)).collect();
+    let pos = |i: usize| places.get(&i).copied().unwrap_or(0);
+
+    let mut started = vec![false; indices.len()];
+    let mut statuses: Vec<Option<Status>> = vec![None; indices.len()];
+    let mut left = indices.len();
+    let mut end = DispatchEnd::default();
+    while left > 0 {
+        let happened = tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(Msg::Started(i)) => {
+                    started[pos(i)] = true;
+                    out.emit(Event::CheckStarted { index: i });
+                    continue;
+                }
+                Some(Msg::Retrying(i, attempt, reason)) => {
+                    out.emit(Event::CheckRetrying { index: i, attempt, reason });
+                    continue;
+                }
+                Some(Msg::Event(e)) => {
+                    out.emit(e);
+                    continue;
+                }
+                Some(Msg::Finished(i, o, log_tail)) => {
+                    let status = o.status;
+                    statuses[pos(i)] = Some(status);
+                    left -= 1;
+                    out.emit(Event::CheckFinished { index: i, outcome: o, log_tail });
+                    Happened::Finished { status, fail_fast }
+                }
+                None => break,
+            },
+            info = exited(&mut exit_watch) => Happened::ServiceExited(info.to_string()),
+            _ = interrupts.cancel.cancelled() => {
+                let why = interrupts.aborted().unwrap_or(Abort::Interrupted);
+                out.emit(Event::RunCancelled { reason: why.reason().into() });
+                end.cancelled = true;
+                end.interrupted = why == Abort::Interrupted;
+                Happened::Cancelled(why)
+            }
+        };
+        if let Next::Stop(leftover) = decide(&happened) {
+            end.stop = Some(leftover);
+            break;
+        }
+    }
+    stop.cancel();
+    feeder.abort();
+    if let Some(leftover) = &end.stop {
+        for (p, i) in indices.iter().enumerate() {
+            if statuses[p].is_some() {
+                continue;
+            }
+            let o = leftover.outcome(started[p]);
+            statuses[p] = Some(o.status);
+            let log_tail = match (&cx.logs, o.status) {
+                (Some(logs), Status::Error) if uses_main[p] => {
+                    logs.tail(crate::instance::LOG_TAIL_LINES)
+                }
+                _ => Vec::new(),
+            };
+            out.emit(Event::CheckFinished {
+                index: *i,
+                outcome: o,
+                log_tail,
+            });
+        }
+    }
+    end.statuses = statuses
+        .into_iter()
+        .map(|s| s.unwrap_or(Status::Skip))
+        .collect();
+    end
+}
