@@ -17,23 +17,6 @@ fn negatives_at(s: &Value, depth: usize) -> Vec<(Value, String)> {
     if depth > 4 {
         return out;
     }
-    // A wrong type.
-    if !ts.is_empty() {
-        let wrong: Vec<(Value, &str)> = vec![
-            (Value::from("not-a-number"), "string"),
-            (Value::from(12345), "integer"),
-            (Value::from(1.5), "number"),
-            (Value::Array(vec![]), "array"),
-            (Value::Object(Map::new()), "object"),
-            (Value::Null, "null"),
-        ];
-        for (v, t) in wrong {
-            let admitted = ts.contains(&t) || (t == "integer" && ts.contains(&"number"));
-            if !admitted {
-                out.push((v, format!("a {t} where {} is expected", ts.join(" or "))));
-            }
-        }
-    }
     if let Some(e) = s.get("enum").and_then(Value::as_array) {
         out.push((Value::from("not-in-the-enum"), "a value outside the enum".into()));
         if e.iter().all(Value::is_number) {
@@ -44,10 +27,10 @@ fn negatives_at(s: &Value, depth: usize) -> Vec<(Value, String)> {
         let (lo, hi) = int_bounds(s);
         if ts.contains(&"integer") {
             if let Some(lo) = lo {
-                out.push((int(lo - 1), format!("{} (below the minimum {lo})", lo - 1)));
+                out.push((int(lo - 1), format!("below the minimum {lo}")));
             }
             if let Some(hi) = hi {
-                out.push((int(hi + 1), format!("{} (above the maximum {hi})", hi + 1)));
+                out.push((int(hi + 1), format!("above the maximum {hi}")));
             }
         } else {
             for (k, d, what) in [
@@ -79,6 +62,25 @@ fn negatives_at(s: &Value, depth: usize) -> Vec<(Value, String)> {
         }
         if let Some(f) = s.get("format").and_then(Value::as_str) {
             out.push((Value::from(format!("not-a-{f}")), format!("not a valid {f}")));
+        }
+    }
+    // A wrong type.
+    if !ts.is_empty() {
+        let wrong: Vec<(Value, &str)> = vec![
+            (Value::from("not-a-number"), "string"),
+            (Value::from(12345), "integer"),
+            (Value::from(1.5), "number"),
+            (Value::Array(vec![]), "array"),
+            (Value::Object(Map::new()), "object"),
+            (Value::Null, "null"),
+            (Value::Bool(false), "boolean"),
+        ];
+        for (v, t) in wrong {
+            let admitted = ts.contains(&t) || (t == "integer" && ts.contains(&"number"));
+            if !admitted {
+                let article = if t.starts_with(['a', 'i', 'o']) { "an" } else { "a" };
+                out.push((v, format!("{article} {t} where {} is expected", ts.join(" or "))));
+            }
         }
     }
     if ts.contains(&"array") {
