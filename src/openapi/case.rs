@@ -57,7 +57,9 @@ impl Body {
 
     fn bytes(&self) -> Vec<u8> {
         match &self.payload {
-            Payload::Json(v) if self.media.contains("x-www-form-urlencoded") => form(v).into_bytes(),
+            Payload::Json(v) if self.media.contains("x-www-form-urlencoded") => {
+                form(v).into_bytes()
+            }
             Payload::Json(v) => v.to_string().into_bytes(),
             Payload::Raw(b) => b.clone(),
         }
@@ -105,8 +107,13 @@ impl HttpResponse {
 
     /// The media type of the Content-Type, lower case, without parameters.
     pub(crate) fn media(&self) -> Option<String> {
-        self.header("content-type")
-            .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        self.header("content-type").map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
     }
 
     /// The first 200 characters of the body, as text.
@@ -148,15 +155,28 @@ fn enc(s: &str) -> String {
 /// Header names whose values a report never shows.
 fn is_credential(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["authorization", "cookie", "token", "key", "secret", "password", "session"]
-        .iter()
-        .any(|w| n.contains(w))
+    [
+        "authorization",
+        "cookie",
+        "token",
+        "key",
+        "secret",
+        "password",
+        "session",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 impl Case {
     /// The request: `base_path` (the document's server path) before the operation's path,
     /// `shared` headers (the check's) before the case's own.
-    pub(crate) fn render(&self, op: &Operation, base_path: &str, shared: &[(String, String)]) -> HttpRequest {
+    pub(crate) fn render(
+        &self,
+        op: &Operation,
+        base_path: &str,
+        shared: &[(String, String)],
+    ) -> HttpRequest {
         let mut path = op.path.clone();
         let mut query: Vec<String> = Vec::new();
         let mut headers: Vec<(String, String)> = shared.to_vec();
@@ -165,9 +185,11 @@ impl Case {
             match loc {
                 Location::Path => path = path.replace(&format!("{{{name}}}"), &enc(&text(v))),
                 Location::Query => match v {
-                    Value::Array(items) => {
-                        query.extend(items.iter().map(|i| format!("{}={}", enc(name), enc(&text(i)))))
-                    }
+                    Value::Array(items) => query.extend(
+                        items
+                            .iter()
+                            .map(|i| format!("{}={}", enc(name), enc(&text(i)))),
+                    ),
                     _ => query.push(format!("{}={}", enc(name), enc(&text(v)))),
                 },
                 Location::Header => {
@@ -187,8 +209,12 @@ impl Case {
             for c in &op.credentials {
                 match c {
                     Credential::Header(h) => headers.retain(|(k, _)| !k.eq_ignore_ascii_case(h)),
-                    Credential::Cookie(_) => headers.retain(|(k, _)| !k.eq_ignore_ascii_case("cookie")),
-                    Credential::Query(q) => query.retain(|kv| !kv.starts_with(&format!("{}=", enc(q)))),
+                    Credential::Cookie(_) => {
+                        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("cookie"))
+                    }
+                    Credential::Query(q) => {
+                        query.retain(|kv| !kv.starts_with(&format!("{}=", enc(q))))
+                    }
                 }
             }
         }

@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 pub(crate) const MAX_DOCUMENT_BYTES: usize = 32 * 1024 * 1024;
 pub(crate) const MAX_REF_DEPTH: usize = 8;
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "patch", "head", "options", "trace",
+];
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub(crate) enum DocumentError {
@@ -99,14 +101,17 @@ impl Operation {
         self.responses
             .iter()
             .find(|r| r.status == code)
-            .or_else(|| self.responses.iter().find(|r| r.status.eq_ignore_ascii_case(&class)))
+            .or_else(|| {
+                self.responses
+                    .iter()
+                    .find(|r| r.status.eq_ignore_ascii_case(&class))
+            })
             .or_else(|| self.responses.iter().find(|r| r.status == "default"))
     }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Document {
-    pub raw: Value,
     /// The first server's path (`/v1`), variables at their defaults; empty for `/`.
     pub base_path: String,
     pub operations: Vec<Operation>,
@@ -151,15 +156,9 @@ impl Document {
         let base_path = base_path(&raw);
         let operations = operations(&raw);
         Ok(Document {
-            raw,
             base_path,
             operations,
         })
-    }
-
-    /// `schema` inlined and normalised to JSON Schema, ready for generation.
-    pub(crate) fn schema(&self, schema: &Value) -> Value {
-        schema_of(&self.raw, schema)
     }
 }
 
@@ -174,15 +173,25 @@ fn base_path(doc: &Value) -> String {
     let Some(server) = doc.pointer("/servers/0") else {
         return String::new();
     };
-    let mut url = server.get("url").and_then(Value::as_str).unwrap_or("").to_string();
+    let mut url = server
+        .get("url")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if let Some(vars) = server.get("variables").and_then(Value::as_object) {
         for (name, var) in vars {
-            let default = var.get("default").map(crate::suite::value_text).unwrap_or_default();
+            let default = var
+                .get("default")
+                .map(crate::suite::value_text)
+                .unwrap_or_default();
             url = url.replace(&format!("{{{name}}}"), &default);
         }
     }
     let path = match url.find("://") {
-        Some(i) => url[i + 3..].find('/').map(|j| &url[i + 3 + j..]).unwrap_or(""),
+        Some(i) => url[i + 3..]
+            .find('/')
+            .map(|j| &url[i + 3 + j..])
+            .unwrap_or(""),
         None => url.as_str(),
     };
     path.trim_end_matches('/').to_string()
@@ -203,7 +212,11 @@ fn operations(doc: &Value) -> Vec<Operation> {
             };
             let mut parameters: Vec<Parameter> = Vec::new();
             let own = op.get("parameters").and_then(Value::as_array);
-            for p in own.into_iter().flatten().chain(shared.into_iter().flatten()) {
+            for p in own
+                .into_iter()
+                .flatten()
+                .chain(shared.into_iter().flatten())
+            {
                 let Some(p) = parameter(doc, p) else { continue };
                 if !parameters
                     .iter()
@@ -217,11 +230,19 @@ fn operations(doc: &Value) -> Vec<Operation> {
             out.push(Operation {
                 method: method.to_string(),
                 path: path.clone(),
-                operation_id: op.get("operationId").and_then(Value::as_str).map(str::to_string),
+                operation_id: op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 tags: op
                     .get("tags")
                     .and_then(Value::as_array)
-                    .map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .map(|t| {
+                        t.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 parameters,
                 body: body
@@ -275,7 +296,9 @@ fn parameter(doc: &Value, p: &Value) -> Option<Parameter> {
 }
 
 fn content(doc: &Value, c: &Value) -> Vec<MediaType> {
-    let Some(c) = c.as_object() else { return Vec::new() };
+    let Some(c) = c.as_object() else {
+        return Vec::new();
+    };
     c.iter()
         .map(|(media, m)| MediaType {
             media: media.to_ascii_lowercase(),
@@ -291,7 +314,10 @@ fn response(doc: &Value, status: &str, r: &Value) -> ResponseSpec {
     let r = resolve(doc, r);
     ResponseSpec {
         status: status.to_string(),
-        content: r.get("content").map(|c| content(doc, c)).unwrap_or_default(),
+        content: r
+            .get("content")
+            .map(|c| content(doc, c))
+            .unwrap_or_default(),
         headers: r
             .get("headers")
             .and_then(Value::as_object)
@@ -307,7 +333,11 @@ fn response(doc: &Value, status: &str, r: &Value) -> ResponseSpec {
         links: r
             .get("links")
             .and_then(Value::as_object)
-            .map(|ls| ls.iter().map(|(k, l)| (k.clone(), resolve(doc, l).clone())).collect())
+            .map(|ls| {
+                ls.iter()
+                    .map(|(k, l)| (k.clone(), resolve(doc, l).clone()))
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }
@@ -317,12 +347,20 @@ fn credentials(doc: &Value, security: Option<&Value>) -> Vec<Credential> {
         return Vec::new();
     };
     // An empty requirement means the operation may be called without credentials.
-    if reqs.is_empty() || reqs.iter().any(|r| r.as_object().is_some_and(Map::is_empty)) {
+    if reqs.is_empty()
+        || reqs
+            .iter()
+            .any(|r| r.as_object().is_some_and(Map::is_empty))
+    {
         return Vec::new();
     }
     let schemes = doc.pointer("/components/securitySchemes");
     let mut out = Vec::new();
-    for name in reqs.iter().filter_map(Value::as_object).flat_map(|r| r.keys()) {
+    for name in reqs
+        .iter()
+        .filter_map(Value::as_object)
+        .flat_map(|r| r.keys())
+    {
         let Some(s) = schemes.and_then(|s| s.get(name)).map(|s| resolve(doc, s)) else {
             continue;
         };
@@ -382,7 +420,10 @@ mod tests {
     fn swagger_2_is_refused_with_what_to_do() {
         let e = Document::new(json!({"swagger": "2.0", "paths": {}})).unwrap_err();
         assert!(e.to_string().contains("Swagger 2.0"), "{e}");
-        assert!(e.to_string().contains("hint: convert it to OpenAPI 3"), "{e}");
+        assert!(
+            e.to_string().contains("hint: convert it to OpenAPI 3"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -403,6 +444,9 @@ mod tests {
             "paths": {"/a": {"get": {"responses": {}}}, "/b": {"get": {"security": [{"k": []}], "responses": {}}}}}))
         .unwrap();
         assert!(d.operations[0].credentials.is_empty());
-        assert_eq!(d.operations[1].credentials, vec![Credential::Header("authorization".into())]);
+        assert_eq!(
+            d.operations[1].credentials,
+            vec![Credential::Header("authorization".into())]
+        );
     }
 }

@@ -111,11 +111,18 @@ struct Run<'d> {
     started: Instant,
     report: Report,
     seen: HashSet<(usize, Rule, u16)>,
+    /// Requests already sent by a phase: an identical one is not sent again.
+    fresh: HashSet<String>,
     pending: Vec<Pending>,
 }
 
 /// Tests the `selected` operations of `doc`.
-pub(crate) async fn run(doc: &Document, selected: &[usize], opts: &Options, sender: Arc<dyn Sender>) -> Report {
+pub(crate) async fn run(
+    doc: &Document,
+    selected: &[usize],
+    opts: &Options,
+    sender: Arc<dyn Sender>,
+) -> Report {
     let mut r = Run {
         doc,
         opts,
@@ -128,11 +135,15 @@ pub(crate) async fn run(doc: &Document, selected: &[usize], opts: &Options, send
             operations: doc
                 .operations
                 .iter()
-                .map(|o| OpStats { operation: o.label(), ..OpStats::default() })
+                .map(|o| OpStats {
+                    operation: o.label(),
+                    ..OpStats::default()
+                })
                 .collect(),
             ..Report::default()
         },
         seen: HashSet::new(),
+        fresh: HashSet::new(),
         pending: Vec::new(),
     };
     let b = &opts.budget;
@@ -147,14 +158,24 @@ pub(crate) async fn run(doc: &Document, selected: &[usize], opts: &Options, send
             });
         }
         if phase == Phase::Negative {
-            for &i in selected.iter().filter(|&&i| !doc.operations[i].credentials.is_empty()) {
+            for &i in selected
+                .iter()
+                .filter(|&&i| !doc.operations[i].credentials.is_empty())
+            {
                 let mut c = r.planner.base(i, &mut Rng::new(opts.seed));
                 c.without_credentials = true;
                 c.phase = Phase::Negative;
                 cases.push(c);
             }
         }
-        r.batch(cases).await;
+        let mut unique = Vec::new();
+        for c in cases {
+            let key = format!("{}{:?}", c.without_credentials, r.render(&c));
+            if r.fresh.insert(key) {
+                unique.push(c);
+            }
+        }
+        r.batch(unique).await;
     }
     r.stateful(selected).await;
     r.shrink().await;
@@ -182,7 +203,11 @@ impl Run<'_> {
     }
 
     fn render(&self, case: &Case) -> HttpRequest {
-        case.render(&self.doc.operations[case.op], &self.doc.base_path, &self.opts.headers)
+        case.render(
+            &self.doc.operations[case.op],
+            &self.doc.base_path,
+            &self.opts.headers,
+        )
     }
 
     /// Sends cases in parallel (bounded) and judges each answer, in case order.
@@ -231,7 +256,9 @@ impl Run<'_> {
     }
 
     fn transport(&mut self, req: &HttpRequest, e: &str) {
-        self.report.transport_errors.push(format!("{} {}: {e}", req.method, req.target));
+        self.report
+            .transport_errors
+            .push(format!("{} {}: {e}", req.method, req.target));
     }
 
     fn judge(&mut self, case: &Case, req: &HttpRequest, resp: &HttpResponse) -> Verdict {
@@ -249,9 +276,20 @@ impl Run<'_> {
         v
     }
 
-    fn record(&mut self, case: &Case, req: &HttpRequest, resp: &HttpResponse, violation: Violation) {
+    fn record(
+        &mut self,
+        case: &Case,
+        req: &HttpRequest,
+        resp: &HttpResponse,
+        violation: Violation,
+    ) {
         if self.seen.insert((case.op, violation.rule, resp.status)) {
-            self.pending.push(Pending { case: case.clone(), req: req.clone(), resp: resp.clone(), violation });
+            self.pending.push(Pending {
+                case: case.clone(),
+                req: req.clone(),
+                resp: resp.clone(),
+                violation,
+            });
         }
     }
 
@@ -262,7 +300,12 @@ impl Run<'_> {
             .collect();
         let mut froms: Vec<usize> = links.iter().map(|l| l.from).collect();
         froms.dedup();
-        let order = |m: &str| ["get", "put", "patch", "delete"].iter().position(|x| *x == m).unwrap_or(9);
+        let order = |m: &str| {
+            ["get", "put", "patch", "delete"]
+                .iter()
+                .position(|x| *x == m)
+                .unwrap_or(9)
+        };
         for from in froms {
             if self.out_of_budget() {
                 return;
@@ -270,36 +313,70 @@ impl Run<'_> {
             let mut rng = Rng::new(self.opts.seed ^ 0x5eed ^ from as u64);
             let mut create = self.planner.base(from, &mut rng);
             create.phase = Phase::Stateful;
-            let Some(made) = self.one(create).await else { continue };
+            let Some(made) = self.one(create).await else {
+                continue;
+            };
             if !(200..300).contains(&made.status) {
                 continue;
             }
-            let mut targets: Vec<&stateful::Link> = links.iter().filter(|l| l.from == from).collect();
+            let mut targets: Vec<&stateful::Link> =
+                links.iter().filter(|l| l.from == from).collect();
             targets.sort_by_key(|l| order(&self.doc.operations[l.to].method));
             let mut read: Option<Case> = None;
             for link in targets {
-                let Some(value) = stateful::extract(&link.source, &made) else { continue };
+                let Some(value) = stateful::extract(&link.source, &made) else {
+                    continue;
+                };
                 let mut c = self.planner.base(link.to, &mut rng);
                 c.phase = Phase::Stateful;
-                c.params.retain(|(l, n, _)| !(*l == Location::Path && *n == link.param));
+                c.params
+                    .retain(|(l, n, _)| !(*l == Location::Path && *n == link.param));
                 c.params.push((Location::Path, link.param.clone(), value));
                 let method = self.doc.operations[link.to].method.clone();
                 let req = self.render(&c);
-                let Some(resp) = self.one(c.clone()).await else { continue };
+                let Some(resp) = self.one(c.clone()).await else {
+                    continue;
+                };
                 if method == "get" {
                     read = Some(c.clone());
                     if resp.status == 404 {
-                        let detail = format!("404 for the resource the first request created ({} {})", made.status, self.doc.operations[from].label());
-                        self.record(&c, &req, &resp, Violation { rule: Rule::EnsureResourceAvailability, detail });
+                        let detail = format!(
+                            "404 for the resource the first request created ({} {})",
+                            made.status,
+                            self.doc.operations[from].label()
+                        );
+                        self.record(
+                            &c,
+                            &req,
+                            &resp,
+                            Violation {
+                                rule: Rule::EnsureResourceAvailability,
+                                detail,
+                            },
+                        );
                     }
                 }
-                if method == "delete" && (200..300).contains(&resp.status) && let Some(r) = read.clone() {
+                if method == "delete"
+                    && (200..300).contains(&resp.status)
+                    && let Some(r) = read.clone()
+                {
                     let req = self.render(&r);
                     if let Some(after) = self.one(r.clone()).await
                         && (200..300).contains(&after.status)
                     {
-                        let detail = format!("{} for a resource deleted with {}", after.status, resp.status);
-                        self.record(&r, &req, &after, Violation { rule: Rule::UseAfterFree, detail });
+                        let detail = format!(
+                            "{} for a resource deleted with {}",
+                            after.status, resp.status
+                        );
+                        self.record(
+                            &r,
+                            &req,
+                            &after,
+                            Violation {
+                                rule: Rule::UseAfterFree,
+                                detail,
+                            },
+                        );
                     }
                 }
             }
@@ -325,10 +402,24 @@ impl Run<'_> {
                     spent += 1;
                     let req = self.render(&cand);
                     self.report.requests += 1;
-                    let Ok(resp) = send_retry(self.sender.clone(), req.clone()).await else { continue };
-                    let v = rules::check(&self.doc.operations[cand.op], &cand, &resp, &mut self.schemas);
-                    if resp.status == status && let Some(same) = v.violations.into_iter().find(|x| x.rule == rule) {
-                        best = Pending { case: cand, req, resp, violation: same };
+                    let Ok(resp) = send_retry(self.sender.clone(), req.clone()).await else {
+                        continue;
+                    };
+                    let v = rules::check(
+                        &self.doc.operations[cand.op],
+                        &cand,
+                        &resp,
+                        &mut self.schemas,
+                    );
+                    if resp.status == status
+                        && let Some(same) = v.violations.into_iter().find(|x| x.rule == rule)
+                    {
+                        best = Pending {
+                            case: cand,
+                            req,
+                            resp,
+                            violation: same,
+                        };
                         continue 'outer;
                     }
                 }

@@ -8,7 +8,9 @@ struct Service<F: Fn(&HttpRequest) -> Result<HttpResponse, String> + Send + Sync
     seen: Arc<Mutex<Vec<HttpRequest>>>,
 }
 
-impl<F: Fn(&HttpRequest) -> Result<HttpResponse, String> + Send + Sync + 'static> Sender for Service<F> {
+impl<F: Fn(&HttpRequest) -> Result<HttpResponse, String> + Send + Sync + 'static> Sender
+    for Service<F>
+{
     fn send(&self, req: HttpRequest) -> Sent {
         if let Ok(mut s) = self.seen.lock() {
             s.push(req.clone());
@@ -44,8 +46,18 @@ fn qty(req: &HttpRequest) -> Option<i64> {
 /// Validates like a careful server, but crashes at the documented maximum.
 fn crashes_at_the_maximum(req: &HttpRequest) -> Result<HttpResponse, String> {
     match qty(req) {
-        Some(50) => Ok(HttpResponse { status: 500, headers: vec![], body: b"boom".to_vec() }),
-        Some(q) if (1..=50).contains(&q) && req.headers.iter().any(|(k, v)| k == "content-type" && v == "application/json") => {
+        Some(50) => Ok(HttpResponse {
+            status: 500,
+            headers: vec![],
+            body: b"boom".to_vec(),
+        }),
+        Some(q)
+            if (1..=50).contains(&q)
+                && req
+                    .headers
+                    .iter()
+                    .any(|(k, v)| k == "content-type" && v == "application/json") =>
+        {
             json_resp(201, json!({"qty": q}))
         }
         _ => json_resp(422, json!({"detail": "invalid"})),
@@ -53,7 +65,12 @@ fn crashes_at_the_maximum(req: &HttpRequest) -> Result<HttpResponse, String> {
 }
 
 fn opts(seed: u64) -> Options {
-    Options { seed, budget: Budget::default(), headers: vec![], base_url: "http://127.0.0.1:9".into() }
+    Options {
+        seed,
+        budget: Budget::default(),
+        headers: vec![],
+        base_url: "http://127.0.0.1:9".into(),
+    }
 }
 
 async fn run_with<F>(answer: F, seed: u64) -> (Report, Vec<HttpRequest>)
@@ -61,7 +78,10 @@ where
     F: Fn(&HttpRequest) -> Result<HttpResponse, String> + Send + Sync + 'static,
 {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let service = Arc::new(Service { answer, seen: seen.clone() });
+    let service = Arc::new(Service {
+        answer,
+        seen: seen.clone(),
+    });
     let report = run(&doc(), &[0], &opts(seed), service).await;
     let sent = seen.lock().unwrap().clone();
     (report, sent)
@@ -70,19 +90,39 @@ where
 #[tokio::test]
 async fn a_crash_at_the_maximum_is_found_and_shrunk() {
     let (report, _) = run_with(crashes_at_the_maximum, 1).await;
-    let f = report.findings.iter().find(|f| f.rule == Rule::NotAServerError).expect("a finding");
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::NotAServerError)
+        .expect("a finding");
     assert_eq!(f.status, 500);
     assert_eq!(f.operation, "POST /orders");
     // Shrunk: the optional query parameter dropped.
-    assert_eq!(f.curl, "curl -X POST 'http://127.0.0.1:9/orders' -H 'content-type: application/json' --data-raw '{\"qty\":50}'");
-    assert!(report.findings.iter().any(|f| f.rule == Rule::StatusCodeConformance && f.status == 500));
+    assert_eq!(
+        f.curl,
+        "curl -X POST 'http://127.0.0.1:9/orders' -H 'content-type: application/json' --data-raw '{\"qty\":50}'"
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == Rule::StatusCodeConformance && f.status == 500)
+    );
 }
 
 #[tokio::test]
 async fn a_careful_service_gives_no_finding() {
     let (report, _) = run_with(
         |req| match qty(req) {
-            Some(q) if (1..=50).contains(&q) && req.headers.iter().any(|(k, v)| k == "content-type" && v == "application/json") => json_resp(201, json!({})),
+            Some(q)
+                if (1..=50).contains(&q)
+                    && req
+                        .headers
+                        .iter()
+                        .any(|(k, v)| k == "content-type" && v == "application/json") =>
+            {
+                json_resp(201, json!({}))
+            }
             _ => json_resp(422, json!({})),
         },
         3,
@@ -96,7 +136,11 @@ async fn a_careful_service_gives_no_finding() {
 #[tokio::test]
 async fn invalid_data_accepted_is_found() {
     let (report, _) = run_with(|_| json_resp(201, json!({})), 3).await;
-    let f = report.findings.iter().find(|f| f.rule == Rule::NegativeDataRejection).expect("a finding");
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::NegativeDataRejection)
+        .expect("a finding");
     assert_eq!(f.status, 201);
 }
 
@@ -118,12 +162,20 @@ async fn a_transport_failure_is_retried_once_then_an_error_not_a_finding() {
         move |req| {
             let mut n = counted.lock().unwrap();
             *n += 1;
-            if *n % 2 == 1 { Err("connection reset by peer".into()) } else { crashes_at_the_maximum(req) }
+            if *n % 2 == 1 {
+                Err("connection reset by peer".into())
+            } else {
+                crashes_at_the_maximum(req)
+            }
         },
         1,
     )
     .await;
-    assert!(report.transport_errors.is_empty(), "{:?}", report.transport_errors);
+    assert!(
+        report.transport_errors.is_empty(),
+        "{:?}",
+        report.transport_errors
+    );
     let (report, _) = run_with(|_| Err("connection refused".into()), 1).await;
     assert!(!report.transport_errors.is_empty());
     assert_eq!(report.findings, vec![]);
@@ -132,7 +184,10 @@ async fn a_transport_failure_is_retried_once_then_an_error_not_a_finding() {
 #[tokio::test]
 async fn the_request_budget_ends_the_run() {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let service = Arc::new(Service { answer: crashes_at_the_maximum, seen });
+    let service = Arc::new(Service {
+        answer: crashes_at_the_maximum,
+        seen,
+    });
     let mut o = opts(1);
     o.budget.max_requests = 10;
     let report = run(&doc(), &[0], &o, service).await;

@@ -14,6 +14,6 @@ pub(crate) mod rules;
 pub(crate) mod shrink;
 pub(crate) mod stateful;
 
-pub(crate) use case::{Case, HttpRequest, HttpResponse};
-pub(crate) use document::{Document, DocumentError, Operation};
-pub(crate) use engine::{Budget, Finding, Options, Report, Sender, Sent, run};
+pub(crate) use case::{HttpRequest, HttpResponse};
+pub(crate) use document::Document;
+pub(crate) use engine::{Budget, Options, Report, Sender, Sent, run};

@@ -20,12 +20,19 @@ pub(crate) fn body_media(op: &Operation) -> Option<&MediaType> {
         .iter()
         .find(|m| m.media == "application/json")
         .or_else(|| op.body.iter().find(|m| m.media.contains("json")))
-        .or_else(|| op.body.iter().find(|m| m.media == "application/x-www-form-urlencoded"))
+        .or_else(|| {
+            op.body
+                .iter()
+                .find(|m| m.media == "application/x-www-form-urlencoded")
+        })
 }
 
 impl<'d> Planner<'d> {
     pub(crate) fn new(doc: &'d Document) -> Planner<'d> {
-        Planner { doc, checker: Checker::default() }
+        Planner {
+            doc,
+            checker: Checker::default(),
+        }
     }
 
     fn param_ok(&mut self, p: &Parameter, v: &Value) -> bool {
@@ -56,15 +63,31 @@ impl<'d> Planner<'d> {
         let op = &self.doc.operations[idx];
         let mut params = Vec::new();
         for p in op.parameters.iter().filter(|p| p.required) {
-            let v = self.param_values(p, rng).into_iter().next().unwrap_or_else(|| simplest(&p.schema));
+            let v = self
+                .param_values(p, rng)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| simplest(&p.schema));
             params.push((p.location, p.name.clone(), v));
         }
         let body = body_media(op).map(|m| {
             let vs = coverage(&m.schema, rng);
-            let v = self.checker.keep_valid(&m.schema, vs).into_iter().next().unwrap_or_else(|| simplest(&m.schema));
+            let v = self
+                .checker
+                .keep_valid(&m.schema, vs)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| simplest(&m.schema));
             Body::json(&m.media, v)
         });
-        Case { op: idx, params, body, intent: Intent::Valid, without_credentials: false, phase: Phase::Coverage }
+        Case {
+            op: idx,
+            params,
+            body,
+            intent: Intent::Valid,
+            without_credentials: false,
+            phase: Phase::Coverage,
+        }
     }
 
     pub(crate) fn coverage(&mut self, idx: usize, rng: &mut Rng, cap: usize) -> Vec<Case> {
@@ -75,7 +98,9 @@ impl<'d> Planner<'d> {
         let mut per_param = Vec::new();
         for p in &op.parameters {
             let vs = self.param_values(p, rng);
-            if !p.required && let Some(v) = vs.first() {
+            if !p.required
+                && let Some(v) = vs.first()
+            {
                 all.params.push((p.location, p.name.clone(), v.clone()));
             }
             per_param.push((p.clone(), vs));
@@ -116,7 +141,11 @@ impl<'d> Planner<'d> {
                     Some(v) => c.params.push((p.location, p.name.clone(), v)),
                     None => {
                         self.checker.dropped += 1;
-                        if let Some(b) = base.params.iter().find(|(l, n, _)| *l == p.location && *n == p.name) {
+                        if let Some(b) = base
+                            .params
+                            .iter()
+                            .find(|(l, n, _)| *l == p.location && *n == p.name)
+                        {
                             c.params.push(b.clone());
                         }
                     }
@@ -155,22 +184,30 @@ impl<'d> Planner<'d> {
             };
             if p.required && p.location != Location::Path {
                 let mut c = base.clone();
-                c.params.retain(|(l, n, _)| !(*l == p.location && *n == p.name));
-                out.push(invalid(&c, format!("without the required {kind} parameter `{}`", p.name)));
+                c.params
+                    .retain(|(l, n, _)| !(*l == p.location && *n == p.name));
+                out.push(invalid(
+                    &c,
+                    format!("without the required {kind} parameter `{}`", p.name),
+                ));
             }
             for (v, how) in negatives(&p.schema) {
                 if matches!(v, Value::Array(_) | Value::Object(_) | Value::Null) {
                     continue;
                 }
                 let t = text(&v);
-                if (p.location == Location::Path && t.is_empty()) || t.chars().any(char::is_control) {
+                if (p.location == Location::Path && t.is_empty()) || t.chars().any(char::is_control)
+                {
                     continue;
                 }
                 if self.checker.valid(&p.schema, &param_value(&t, &p.schema)) != Some(false) {
                     continue;
                 }
                 let c = with_param(&base, p, Value::String(t.clone()));
-                out.push(invalid(&c, format!("with {kind} parameter `{}` = `{t}` ({how})", p.name)));
+                out.push(invalid(
+                    &c,
+                    format!("with {kind} parameter `{}` = `{t}` ({how})", p.name),
+                ));
             }
         }
         if let Some(m) = body_media(op) {
@@ -183,20 +220,38 @@ impl<'d> Planner<'d> {
             }
             let raw = |bytes: &[u8], media: &str| {
                 let mut c = base.clone();
-                c.body = Some(Body { media: media.to_string(), payload: Payload::Raw(bytes.to_vec()) });
+                c.body = Some(Body {
+                    media: media.to_string(),
+                    payload: Payload::Raw(bytes.to_vec()),
+                });
                 c
             };
             if m.media.contains("json") {
-                out.push(invalid(&raw(b"{\"", &m.media), "whose body is malformed JSON".into()));
-                out.push(invalid(&raw(&[0xff, 0xfe, b'{', 0x80], &m.media), "whose body is not UTF-8".into()));
+                out.push(invalid(
+                    &raw(b"{\"", &m.media),
+                    "whose body is malformed JSON".into(),
+                ));
+                out.push(invalid(
+                    &raw(&[0xff, 0xfe, b'{', 0x80], &m.media),
+                    "whose body is not UTF-8".into(),
+                ));
             }
-            if !op.body.iter().any(|x| x.media.starts_with("text/") || x.media == "*/*")
+            if !op
+                .body
+                .iter()
+                .any(|x| x.media.starts_with("text/") || x.media == "*/*")
                 && let Some(b) = &base.body
                 && let Payload::Json(v) = &b.payload
             {
                 let mut c = base.clone();
-                c.body = Some(Body { media: "text/plain".into(), payload: Payload::Json(v.clone()) });
-                out.push(invalid(&c, "with a Content-Type the operation does not accept (text/plain)".into()));
+                c.body = Some(Body {
+                    media: "text/plain".into(),
+                    payload: Payload::Json(v.clone()),
+                });
+                out.push(invalid(
+                    &c,
+                    "with a Content-Type the operation does not accept (text/plain)".into(),
+                ));
             }
             if op.body_required {
                 let mut c = base.clone();
@@ -212,7 +267,11 @@ impl<'d> Planner<'d> {
         let op = &self.doc.operations[case.op];
         let mut valid = true;
         for p in &op.parameters {
-            match case.params.iter().find(|(l, n, _)| *l == p.location && *n == p.name) {
+            match case
+                .params
+                .iter()
+                .find(|(l, n, _)| *l == p.location && *n == p.name)
+            {
                 None if p.required => valid = false,
                 None => {}
                 Some((_, _, v)) => valid &= self.param_ok(p, v),
@@ -221,7 +280,9 @@ impl<'d> Planner<'d> {
         match (body_media(op), &case.body) {
             (Some(_), None) if op.body_required => valid = false,
             (Some(m), Some(b)) => match &b.payload {
-                Payload::Json(v) if b.media == m.media => valid &= self.checker.valid(&m.schema, v) != Some(false),
+                Payload::Json(v) if b.media == m.media => {
+                    valid &= self.checker.valid(&m.schema, v) != Some(false)
+                }
                 _ => valid = false,
             },
             _ => {}
@@ -232,7 +293,8 @@ impl<'d> Planner<'d> {
 
 fn with_param(base: &Case, p: &Parameter, v: Value) -> Case {
     let mut c = base.clone();
-    c.params.retain(|(l, n, _)| !(*l == p.location && *n == p.name));
+    c.params
+        .retain(|(l, n, _)| !(*l == p.location && *n == p.name));
     c.params.push((p.location, p.name.clone(), v));
     c
 }
@@ -243,7 +305,9 @@ fn spread(cases: Vec<Case>, cap: usize) -> Vec<Case> {
         return cases;
     }
     let step = cases.len() as f64 / cap as f64;
-    (0..cap).filter_map(|i| cases.get((i as f64 * step) as usize).cloned()).collect()
+    (0..cap)
+        .filter_map(|i| cases.get((i as f64 * step) as usize).cloned())
+        .collect()
 }
 
 #[cfg(test)]

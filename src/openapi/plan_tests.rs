@@ -14,7 +14,10 @@ fn doc() -> Document {
 }
 
 fn value_of<'a>(c: &'a Case, name: &str) -> Option<&'a Value> {
-    c.params.iter().find(|(_, n, _)| n == name).map(|(_, _, v)| v)
+    c.params
+        .iter()
+        .find(|(_, n, _)| n == name)
+        .map(|(_, _, v)| v)
 }
 
 #[test]
@@ -35,9 +38,19 @@ fn coverage_sends_each_optional_input_every_enum_value_and_each_boundary() {
     let cases = p.coverage(0, &mut Rng::new(1), 500);
     let has = |f: &dyn Fn(&Case) -> bool| cases.iter().any(f);
     assert!(has(&|c| value_of(c, "category") == Some(&json!("toys"))));
-    assert!(has(&|c| c.body.as_ref().is_some_and(|b| b.payload == Payload::Json(json!({"qty": 50, "note": null})) || matches!(&b.payload, Payload::Json(v) if v["qty"] == json!(50)))));
-    assert!(has(&|c| c.body.as_ref().is_some_and(|b| matches!(&b.payload, Payload::Json(v) if v.get("note") == Some(&Value::Null)))));
-    assert!(cases.iter().all(|c| p.keeps_intent(c)), "every coverage case is valid");
+    assert!(has(&|c| {
+        c.body.as_ref().is_some_and(|b| {
+            b.payload == Payload::Json(json!({"qty": 50, "note": null}))
+                || matches!(&b.payload, Payload::Json(v) if v["qty"] == json!(50))
+        })
+    }));
+    assert!(has(&|c| c.body.as_ref().is_some_and(
+        |b| matches!(&b.payload, Payload::Json(v) if v.get("note") == Some(&Value::Null))
+    )));
+    assert!(
+        cases.iter().all(|c| p.keeps_intent(c)),
+        "every coverage case is valid"
+    );
 }
 
 #[test]
@@ -72,10 +85,16 @@ fn negative_cases_are_invalid_each_in_one_way() {
         "with a Content-Type the operation does not accept (text/plain)",
         "without its required body",
     ] {
-        assert!(hows.iter().any(|h| h == wanted), "no `{wanted}` in {hows:#?}");
+        assert!(
+            hows.iter().any(|h| h == wanted),
+            "no `{wanted}` in {hows:#?}"
+        );
     }
     // Every JSON negative really breaks the document.
-    for c in cases.iter().filter(|c| matches!(c.body.as_ref().map(|b| &b.payload), Some(Payload::Json(_)))) {
+    for c in cases
+        .iter()
+        .filter(|c| matches!(c.body.as_ref().map(|b| &b.payload), Some(Payload::Json(_))))
+    {
         assert!(p.keeps_intent(c), "{c:?}");
     }
 }

@@ -119,7 +119,10 @@ fn inline_at(doc: &Value, v: &Value, max: usize, stack: &mut Vec<String>) -> Val
 pub(crate) fn normalise(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            for (flag, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+            for (flag, bound) in [
+                ("exclusiveMinimum", "minimum"),
+                ("exclusiveMaximum", "maximum"),
+            ] {
                 match m.get(flag) {
                     Some(Value::Bool(true)) => {
                         if let Some(b) = m.remove(bound) {
@@ -188,8 +191,14 @@ mod tests {
     #[test]
     fn pointers_unescape_slash_and_tilde() {
         let d = doc();
-        assert_eq!(pointer(&d, "#/components/schemas/a~1b"), Some(&json!({"type": "string"})));
-        assert_eq!(pointer(&d, "#/components/schemas/t~0x"), Some(&json!({"type": "boolean"})));
+        assert_eq!(
+            pointer(&d, "#/components/schemas/a~1b"),
+            Some(&json!({"type": "string"}))
+        );
+        assert_eq!(
+            pointer(&d, "#/components/schemas/t~0x"),
+            Some(&json!({"type": "boolean"}))
+        );
         assert_eq!(pointer(&d, "#/components/schemas/missing"), None);
         assert_eq!(pointer(&d, "other.json#/x"), None);
     }
@@ -246,7 +255,10 @@ mod tests {
     fn nullable_without_a_type_becomes_any_of() {
         let mut s = json!({"allOf": [{"type": "integer"}], "nullable": true});
         normalise(&mut s);
-        assert_eq!(s, json!({"anyOf": [{"allOf": [{"type": "integer"}]}, {"type": "null"}]}));
+        assert_eq!(
+            s,
+            json!({"anyOf": [{"allOf": [{"type": "integer"}]}, {"type": "null"}]})
+        );
     }
 
     #[test]
@@ -254,7 +266,10 @@ mod tests {
         let mut s = json!({"type": "number", "minimum": 10, "exclusiveMinimum": true,
             "maximum": 20, "exclusiveMaximum": false});
         normalise(&mut s);
-        assert_eq!(s, json!({"type": "number", "exclusiveMinimum": 10, "maximum": 20}));
+        assert_eq!(
+            s,
+            json!({"type": "number", "exclusiveMinimum": 10, "maximum": 20})
+        );
     }
 
     #[test]

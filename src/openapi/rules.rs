@@ -40,11 +40,21 @@ impl Rule {
         match self {
             Rule::NotAServerError => "no request gets a server error (5xx)",
             Rule::StatusCodeConformance => "the status is one the document lists for the operation",
-            Rule::ContentTypeConformance => "the Content-Type is one the document lists for that status",
-            Rule::ResponseSchemaConformance => "the body matches the schema documented for that status and media type",
-            Rule::ResponseHeadersConformance => "the headers the document marks required are present",
-            Rule::NegativeDataRejection => "a request that breaks the document is refused with a 4xx",
-            Rule::IgnoredAuth => "an operation that requires credentials refuses a request without them (401/403)",
+            Rule::ContentTypeConformance => {
+                "the Content-Type is one the document lists for that status"
+            }
+            Rule::ResponseSchemaConformance => {
+                "the body matches the schema documented for that status and media type"
+            }
+            Rule::ResponseHeadersConformance => {
+                "the headers the document marks required are present"
+            }
+            Rule::NegativeDataRejection => {
+                "a request that breaks the document is refused with a 4xx"
+            }
+            Rule::IgnoredAuth => {
+                "an operation that requires credentials refuses a request without them (401/403)"
+            }
             Rule::UseAfterFree => "a resource deleted with a 2xx is gone (404/410) afterwards",
             Rule::EnsureResourceAvailability => "a resource created with a 2xx can be read back",
         }
@@ -103,19 +113,33 @@ fn media_matches(documented: &str, got: &str) -> bool {
 }
 
 /// Every rule of a single response to `case`.
-pub(crate) fn check(op: &Operation, case: &Case, r: &HttpResponse, schemas: &mut Schemas) -> Verdict {
+pub(crate) fn check(
+    op: &Operation,
+    case: &Case,
+    r: &HttpResponse,
+    schemas: &mut Schemas,
+) -> Verdict {
     let mut v = Verdict::default();
     let mut broke = |rule: Rule, detail: String| v.violations.push(Violation { rule, detail });
     if r.status >= 500 {
-        broke(Rule::NotAServerError, format!("{} (a server error)", r.status));
+        broke(
+            Rule::NotAServerError,
+            format!("{} (a server error)", r.status),
+        );
     }
     if let Intent::Invalid(how) = &case.intent
         && (200..300).contains(&r.status)
     {
-        broke(Rule::NegativeDataRejection, format!("{} to a request {how}", r.status));
+        broke(
+            Rule::NegativeDataRejection,
+            format!("{} to a request {how}", r.status),
+        );
     }
     if case.without_credentials && r.status < 400 {
-        broke(Rule::IgnoredAuth, format!("{} without credentials", r.status));
+        broke(
+            Rule::IgnoredAuth,
+            format!("{} without credentials", r.status),
+        );
     }
     if !op.responses.is_empty() {
         match op.response(r.status) {
@@ -123,13 +147,20 @@ pub(crate) fn check(op: &Operation, case: &Case, r: &HttpResponse, schemas: &mut
                 let listed: Vec<&str> = op.responses.iter().map(|s| s.status.as_str()).collect();
                 broke(
                     Rule::StatusCodeConformance,
-                    format!("{} is not documented (documented: {})", r.status, listed.join(", ")),
+                    format!(
+                        "{} is not documented (documented: {})",
+                        r.status,
+                        listed.join(", ")
+                    ),
                 );
             }
             Some(doc) => {
                 for h in &doc.headers {
                     if r.header(h).is_none() {
-                        broke(Rule::ResponseHeadersConformance, format!("{} without the required header `{h}`", r.status));
+                        broke(
+                            Rule::ResponseHeadersConformance,
+                            format!("{} without the required header `{h}`", r.status),
+                        );
                     }
                 }
                 if !doc.content.is_empty() && !r.body.is_empty() {
@@ -139,18 +170,24 @@ pub(crate) fn check(op: &Operation, case: &Case, r: &HttpResponse, schemas: &mut
                         .and_then(|g| doc.content.iter().find(|m| media_matches(&m.media, g)));
                     match media {
                         None => {
-                            let listed: Vec<&str> = doc.content.iter().map(|m| m.media.as_str()).collect();
+                            let listed: Vec<&str> =
+                                doc.content.iter().map(|m| m.media.as_str()).collect();
                             broke(
                                 Rule::ContentTypeConformance,
                                 format!(
                                     "{} with Content-Type {} (documented: {})",
                                     r.status,
-                                    got.as_deref().map_or("(none)".to_string(), |g| format!("`{g}`")),
+                                    got.as_deref()
+                                        .map_or("(none)".to_string(), |g| format!("`{g}`")),
                                     listed.join(", ")
                                 ),
                             );
                         }
-                        Some(m) if m.media.contains("json") || m.media == "*/*" && got.as_deref().is_some_and(|g| g.contains("json")) => {
+                        Some(m)
+                            if m.media.contains("json")
+                                || m.media == "*/*"
+                                    && got.as_deref().is_some_and(|g| g.contains("json")) =>
+                        {
                             match serde_json::from_slice::<Value>(&r.body) {
                                 Err(e) => broke(
                                     Rule::ResponseSchemaConformance,
@@ -160,7 +197,11 @@ pub(crate) fn check(op: &Operation, case: &Case, r: &HttpResponse, schemas: &mut
                                     Ok(errors) if errors.is_empty() => {}
                                     Ok(errors) => broke(
                                         Rule::ResponseSchemaConformance,
-                                        format!("{}, body does not match: {}", r.status, errors.join("; ")),
+                                        format!(
+                                            "{}, body does not match: {}",
+                                            r.status,
+                                            errors.join("; ")
+                                        ),
                                     ),
                                     Err(e) => broke(Rule::ResponseSchemaConformance, e),
                                 },
@@ -172,7 +213,8 @@ pub(crate) fn check(op: &Operation, case: &Case, r: &HttpResponse, schemas: &mut
             }
         }
     }
-    v.rejected_valid = case.intent == Intent::Valid && !case.without_credentials && (400..500).contains(&r.status);
+    v.rejected_valid =
+        case.intent == Intent::Valid && !case.without_credentials && (400..500).contains(&r.status);
     v
 }
 

@@ -13,7 +13,11 @@ use serde_json::Value;
 pub(crate) fn candidates(op: &Operation, case: &Case) -> Vec<Case> {
     let mut out = Vec::new();
     for (i, (loc, name, v)) in case.params.iter().enumerate() {
-        let Some(p) = op.parameters.iter().find(|p| p.location == *loc && p.name == *name) else {
+        let Some(p) = op
+            .parameters
+            .iter()
+            .find(|p| p.location == *loc && p.name == *name)
+        else {
             continue;
         };
         if !p.required {
@@ -86,7 +90,10 @@ mod tests {
         let case = Case {
             op: 0,
             params: vec![(Location::Query, "q".into(), json!(77))],
-            body: Some(Body::json("application/json", json!({"a": "long text", "b": 9}))),
+            body: Some(Body::json(
+                "application/json",
+                json!({"a": "long text", "b": 9}),
+            )),
             intent: Intent::Valid,
             without_credentials: false,
             phase: Phase::Random,

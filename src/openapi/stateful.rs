@@ -28,7 +28,11 @@ pub(crate) struct Link {
 /// The links of the document, or the inferred ones when it declares none.
 pub(crate) fn links(doc: &Document) -> Vec<Link> {
     let declared = declared(doc);
-    if declared.is_empty() { inferred(doc) } else { declared }
+    if declared.is_empty() {
+        inferred(doc)
+    } else {
+        declared
+    }
 }
 
 fn declared(doc: &Document) -> Vec<Link> {
@@ -39,9 +43,18 @@ fn declared(doc: &Document) -> Vec<Link> {
                 let to = link
                     .get("operationId")
                     .and_then(Value::as_str)
-                    .and_then(|id| doc.operations.iter().position(|o| o.operation_id.as_deref() == Some(id)));
+                    .and_then(|id| {
+                        doc.operations
+                            .iter()
+                            .position(|o| o.operation_id.as_deref() == Some(id))
+                    });
                 let Some(to) = to else { continue };
-                for (param, expr) in link.get("parameters").and_then(Value::as_object).into_iter().flatten() {
+                for (param, expr) in link
+                    .get("parameters")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
                     let source = match expr.as_str() {
                         Some(e) if e.starts_with("$response.body#") => {
                             Source::Body(e["$response.body#".len()..].to_string())
@@ -52,7 +65,12 @@ fn declared(doc: &Document) -> Vec<Link> {
                         _ => continue,
                     };
                     let param = param.rsplit('.').next().unwrap_or(param).to_string();
-                    out.push(Link { from, to, param, source });
+                    out.push(Link {
+                        from,
+                        to,
+                        param,
+                        source,
+                    });
                 }
             }
         }
@@ -62,7 +80,12 @@ fn declared(doc: &Document) -> Vec<Link> {
 
 fn inferred(doc: &Document) -> Vec<Link> {
     let mut out = Vec::new();
-    for (from, op) in doc.operations.iter().enumerate().filter(|(_, o)| o.method == "post") {
+    for (from, op) in doc
+        .operations
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.method == "post")
+    {
         let base = op.path.trim_end_matches('/');
         let props: Vec<String> = op
             .responses
@@ -76,7 +99,11 @@ fn inferred(doc: &Document) -> Vec<Link> {
             if !matches!(target.method.as_str(), "get" | "put" | "patch" | "delete") {
                 continue;
             }
-            let Some(rest) = target.path.strip_prefix(base).and_then(|r| r.strip_prefix("/{")) else {
+            let Some(rest) = target
+                .path
+                .strip_prefix(base)
+                .and_then(|r| r.strip_prefix("/{"))
+            else {
                 continue;
             };
             let Some(param) = rest.strip_suffix('}').filter(|p| !p.contains('/')) else {
@@ -93,7 +120,12 @@ fn inferred(doc: &Document) -> Vec<Link> {
                 Some(f) => Source::Body(format!("/{}", f.replace('~', "~0").replace('/', "~1"))),
                 None => Source::Header("location".into()),
             };
-            out.push(Link { from, to, param: param.to_string(), source });
+            out.push(Link {
+                from,
+                to,
+                param: param.to_string(),
+                source,
+            });
         }
     }
     out
@@ -109,7 +141,12 @@ pub(crate) fn extract(source: &Source, r: &HttpResponse) -> Option<Value> {
             .cloned(),
         Source::Header(h) => {
             let v = r.header(h)?;
-            let last = v.split('?').next()?.trim_end_matches('/').rsplit('/').next()?;
+            let last = v
+                .split('?')
+                .next()?
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()?;
             (!last.is_empty()).then(|| Value::String(last.to_string()))
         }
     }
@@ -140,7 +177,12 @@ mod tests {
     fn declared_links_are_used_when_present() {
         assert_eq!(
             links(&doc(true)),
-            vec![Link { from: 0, to: 1, param: "thing_id".into(), source: Source::Body("/key".into()) }]
+            vec![Link {
+                from: 0,
+                to: 1,
+                param: "thing_id".into(),
+                source: Source::Body("/key".into())
+            }]
         );
     }
 
@@ -149,8 +191,18 @@ mod tests {
         assert_eq!(
             links(&doc(false)),
             vec![
-                Link { from: 0, to: 1, param: "thing_id".into(), source: Source::Body("/id".into()) },
-                Link { from: 0, to: 2, param: "thing_id".into(), source: Source::Body("/id".into()) },
+                Link {
+                    from: 0,
+                    to: 1,
+                    param: "thing_id".into(),
+                    source: Source::Body("/id".into())
+                },
+                Link {
+                    from: 0,
+                    to: 2,
+                    param: "thing_id".into(),
+                    source: Source::Body("/id".into())
+                },
             ]
         );
     }
@@ -163,7 +215,10 @@ mod tests {
             body: br#"{"id": 7}"#.to_vec(),
         };
         assert_eq!(extract(&Source::Body("/id".into()), &r), Some(json!(7)));
-        assert_eq!(extract(&Source::Header("location".into()), &r), Some(json!("42")));
+        assert_eq!(
+            extract(&Source::Header("location".into()), &r),
+            Some(json!("42"))
+        );
         assert_eq!(extract(&Source::Body("/none".into()), &r), None);
     }
 }

@@ -27,7 +27,10 @@ pub(crate) fn examples(format: &str, rng: &mut Rng) -> Option<Vec<String>> {
                 rng.next_u64() & 0xffff_ffff_ffff
             ),
         ],
-        "email" => vec!["a@example.com".to_string(), format!("user.{n}+tag@example.org")],
+        "email" => vec![
+            "a@example.com".to_string(),
+            format!("user.{n}+tag@example.org"),
+        ],
         "uri" | "url" | "iri" => vec![
             "https://example.com/".to_string(),
             format!("http://example.org/p/{n}?q=1#f"),
@@ -35,7 +38,13 @@ pub(crate) fn examples(format: &str, rng: &mut Rng) -> Option<Vec<String>> {
         "uri-reference" | "iri-reference" => vec!["/a".to_string(), format!("p/{n}")],
         "ipv4" => vec![
             "127.0.0.1".to_string(),
-            format!("{}.{}.{}.{}", n % 256, rng.below(256), rng.below(256), rng.below(256)),
+            format!(
+                "{}.{}.{}.{}",
+                n % 256,
+                rng.below(256),
+                rng.below(256),
+                rng.below(256)
+            ),
             "255.255.255.255".into(),
         ],
         "ipv6" => vec!["::1".to_string(), format!("2001:db8::{:x}", n)],
@@ -64,14 +73,27 @@ mod tests {
     #[test]
     fn every_known_format_gives_values_a_validator_accepts() {
         let mut rng = Rng::new(9);
-        for f in ["date", "date-time", "time", "uuid", "email", "uri", "ipv4", "ipv6", "hostname"] {
+        for f in [
+            "date",
+            "date-time",
+            "time",
+            "uuid",
+            "email",
+            "uri",
+            "ipv4",
+            "ipv6",
+            "hostname",
+        ] {
             let schema = serde_json::json!({"type": "string", "format": f});
             let v = jsonschema::options()
                 .should_validate_formats(true)
                 .build(&schema)
                 .unwrap();
             for s in examples(f, &mut rng).unwrap() {
-                assert!(v.is_valid(&serde_json::Value::String(s.clone())), "{f}: {s}");
+                assert!(
+                    v.is_valid(&serde_json::Value::String(s.clone())),
+                    "{f}: {s}"
+                );
             }
         }
     }

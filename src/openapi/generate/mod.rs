@@ -33,7 +33,9 @@ fn num(s: &Value, key: &str) -> Option<f64> {
 }
 
 fn count(s: &Value, key: &str) -> Option<usize> {
-    s.get(key).and_then(Value::as_u64).map(|n| n.min(1 << 20) as usize)
+    s.get(key)
+        .and_then(Value::as_u64)
+        .map(|n| n.min(1 << 20) as usize)
 }
 
 /// The types a schema admits; empty for any.
@@ -53,7 +55,10 @@ pub(crate) fn types(s: &Value) -> Vec<&str> {
 pub(crate) fn merge_all_of(s: &Value) -> Value {
     let mut out = s.as_object().cloned().unwrap_or_default();
     let parts = out.remove("allOf");
-    for part in parts.iter().flat_map(|p| p.as_array().into_iter().flatten()) {
+    for part in parts
+        .iter()
+        .flat_map(|p| p.as_array().into_iter().flatten())
+    {
         let part = merge_all_of(part);
         let Value::Object(p) = part else { continue };
         for (k, v) in p {
@@ -152,7 +157,11 @@ fn to_multiple(n: i128, m: i128, down: bool) -> i128 {
 /// Text of `len` chars from `seed` repeated.
 fn sized(seed: &str, min: usize, max: Option<usize>) -> String {
     let mut s: String = seed.to_string();
-    let filler: Vec<char> = if seed.is_empty() { vec!['a'] } else { seed.chars().collect() };
+    let filler: Vec<char> = if seed.is_empty() {
+        vec!['a']
+    } else {
+        seed.chars().collect()
+    };
     let mut i = 0;
     while s.chars().count() < min {
         s.push(filler[i % filler.len()]);
@@ -195,7 +204,11 @@ fn coverage_at(s: &Value, rng: &mut Rng, depth: usize) -> Vec<Value> {
     if let Some((key, alts)) = branches(s) {
         let mut out = Vec::new();
         for b in alts {
-            out.extend(coverage_at(&with_branch(s, key, b), rng, depth + 1).into_iter().take(8));
+            out.extend(
+                coverage_at(&with_branch(s, key, b), rng, depth + 1)
+                    .into_iter()
+                    .take(8),
+            );
         }
         return out;
     }
@@ -224,7 +237,9 @@ fn coverage_at(s: &Value, rng: &mut Rng, depth: usize) -> Vec<Value> {
 
 fn integers(s: &Value) -> Vec<Value> {
     let (lo, hi) = int_bounds(s);
-    let m = num(s, "multipleOf").filter(|m| m.fract() == 0.0 && *m >= 1.0).map(|m| m as i128);
+    let m = num(s, "multipleOf")
+        .filter(|m| m.fract() == 0.0 && *m >= 1.0)
+        .map(|m| m as i128);
     let mut c: Vec<i128> = vec![0, 1, -1, 2];
     for b in [lo, hi].into_iter().flatten() {
         c.extend([b, b + 1, b - 1]);
@@ -267,7 +282,13 @@ fn numbers(s: &Value) -> Vec<Value> {
     if let Some(m) = num(s, "multipleOf").filter(|m| *m > 0.0) {
         let low = lo.or(xlo).unwrap_or(0.0);
         let high = hi.or(xhi).unwrap_or(low + 100.0 * m);
-        c = vec![(low / m).ceil() * m, (high / m).floor() * m, m, 0.0, ((low / m).ceil() + 1.0) * m];
+        c = vec![
+            (low / m).ceil() * m,
+            (high / m).floor() * m,
+            m,
+            0.0,
+            ((low / m).ceil() + 1.0) * m,
+        ];
     }
     c.into_iter()
         .filter(|n| lo.is_none_or(|l| *n >= l) && hi.is_none_or(|h| *n <= h))
@@ -318,9 +339,17 @@ fn arrays(s: &Value, rng: &mut Rng, depth: usize) -> Vec<Value> {
     let min = count(s, "minItems").unwrap_or(0);
     let max = count(s, "maxItems").unwrap_or(min + 3).min(min.max(8));
     let cycled = |n: usize| -> Value {
-        Value::Array((0..n).map(|i| iv.get(i % iv.len().max(1)).cloned().unwrap_or(Value::Null)).collect())
+        Value::Array(
+            (0..n)
+                .map(|i| iv.get(i % iv.len().max(1)).cloned().unwrap_or(Value::Null))
+                .collect(),
+        )
     };
-    let mut out = vec![Value::Array(vec![first; min]), cycled(max), cycled(min.max(1))];
+    let mut out = vec![
+        Value::Array(vec![first; min]),
+        cycled(max),
+        cycled(min.max(1)),
+    ];
     for v in iv.iter().take(6) {
         let mut a = vec![v.clone()];
         while a.len() < min {
@@ -332,11 +361,20 @@ fn arrays(s: &Value, rng: &mut Rng, depth: usize) -> Vec<Value> {
 }
 
 fn objects(s: &Value, rng: &mut Rng, depth: usize) -> Vec<Value> {
-    let props = s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+    let props = s
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let required: Vec<String> = s
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let values: Vec<(String, Vec<Value>)> = props
         .iter()
@@ -357,7 +395,10 @@ fn objects(s: &Value, rng: &mut Rng, depth: usize) -> Vec<Value> {
     for (k, _) in &values {
         all.insert(k.clone(), first(k));
     }
-    let mut out = vec![Value::Object(only_required.clone()), Value::Object(all.clone())];
+    let mut out = vec![
+        Value::Object(only_required.clone()),
+        Value::Object(all.clone()),
+    ];
     // Each optional property alone.
     for (k, _) in values.iter().filter(|(k, _)| !required.contains(k)) {
         let mut o = only_required.clone();
@@ -375,7 +416,10 @@ fn objects(s: &Value, rng: &mut Rng, depth: usize) -> Vec<Value> {
     if props.is_empty()
         && let Some(ap @ Value::Object(_)) = s.get("additionalProperties")
     {
-        let v = coverage_at(ap, rng, depth + 1).into_iter().next().unwrap_or(Value::Null);
+        let v = coverage_at(ap, rng, depth + 1)
+            .into_iter()
+            .next()
+            .unwrap_or(Value::Null);
         out.push(serde_json::json!({ "key": v }));
     }
     out
@@ -386,7 +430,11 @@ pub(crate) fn simplest(s: &Value) -> Value {
     if let Some(c) = s.get("const") {
         return c.clone();
     }
-    if let Some(e) = s.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+    if let Some(e) = s
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
         return e.clone();
     }
     if s.get("allOf").is_some() {
@@ -400,12 +448,22 @@ pub(crate) fn simplest(s: &Value) -> Value {
         Some("boolean") => Value::Bool(false),
         Some("integer") => {
             let (lo, hi) = int_bounds(s);
-            int(lo.unwrap_or(0).max(0).min(hi.unwrap_or(i128::MAX)).max(lo.unwrap_or(i128::MIN)))
+            int(lo
+                .unwrap_or(0)
+                .max(0)
+                .min(hi.unwrap_or(i128::MAX))
+                .max(lo.unwrap_or(i128::MIN)))
         }
         Some("number") => numbers(s).into_iter().next().unwrap_or(float(0.0)),
         Some("string") => match s.get("pattern").and_then(Value::as_str) {
-            Some(p) => Value::String(pattern::string_for(p, &mut Rng::new(0), true).unwrap_or_default()),
-            None => match s.get("format").and_then(Value::as_str).and_then(|f| format::examples(f, &mut Rng::new(0))) {
+            Some(p) => {
+                Value::String(pattern::string_for(p, &mut Rng::new(0), true).unwrap_or_default())
+            }
+            None => match s
+                .get("format")
+                .and_then(Value::as_str)
+                .and_then(|f| format::examples(f, &mut Rng::new(0)))
+            {
                 Some(v) => Value::String(v[0].clone()),
                 None => Value::String(sized("", count(s, "minLength").unwrap_or(0), None)),
             },
@@ -417,9 +475,17 @@ pub(crate) fn simplest(s: &Value) -> Value {
         ),
         Some("object") => {
             let mut o = Map::new();
-            for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+            for r in s
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(r) = r.as_str() {
-                    let ps = s.pointer(&format!("/properties/{}", r.replace('~', "~0").replace('/', "~1")));
+                    let ps = s.pointer(&format!(
+                        "/properties/{}",
+                        r.replace('~', "~0").replace('/', "~1")
+                    ));
                     o.insert(r.to_string(), ps.map(simplest).unwrap_or(Value::Null));
                 }
             }
@@ -438,7 +504,11 @@ fn random_at(s: &Value, rng: &mut Rng, depth: usize) -> Value {
     if let Some(c) = s.get("const") {
         return c.clone();
     }
-    if let Some(e) = s.get("enum").and_then(Value::as_array).filter(|e| !e.is_empty()) {
+    if let Some(e) = s
+        .get("enum")
+        .and_then(Value::as_array)
+        .filter(|e| !e.is_empty())
+    {
         return rng.pick(e).cloned().unwrap_or(Value::Null);
     }
     if s.get("allOf").is_some() {
@@ -482,8 +552,12 @@ fn random_at(s: &Value, rng: &mut Rng, depth: usize) -> Value {
             {
                 return v.clone();
             }
-            let lo = num(s, "minimum").or(num(s, "exclusiveMinimum")).unwrap_or(-1000.0);
-            let hi = num(s, "maximum").or(num(s, "exclusiveMaximum")).unwrap_or(lo + 2000.0);
+            let lo = num(s, "minimum")
+                .or(num(s, "exclusiveMinimum"))
+                .unwrap_or(-1000.0);
+            let hi = num(s, "maximum")
+                .or(num(s, "exclusiveMaximum"))
+                .unwrap_or(lo + 2000.0);
             let v = lo + (hi - lo) * rng.unit();
             match num(s, "multipleOf").filter(|m| *m > 0.0) {
                 Some(m) => float((v / m).ceil() * m),
@@ -502,7 +576,8 @@ fn random_at(s: &Value, rng: &mut Rng, depth: usize) -> Value {
             let min = count(s, "minLength").unwrap_or(0);
             let max = count(s, "maxLength").unwrap_or(min + 24).min(min + 64);
             let len = rng.range(min as i128, max as i128) as usize;
-            const ASCII: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.";
+            const ASCII: &[u8] =
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.";
             const WIDE: [char; 6] = ['é', 'ß', '✓', '日', '😀', 'Ж'];
             let wide = rng.one_in(4);
             Value::String(
@@ -532,7 +607,12 @@ fn random_at(s: &Value, rng: &mut Rng, depth: usize) -> Value {
                 .map(|r| r.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             let mut o = Map::new();
-            for (k, ps) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            for (k, ps) in s
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
                 if required.contains(&k.as_str()) || rng.one_in(2) {
                     o.insert(k.clone(), random_at(ps, rng, depth + 1));
                 }
@@ -562,7 +642,10 @@ impl Checker {
     pub(crate) fn valid(&mut self, schema: &Value, v: &Value) -> Option<bool> {
         let key = schema.to_string();
         let validator = self.compiled.entry(key).or_insert_with(|| {
-            jsonschema::options().should_validate_formats(true).build(schema).ok()
+            jsonschema::options()
+                .should_validate_formats(true)
+                .build(schema)
+                .ok()
         });
         validator.as_ref().map(|val| val.is_valid(v))
     }
@@ -570,7 +653,10 @@ impl Checker {
     /// Keeps the values that are valid (or all when the schema cannot be compiled).
     pub(crate) fn keep_valid(&mut self, schema: &Value, vs: Vec<Value>) -> Vec<Value> {
         let before = vs.len();
-        let out: Vec<Value> = vs.into_iter().filter(|v| self.valid(schema, v) != Some(false)).collect();
+        let out: Vec<Value> = vs
+            .into_iter()
+            .filter(|v| self.valid(schema, v) != Some(false))
+            .collect();
         self.dropped += before - out.len();
         out
     }
@@ -579,10 +665,15 @@ impl Checker {
 /// A parameter's text read back as the typed value a server would see, for checking.
 pub(crate) fn param_value(text: &str, s: &Value) -> Value {
     let ts = types(s);
-    if ts.contains(&"integer") && let Ok(i) = text.parse::<i128>() {
+    if ts.contains(&"integer")
+        && let Ok(i) = text.parse::<i128>()
+    {
         return int(i);
     }
-    if ts.contains(&"number") && let Ok(f) = text.parse::<f64>() && f.is_finite() {
+    if ts.contains(&"number")
+        && let Ok(f) = text.parse::<f64>()
+        && f.is_finite()
+    {
         return serde_json::from_str(text).unwrap_or(float(f));
     }
     if ts.contains(&"boolean") && (text == "true" || text == "false") {

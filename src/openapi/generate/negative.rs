@@ -18,7 +18,10 @@ fn negatives_at(s: &Value, depth: usize) -> Vec<(Value, String)> {
         return out;
     }
     if let Some(e) = s.get("enum").and_then(Value::as_array) {
-        out.push((Value::from("not-in-the-enum"), "a value outside the enum".into()));
+        out.push((
+            Value::from("not-in-the-enum"),
+            "a value outside the enum".into(),
+        ));
         if e.iter().all(Value::is_number) {
             out.push((Value::from(987654321), "a value outside the enum".into()));
         }
@@ -45,15 +48,32 @@ fn negatives_at(s: &Value, depth: usize) -> Vec<(Value, String)> {
             }
         }
         if let Some(m) = num(s, "multipleOf") {
-            out.push((serde_json::json!(m * 1.5 + 0.1), "not a multiple of multipleOf".into()));
+            out.push((
+                serde_json::json!(m * 1.5 + 0.1),
+                "not a multiple of multipleOf".into(),
+            ));
         }
     }
     if ts.contains(&"string") {
-        if let Some(min) = s.get("minLength").and_then(Value::as_u64).filter(|m| *m > 0) {
-            out.push((Value::String("a".repeat(min as usize - 1)), format!("shorter than minLength {min}")));
+        if let Some(min) = s
+            .get("minLength")
+            .and_then(Value::as_u64)
+            .filter(|m| *m > 0)
+        {
+            out.push((
+                Value::String("a".repeat(min as usize - 1)),
+                format!("shorter than minLength {min}"),
+            ));
         }
-        if let Some(max) = s.get("maxLength").and_then(Value::as_u64).filter(|m| *m < 100_000) {
-            out.push((Value::String("a".repeat(max as usize + 1)), format!("longer than maxLength {max}")));
+        if let Some(max) = s
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .filter(|m| *m < 100_000)
+        {
+            out.push((
+                Value::String("a".repeat(max as usize + 1)),
+                format!("longer than maxLength {max}"),
+            ));
         }
         if s.get("pattern").is_some() {
             for c in ["", "!", "~ ~", "\u{e9}\u{e9}", "0"] {
@@ -61,7 +81,10 @@ fn negatives_at(s: &Value, depth: usize) -> Vec<(Value, String)> {
             }
         }
         if let Some(f) = s.get("format").and_then(Value::as_str) {
-            out.push((Value::from(format!("not-a-{f}")), format!("not a valid {f}")));
+            out.push((
+                Value::from(format!("not-a-{f}")),
+                format!("not a valid {f}"),
+            ));
         }
     }
     // A wrong type.
@@ -78,18 +101,35 @@ fn negatives_at(s: &Value, depth: usize) -> Vec<(Value, String)> {
         for (v, t) in wrong {
             let admitted = ts.contains(&t) || (t == "integer" && ts.contains(&"number"));
             if !admitted {
-                let article = if t.starts_with(['a', 'i', 'o']) { "an" } else { "a" };
-                out.push((v, format!("{article} {t} where {} is expected", ts.join(" or "))));
+                let article = if t.starts_with(['a', 'i', 'o']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                out.push((
+                    v,
+                    format!("{article} {t} where {} is expected", ts.join(" or ")),
+                ));
             }
         }
     }
     if ts.contains(&"array") {
         let item = s.get("items").map(simplest).unwrap_or(Value::Null);
         if let Some(min) = s.get("minItems").and_then(Value::as_u64).filter(|m| *m > 0) {
-            out.push((Value::Array(vec![item.clone(); min as usize - 1]), format!("fewer than minItems {min}")));
+            out.push((
+                Value::Array(vec![item.clone(); min as usize - 1]),
+                format!("fewer than minItems {min}"),
+            ));
         }
-        if let Some(max) = s.get("maxItems").and_then(Value::as_u64).filter(|m| *m < 1000) {
-            out.push((Value::Array(vec![item.clone(); max as usize + 1]), format!("more than maxItems {max}")));
+        if let Some(max) = s
+            .get("maxItems")
+            .and_then(Value::as_u64)
+            .filter(|m| *m < 1000)
+        {
+            out.push((
+                Value::Array(vec![item.clone(); max as usize + 1]),
+                format!("more than maxItems {max}"),
+            ));
         }
         if let Some(items) = s.get("items") {
             let base = simplest(s);
@@ -108,17 +148,28 @@ fn negatives_at(s: &Value, depth: usize) -> Vec<(Value, String)> {
         let base = simplest(s);
         let props = s.get("properties").and_then(Value::as_object);
         if let Value::Object(b) = &base {
-            for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+            for r in s
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(r) = r.as_str() {
                     let mut o = b.clone();
                     o.remove(r);
-                    out.push((Value::Object(o), format!("without the required property `{r}`")));
+                    out.push((
+                        Value::Object(o),
+                        format!("without the required property `{r}`"),
+                    ));
                 }
             }
             if s.get("additionalProperties") == Some(&Value::Bool(false)) {
                 let mut o = b.clone();
                 o.insert("harden_extra".into(), Value::from(1));
-                out.push((Value::Object(o), "with a property the schema forbids".into()));
+                out.push((
+                    Value::Object(o),
+                    "with a property the schema forbids".into(),
+                ));
             }
             for (k, ps) in props.into_iter().flatten() {
                 for (bad, why) in negatives_at(ps, depth + 1).into_iter().take(6) {

@@ -29,14 +29,26 @@ fn walk(h: &Hir, rng: &mut Rng, shortest: bool, out: &mut String, depth: usize) 
         HirKind::Literal(lit) => out.push_str(&String::from_utf8_lossy(&lit.0)),
         HirKind::Class(Class::Unicode(c)) => {
             let ranges = c.ranges();
-            let r = if shortest { ranges.first()? } else { rng.pick(ranges)? };
+            let r = if shortest {
+                ranges.first()?
+            } else {
+                rng.pick(ranges)?
+            };
             let (lo, hi) = (r.start() as u32, r.end() as u32);
-            let code = if shortest { lo } else { rng.range(lo as i128, hi as i128) as u32 };
+            let code = if shortest {
+                lo
+            } else {
+                rng.range(lo as i128, hi as i128) as u32
+            };
             out.push(char::from_u32(code).or_else(|| char::from_u32(lo))?);
         }
         HirKind::Class(Class::Bytes(c)) => {
             let ranges = c.ranges();
-            let r = if shortest { ranges.first()? } else { rng.pick(ranges)? };
+            let r = if shortest {
+                ranges.first()?
+            } else {
+                rng.pick(ranges)?
+            };
             let b = if shortest {
                 r.start()
             } else {
@@ -49,7 +61,10 @@ fn walk(h: &Hir, rng: &mut Rng, shortest: bool, out: &mut String, depth: usize) 
             let n = if shortest {
                 rep.min
             } else {
-                rng.range(rep.min as i128, max.min(rep.min.saturating_add(EXTRA)) as i128) as u32
+                rng.range(
+                    rep.min as i128,
+                    max.min(rep.min.saturating_add(EXTRA)) as i128,
+                ) as u32
             };
             for _ in 0..n {
                 walk(&rep.sub, rng, shortest, out, depth + 1)?;
@@ -62,7 +77,11 @@ fn walk(h: &Hir, rng: &mut Rng, shortest: bool, out: &mut String, depth: usize) 
             }
         }
         HirKind::Alternation(alts) => {
-            let a = if shortest { alts.first()? } else { rng.pick(alts)? };
+            let a = if shortest {
+                alts.first()?
+            } else {
+                rng.pick(alts)?
+            };
             walk(a, rng, shortest, out, depth + 1)?;
         }
     }

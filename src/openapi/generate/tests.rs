@@ -10,7 +10,10 @@ fn covered(schema: Value) -> Vec<Value> {
 
 fn has(schema: Value, wanted: Value) {
     let got = covered(schema.clone());
-    assert!(got.contains(&wanted), "{wanted} not among the coverage of {schema}: {got:?}");
+    assert!(
+        got.contains(&wanted),
+        "{wanted} not among the coverage of {schema}: {got:?}"
+    );
 }
 
 macro_rules! coverage_rows {
@@ -73,8 +76,12 @@ fn every_coverage_value_of_a_rich_schema_is_valid_or_dropped() {
 #[test]
 fn random_values_are_seeded() {
     let s = json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}});
-    let a: Vec<Value> = (0..20).scan(Rng::new(5), |r, _| Some(random(&s, r))).collect();
-    let b: Vec<Value> = (0..20).scan(Rng::new(5), |r, _| Some(random(&s, r))).collect();
+    let a: Vec<Value> = (0..20)
+        .scan(Rng::new(5), |r, _| Some(random(&s, r)))
+        .collect();
+    let b: Vec<Value> = (0..20)
+        .scan(Rng::new(5), |r, _| Some(random(&s, r)))
+        .collect();
     assert_eq!(a, b);
 }
 
@@ -97,7 +104,11 @@ fn breaks(schema: Value, why_contains: &str) {
         .into_iter()
         .filter(|(v, _)| c.valid(&schema, v) == Some(false))
         .any(|(_, why)| why.contains(why_contains));
-    assert!(found, "no invalid negative `{why_contains}` for {schema}: {:?}", negatives(&schema));
+    assert!(
+        found,
+        "no invalid negative `{why_contains}` for {schema}: {:?}",
+        negatives(&schema)
+    );
 }
 
 macro_rules! negative_rows {
@@ -126,6 +137,12 @@ fn a_string_param_has_no_wrong_type_negative_once_read_back() {
     // `12345` sent as text is a valid string: read back, it is not a negative.
     let s = json!({"type": "string"});
     assert_eq!(param_value("12345", &s), json!("12345"));
-    assert_eq!(param_value("12345", &json!({"type": "integer"})), json!(12345));
-    assert_eq!(param_value("true", &json!({"type": "boolean"})), json!(true));
+    assert_eq!(
+        param_value("12345", &json!({"type": "integer"})),
+        json!(12345)
+    );
+    assert_eq!(
+        param_value("true", &json!({"type": "boolean"})),
+        json!(true)
+    );
 }
