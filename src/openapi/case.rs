@@ -192,8 +192,9 @@ impl Case {
                     ),
                     _ => query.push(format!("{}={}", enc(name), enc(&text(v)))),
                 },
+                // The check's own headers (credentials) win over generated values.
+                Location::Header if shared.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) => {}
                 Location::Header => {
-                    headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
                     // Header values cannot hold control characters or non-Latin-1 text.
                     let t: String = text(v).chars().filter(|c| !c.is_control()).collect();
                     headers.push((name.clone(), if t.is_ascii() { t } else { enc(&t) }));
@@ -313,6 +314,14 @@ mod tests {
             ]
         );
         assert_eq!(r.body.as_deref(), Some(&b"{\"n\":1}"[..]));
+    }
+
+    #[test]
+    fn the_checks_headers_win_over_generated_header_values() {
+        let d = doc();
+        let r = case().render(&d.operations[0], "", &[("x-trace".into(), "mine".into())]);
+        assert_eq!(r.headers[0], ("x-trace".to_string(), "mine".to_string()));
+        assert!(!r.headers.iter().any(|(k, _)| k == "X-Trace"));
     }
 
     #[test]

@@ -143,7 +143,7 @@ impl Document {
 
     pub(crate) fn new(raw: Value) -> Result<Document, DocumentError> {
         if let Some(v) = raw.get("swagger") {
-            return Err(DocumentError::Swagger(crate::suite::value_text(v)));
+            return Err(DocumentError::Swagger(super::case::text(v)));
         }
         match raw.get("openapi") {
             Some(Value::String(v)) if v.starts_with("3.") => {}
@@ -182,7 +182,7 @@ fn base_path(doc: &Value) -> String {
         for (name, var) in vars {
             let default = var
                 .get("default")
-                .map(crate::suite::value_text)
+                .map(super::case::text)
                 .unwrap_or_default();
             url = url.replace(&format!("{{{name}}}"), &default);
         }
