@@ -115,6 +115,22 @@ fn faults_behind_boundaries_and_credentials_are_found() {
     }
 }
 
+/// A resource "deleted" with a 2xx that is still there: found by a sequence the engine
+/// infers from the paths (POST /api/notes creates the id GET and DELETE /api/notes/{id} use).
+#[test]
+fn a_deleted_resource_still_served_is_found_by_a_sequence() {
+    let out = hostile("stateful");
+    assert_eq!(out.code, 1, "{out}");
+    let got = findings(&out);
+    assert_eq!(
+        got,
+        [(
+            "GET /api/notes/{id} use_after_free".to_string(),
+            "200 for a resource deleted with 204 (stateful phase); 200, application/json, body `{\"id\": 7, \"name\": \"note\"}`; replay: curl -X GET 'http://127.0.0.1:PORT/api/notes/7'".to_string()
+        )]
+    );
+}
+
 #[test]
 fn the_fastapi_example_keeps_its_document() {
     let suite = format!(
