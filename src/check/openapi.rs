@@ -62,6 +62,8 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
         base_url: cx.base_url.trim_end_matches('/').to_string(),
         limit: cx.limits.body,
         activity: cx.activity.clone(),
+        // One slow answer must not take the whole check's time (and its findings) with it.
+        per_request: timeout.div_f64(3.0).min(Duration::from_secs(10)),
     });
     let report = crate::openapi::run(&doc, &selected, &opts, sender).await;
     let source = match &spec.document {
@@ -202,6 +204,7 @@ struct Client {
     base_url: String,
     limit: u64,
     activity: Activity,
+    per_request: Duration,
 }
 
 impl Sender for Client {
@@ -209,8 +212,9 @@ impl Sender for Client {
         let client = self.client.clone();
         let url = format!("{}{}", self.base_url, req.target);
         let limit = self.limit;
+        let per_request = self.per_request;
         self.activity.set(&format!("{} {url}", req.method));
-        Box::pin(async move {
+        let exchange = async move {
             let method =
                 reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| e.to_string())?;
             let mut b = client.request(method, &url);
@@ -246,6 +250,16 @@ impl Sender for Client {
                 headers,
                 body,
             })
+        };
+        Box::pin(async move {
+            tokio::time::timeout(per_request, exchange)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(format!(
+                        "timed out after {}",
+                        humantime::format_duration(per_request)
+                    ))
+                })
         })
     }
 }

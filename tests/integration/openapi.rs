@@ -131,6 +131,38 @@ fn a_deleted_resource_still_served_is_found_by_a_sequence() {
     );
 }
 
+/// A request without an answer is an error of the check (retried once first), never a
+/// finding; one that never answers costs a bounded share of the check's time.
+#[test]
+fn no_answer_is_an_error_never_a_finding() {
+    for (tag, why) in [
+        ("unanswered", "timed out after 1s"),
+        ("reset", "GET /reset: "),
+    ] {
+        let out = Harden::check_yaml(&format!(
+            "suite: api\ninstance:\n  command: [\"harden-hostile\", \"--port\", \"${{PORT}}\"]\n  ready: {{ http: /health }}\nchecks:\n  - id: api\n    timeout: 3s\n    openapi: {{ tags: [{tag}] }}\n"
+        ))
+        .run();
+        let results = out.results();
+        let check = &results["suites"][0]["checks"][0];
+        assert_eq!(check["status"], "error", "{out}");
+        let message = check["message"].as_str().unwrap();
+        assert!(
+            message.contains("got no answer, even on a fresh connection; the first: GET /"),
+            "{message}"
+        );
+        assert!(message.contains(why), "{message}");
+        assert!(
+            check["assertions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["passed"] == true),
+            "{out}"
+        );
+    }
+}
+
 #[test]
 fn the_fastapi_example_keeps_its_document() {
     let suite = format!(
