@@ -240,7 +240,7 @@ fn integers(s: &Value) -> Vec<Value> {
     let m = num(s, "multipleOf")
         .filter(|m| m.fract() == 0.0 && *m >= 1.0)
         .map(|m| m as i128);
-    let mut c: Vec<i128> = vec![0, 1, -1, 2];
+    let mut c: Vec<i128> = vec![1, 0, -1, 2];
     for b in [lo, hi].into_iter().flatten() {
         c.extend([b, b + 1, b - 1]);
     }
@@ -313,9 +313,10 @@ fn strings(s: &Value, rng: &mut Rng) -> Vec<Value> {
     {
         return v.into_iter().map(Value::String).collect();
     }
+    // A typical value first (the base case's), then the edges.
     let mut out = vec![
-        sized("", min, max),
         sized("harden", min, max),
+        sized("", min, max),
         sized("é✓😀", min, max),
         sized("0", min, max),
         sized(" ", min, max),

@@ -172,7 +172,7 @@ fn negatives_at(s: &Value, depth: usize) -> Vec<(Value, String)> {
                 ));
             }
             for (k, ps) in props.into_iter().flatten() {
-                for (bad, why) in negatives_at(ps, depth + 1).into_iter().take(6) {
+                for (bad, why) in negatives_at(ps, depth + 1).into_iter().take(12) {
                     let mut o = b.clone();
                     o.insert(k.clone(), bad);
                     out.push((Value::Object(o), format!("`{k}` {why}")));

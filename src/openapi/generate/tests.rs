@@ -41,7 +41,7 @@ coverage_rows! {
     each_branch_of_one_of: {"oneOf": [{"type": "string", "enum": ["x"]}, {"type": "boolean"}]} => false,
     all_of_merged: {"allOf": [{"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
         {"properties": {"b": {"type": "string", "enum": ["q"]}}, "required": ["b"]}]} => {"a": 0, "b": "q"},
-    an_object_with_no_optional_property: {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "string"}}, "required": ["a"]} => {"a": 0},
+    an_object_with_no_optional_property: {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "string"}}, "required": ["a"]} => {"a": 1},
     an_object_with_every_property: {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "boolean"}}} => {"a": 0, "b": true},
     a_nested_boundary: {"type": "object", "properties": {"n": {"type": "integer", "maximum": 50}}, "required": ["n"]} => {"n": 50},
     an_array_at_min_items: {"type": "array", "items": {"type": "integer"}, "minItems": 2} => [0, 0],
