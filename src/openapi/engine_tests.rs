@@ -194,3 +194,88 @@ async fn the_request_budget_ends_the_run() {
     assert_eq!(report.exhausted, Some("requests"));
     assert!(report.requests <= 10 + o.budget.concurrency);
 }
+
+fn crud() -> Document {
+    Document::new(json!({"openapi": "3.1.0", "paths": {
+        "/notes": {"post": {"responses": {"201": {"description": "made", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"id": {"type": "integer"}}}}}}}}},
+        "/notes/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "get": {"responses": {"200": {"description": "ok"}, "404": {"description": "none"}}},
+            "delete": {"responses": {"204": {"description": "gone"}, "404": {"description": "none"}}}}}}))
+    .unwrap()
+}
+
+/// A store of notes: `keep` forgets nothing on DELETE, `lose` never finds what it made.
+fn notes(
+    keep: bool,
+    lose: bool,
+) -> impl Fn(&HttpRequest) -> Result<HttpResponse, String> + Send + Sync + 'static {
+    let store = Arc::new(Mutex::new(std::collections::HashSet::new()));
+    move |req| {
+        let mut s = store.lock().unwrap();
+        let id = req
+            .target
+            .strip_prefix("/notes/")
+            .and_then(|i| i.parse::<u64>().ok());
+        let empty = |status| {
+            Ok(HttpResponse {
+                status,
+                headers: vec![],
+                body: vec![],
+            })
+        };
+        match (req.method.as_str(), id) {
+            ("POST", _) => {
+                let id = s.len() as u64 + 1000;
+                if !lose {
+                    s.insert(id);
+                }
+                json_resp(201, json!({"id": id}))
+            }
+            ("GET", Some(id)) if s.contains(&id) => empty(200),
+            ("DELETE", Some(id)) if s.contains(&id) => {
+                if !keep {
+                    s.remove(&id);
+                }
+                empty(204)
+            }
+            _ => empty(404),
+        }
+    }
+}
+
+async fn run_crud<F>(answer: F) -> Report
+where
+    F: Fn(&HttpRequest) -> Result<HttpResponse, String> + Send + Sync + 'static,
+{
+    let service = Arc::new(Service {
+        answer,
+        seen: Arc::new(Mutex::new(Vec::new())),
+    });
+    run(&crud(), &[0, 1, 2], &opts(1), service).await
+}
+
+#[tokio::test]
+async fn a_store_that_keeps_its_promises_gives_no_finding() {
+    let report = run_crud(notes(false, false)).await;
+    assert_eq!(report.findings, vec![]);
+}
+
+#[tokio::test]
+async fn a_deleted_resource_still_there_is_use_after_free() {
+    let report = run_crud(notes(true, false)).await;
+    let rules: Vec<Rule> = report.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, vec![Rule::UseAfterFree]);
+    assert_eq!(
+        report.findings[0].curl,
+        "curl -X GET 'http://127.0.0.1:9/notes/1001'"
+    );
+}
+
+#[tokio::test]
+async fn a_created_resource_not_found_breaks_ensure_resource_availability() {
+    let report = run_crud(notes(false, true)).await;
+    let rules: Vec<Rule> = report.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, vec![Rule::EnsureResourceAvailability]);
+}
