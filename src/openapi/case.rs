@@ -182,6 +182,10 @@ impl Case {
         let mut headers: Vec<(String, String)> = shared.to_vec();
         let mut cookies: Vec<String> = Vec::new();
         for (loc, name, v) in &self.params {
+            // `null` for a query, header or cookie value is the value left out.
+            if v.is_null() && *loc != Location::Path {
+                continue;
+            }
             match loc {
                 Location::Path => path = path.replace(&format!("{{{name}}}"), &enc(&text(v))),
                 Location::Query => match v {
@@ -322,6 +326,15 @@ mod tests {
         let r = case().render(&d.operations[0], "", &[("x-trace".into(), "mine".into())]);
         assert_eq!(r.headers[0], ("x-trace".to_string(), "mine".to_string()));
         assert!(!r.headers.iter().any(|(k, _)| k == "X-Trace"));
+    }
+
+    #[test]
+    fn a_null_query_value_is_left_out() {
+        let d = doc();
+        let mut c = case();
+        c.params[1].2 = Value::Null;
+        let r = c.render(&d.operations[0], "", &[]);
+        assert_eq!(r.target, "/pets/a%20b%2F%C3%A9");
     }
 
     #[test]
