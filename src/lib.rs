@@ -20,6 +20,7 @@ mod instance;
 #[doc(hidden)]
 #[path = "../benches/internals.rs"]
 pub mod internals;
+mod openapi;
 mod read;
 mod reason;
 mod redact;

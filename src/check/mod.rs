@@ -43,7 +43,7 @@ pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
         CheckKindSpec::Load(l) => load::run(l, cx).await,
         CheckKindSpec::Code(c) => code::run(c).await,
         CheckKindSpec::Command(c) => command::run(c, cx).await,
-        CheckKindSpec::OpenApi(o) => openapi::run(o, cx).await,
+        CheckKindSpec::OpenApi(o) => openapi::run(o, cx, spec.timeout).await,
     }
 }
 
