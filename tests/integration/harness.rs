@@ -104,7 +104,10 @@ impl Harden {
         cmd.args(&self.args)
             .current_dir(self.dir.path())
             .env("PATH", path_with_fixture())
-            .env_remove("FIXTURE_FAULTS");
+            .env_remove("FIXTURE_FAULTS")
+            // A GitLab `parallel:` job's partition must not leak into the tests' runs.
+            .env_remove("CI_NODE_INDEX")
+            .env_remove("CI_NODE_TOTAL");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }

@@ -28,6 +28,7 @@ mod reports;
 mod requests;
 mod score;
 mod security;
+mod shards;
 mod snapshots;
 mod suites;
 mod tls;
