@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "harden",
-    version,
+    version = env!("HARDEN_VERSION_LONG"),
     propagate_version = true,
     max_term_width = 100
 )]

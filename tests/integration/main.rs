@@ -13,6 +13,7 @@ mod health;
 mod hostile;
 mod http;
 mod init;
+mod install;
 mod instance;
 mod lifecycle;
 mod limits;
