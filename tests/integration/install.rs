@@ -25,8 +25,11 @@ impl FakeRelease {
             let name = format!("harden-{VERSION}-{target}");
             std::fs::create_dir(dir.path().join(&name)).unwrap();
             let bin = dir.path().join(&name).join("harden");
-            std::fs::write(&bin, format!("#!/bin/sh\necho 'harden {VERSION} ({target})'\n"))
-                .unwrap();
+            std::fs::write(
+                &bin,
+                format!("#!/bin/sh\necho 'harden {VERSION} ({target})'\n"),
+            )
+            .unwrap();
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
             let tar = Command::new("tar")
@@ -97,7 +100,10 @@ fn the_right_checksum_installs_the_binary() {
         run.stderr
     );
     let installed = bin_dir.join("harden");
-    assert_eq!(version_of(&installed), format!("harden {VERSION} ({TARGET})\n"));
+    assert_eq!(
+        version_of(&installed),
+        format!("harden {VERSION} ({TARGET})\n")
+    );
     // Nothing else is left beside it.
     let names: Vec<_> = std::fs::read_dir(&bin_dir)
         .unwrap()
@@ -161,7 +167,11 @@ fn an_unknown_target_refuses_naming_the_targets_there_are() {
     let release = FakeRelease::new();
     let to = tempfile::tempdir().unwrap();
     let dest = to.path().join("bin");
-    let run = install(&release, &dest, &["--target", "riscv64gc-unknown-linux-musl"]);
+    let run = install(
+        &release,
+        &dest,
+        &["--target", "riscv64gc-unknown-linux-musl"],
+    );
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
         run.stderr.contains(
