@@ -222,3 +222,30 @@ fn this_machine_has_a_release_target() {
     };
     assert_eq!(target, expected);
 }
+
+/// `harden --version` names the version and the commit it was built from (build.rs reads
+/// it from git here; a source tree without git says the commit is unknown).
+#[test]
+fn the_version_names_the_commit() {
+    let version = version_of(Path::new(env!("CARGO_BIN_EXE_harden")));
+    let head = Command::new("git")
+        .arg("-C")
+        .arg(repo())
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let expected = match head {
+        Some(sha) => format!(
+            "harden {} (commit {})\n",
+            env!("CARGO_PKG_VERSION"),
+            &sha[..12]
+        ),
+        None => format!(
+            "harden {} (commit unknown: built without git metadata; set HARDEN_BUILD_COMMIT)\n",
+            env!("CARGO_PKG_VERSION")
+        ),
+    };
+    assert_eq!(version, expected);
+}
