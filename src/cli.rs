@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "harden",
-    version,
+    version = env!("HARDEN_VERSION_LONG"),
     propagate_version = true,
     max_term_width = 100
 )]
@@ -105,7 +105,8 @@ pub(crate) struct CheckArgs {
     pub fail_fast: bool,
 
     /// Run only the K-th of N deterministic slices of the checks (CI sharding), e.g. `2/3`.
-    /// Merge the shards' results with `harden report`.
+    /// Merge the shards' results with `harden report`. Without it, GitLab's
+    /// `CI_NODE_INDEX`/`CI_NODE_TOTAL` (a `parallel:` job) give the slice when both are set.
     #[arg(long, value_name = "K/N", value_parser = parse_partition)]
     pub partition: Option<(usize, usize)>,
 

@@ -2,6 +2,7 @@
 
 use crate::cli::CheckArgs;
 use crate::commands::output;
+use crate::commands::partition;
 use crate::commands::suites;
 use crate::error::Error;
 use crate::report::{Recorder, Terminal};
@@ -19,6 +20,8 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
     // Every suite is validated before anything is started.
     let suites = suites::load_all(&paths, &args.suite.vars)?;
     let baseline = output::load_baseline(&args.gates)?;
+    let partition = partition::resolve(args.partition, |k| std::env::var(k).ok())?;
+    let slice = partition.map(|p| (p.k, p.n));
     // One thread: checks wait on the network, not the CPU, and handing every response
     // between two worker threads cost about a quarter of harden's CPU per check (futex
     // wake-ups and context switches in the profile, docs/PERFORMANCE.md). Work that does
@@ -45,6 +48,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
     let started = std::time::Instant::now();
     let deadline = args.timeout.and_then(|t| started.checked_add(t));
     let mut terminal = Terminal::new();
+    terminal.set_partition(partition.map(|p| p.describe()));
     let mut recorder = Recorder::new();
     let mut interrupted = false;
     let mut abandoned = None;
@@ -55,7 +59,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
                 let opts = RunOptions {
                     jobs: args.jobs as usize,
                     filters: args.filter.clone(),
-                    partition: args.partition,
+                    partition: slice,
                     fail_fast: args.fail_fast,
                     log_dir: log_dir.join(&suite.name),
                 };
@@ -102,5 +106,6 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
         &mut terminal,
         &args.outputs,
         &args.gates,
+        slice,
     )
 }

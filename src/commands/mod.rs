@@ -4,6 +4,7 @@ mod check;
 mod init;
 mod inspect;
 mod output;
+mod partition;
 mod report;
 mod shell;
 mod suites;

@@ -23,6 +23,7 @@ pub(crate) fn finish(
     terminal: &mut Terminal,
     outputs: &OutputArgs,
     gates: &GateArgs,
+    partition: Option<(usize, usize)>,
 ) -> Result<u8, Error> {
     let score = report::compute_score(report);
     let comparison =
@@ -30,6 +31,7 @@ pub(crate) fn finish(
     let opts = GateOptions {
         min_score: gates.min_score,
         max_regression: gates.max_regression,
+        partition,
     };
     let verdict = report::decide(report, &score, opts, comparison);
     terminal.summary(report, &score, &verdict);

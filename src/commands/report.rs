@@ -22,5 +22,6 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Error> {
         &mut terminal,
         &args.outputs,
         &args.gates,
+        None,
     )
 }

@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 pub(crate) struct GateOptions {
     pub min_score: Option<f64>,
     pub max_regression: Option<f64>,
+    /// `--partition K/N` (or GitLab's `parallel:`): a shard that got no check at all
+    /// (fewer checks than shards) has nothing to gate and is ready; `harden report` over
+    /// the shards decides.
+    pub partition: Option<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -20,7 +24,7 @@ pub(crate) struct Verdict {
     pub ready: bool,
     pub exit_code: u8,
     /// The gate that decided: `interrupted`, `instance`, `critical`, `checks`, `min-score`,
-    /// `max-regression`, `no-checks` or `all-passed`.
+    /// `max-regression`, `no-checks`, `empty-shard` or `all-passed`.
     pub gate: String,
     /// "READY: ..." or "NOT READY: ...".
     pub line: String,
@@ -67,6 +71,15 @@ pub(crate) fn decide(
             error::EXIT_FAILED,
             "critical",
             format!("NOT READY: critical check failed: {}", short_list(&ids, 5)),
+        )
+    } else if let Some((k, n)) = opts.partition.filter(|_| report.checks().next().is_none()) {
+        (
+            true,
+            error::EXIT_OK,
+            "empty-shard",
+            format!(
+                "READY: partition {k}/{n} has no checks (fewer checks than shards); merge the shards with `harden report`"
+            ),
         )
     } else if score.counted == 0 {
         (
@@ -203,6 +216,7 @@ mod tests {
             GateOptions {
                 min_score: Some(75.0),
                 max_regression: None,
+                partition: None,
             },
         );
         assert_eq!((lenient.gate.as_str(), lenient.exit_code), ("min-score", 0));
@@ -215,6 +229,7 @@ mod tests {
             GateOptions {
                 min_score: Some(90.0),
                 max_regression: None,
+                partition: None,
             },
         );
         assert_eq!(too_low.line, "NOT READY: score 80 is below --min-score 90");
@@ -231,9 +246,33 @@ mod tests {
             GateOptions {
                 min_score: Some(10.0),
                 max_regression: None,
+                partition: None,
             },
         );
         assert_eq!((v.gate.as_str(), v.exit_code), ("critical", 1));
+    }
+
+    #[test]
+    fn an_empty_shard_is_ready_but_an_empty_run_is_not() {
+        let empty = run(&[]);
+        let v = verdict(&empty, GateOptions::default());
+        assert_eq!(
+            (v.gate.as_str(), v.exit_code, v.ready),
+            ("no-checks", 1, false)
+        );
+        let shard = GateOptions {
+            partition: Some((3, 3)),
+            ..GateOptions::default()
+        };
+        let v = verdict(&empty, shard);
+        assert_eq!(
+            (v.gate.as_str(), v.exit_code, v.ready),
+            ("empty-shard", 0, true)
+        );
+        assert!(v.line.contains("partition 3/3 has no checks"), "{}", v.line);
+        // A shard whose checks were all skipped still has checks: not this gate.
+        let skipped = run(&[(Severity::High, Status::Skip)]);
+        assert_eq!(verdict(&skipped, shard).gate, "no-checks");
     }
 
     #[test]
@@ -259,6 +298,7 @@ mod tests {
             GateOptions {
                 min_score: Some(40.0),
                 max_regression: Some(10.0),
+                partition: None,
             },
             Some(cmp),
         );

@@ -19,6 +19,8 @@ pub(crate) struct Terminal {
     checks: Vec<CheckInfo>,
     width: usize,
     progress: crate::report::progress::Progress,
+    /// Shown in each suite's header line: `partition 2/3 (from CI_NODE_INDEX/CI_NODE_TOTAL)`.
+    partition: Option<String>,
 }
 
 impl Terminal {
@@ -28,7 +30,12 @@ impl Terminal {
             checks: Vec::new(),
             width: 30,
             progress: crate::report::progress::Progress::new(),
+            partition: None,
         }
+    }
+
+    pub(crate) fn set_partition(&mut self, partition: Option<String>) {
+        self.partition = partition;
     }
 
     fn line(&mut self, text: impl AsRef<str>) {
@@ -186,11 +193,14 @@ impl EventSink for Terminal {
                     .max()
                     .unwrap_or(20)
                     .clamp(20, 48);
-                let filtered = if *filtered_out > 0 {
+                let mut filtered = if *filtered_out > 0 {
                     format!(", {filtered_out} filtered out")
                 } else {
                     String::new()
                 };
+                if let Some(p) = &self.partition {
+                    filtered.push_str(&format!(", {p}"));
+                }
                 self.line(format!(
                     "{BOLD}harden {}{BOLD:#}: suite `{suite}` ({file}), {}{filtered}",
                     env!("CARGO_PKG_VERSION"),
@@ -308,6 +318,7 @@ mod tests {
             GateOptions {
                 min_score: None,
                 max_regression: Some(5.0),
+                partition: None,
             },
             Some(cmp),
         );

@@ -104,7 +104,10 @@ impl Harden {
         cmd.args(&self.args)
             .current_dir(self.dir.path())
             .env("PATH", path_with_fixture())
-            .env_remove("FIXTURE_FAULTS");
+            .env_remove("FIXTURE_FAULTS")
+            // A GitLab `parallel:` job's partition must not leak into the tests' runs.
+            .env_remove("CI_NODE_INDEX")
+            .env_remove("CI_NODE_TOTAL");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -344,10 +347,42 @@ pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// Why the Python-backed tests cannot run here, if they cannot: `python` is not on PATH,
+/// or has no `venv`/`ensurepip` (Debian splits them into `python3-venv`).
+pub fn python_missing(python: &str) -> Option<String> {
+    let probe = Command::new(python)
+        .args(["-c", "import venv, ensurepip"])
+        .output();
+    match probe {
+        Err(e) => Some(format!("`{python}` cannot be run ({e})")),
+        Ok(out) if !out.status.success() => Some(format!(
+            "`{python}` has no venv/ensurepip module (on Debian: apt-get install python3-venv): {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Ok(_) => None,
+    }
+}
+
+/// A missing prerequisite skips a Python-backed test with its reason printed (past the
+/// test harness's capture, so it shows in a passing run), except in CI (`CI` set), where
+/// it fails the test: CI must run them.
+pub fn skip_or_fail(reason: &str, ci: bool) {
+    assert!(
+        !ci,
+        "the Python-backed tests cannot run: {reason}; CI is set, so this fails instead of skipping"
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: a Python-backed test ({reason}); install python3 with venv to run it"
+    );
+}
+
 /// A Python venv with the example FastAPI service's pinned stack
 /// (`examples/fastapi/requirements.txt`), made once in `target/venv` (`.ci/run` makes it
-/// first; a test run on a fresh checkout makes it itself, from PyPI). Returns its `bin/`.
-pub fn python_venv() -> PathBuf {
+/// first; a test run on a fresh checkout makes it itself, from PyPI). Returns its `bin/`,
+/// or `None` (the test is skipped) when python3 or its venv module is missing outside CI.
+pub fn python_venv() -> Option<PathBuf> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
     let venv = repo().join("target/venv");
@@ -356,13 +391,17 @@ pub fn python_venv() -> PathBuf {
     let wanted = std::fs::read_to_string(&requirements).expect("requirements.txt");
     let stamp = venv.join("harden-requirements.txt");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return bin;
+        return Some(bin);
+    }
+    if let Some(reason) = python_missing("python3") {
+        skip_or_fail(&reason, std::env::var_os("CI").is_some());
+        return None;
     }
     let run = |cmd: &mut Command| {
         let out = cmd.output().expect("run python3");
         assert!(
             out.status.success(),
-            "{cmd:?} failed:\n{}\n{}",
+            "{cmd:?} failed (the Python-backed tests need PyPI reachable):\n{}\n{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
@@ -374,10 +413,15 @@ pub fn python_venv() -> PathBuf {
         .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
         .arg(&requirements));
     std::fs::write(&stamp, wanted).expect("venv stamp");
-    bin
+    Some(bin)
 }
 
 /// PATH with the venv's `bin/` and the fixture binaries first.
-pub fn path_with_python() -> String {
-    format!("{}:{}", python_venv().display(), path_with_fixture())
+/// `None` when the test is to be skipped (see `python_venv`).
+pub fn path_with_python() -> Option<String> {
+    Some(format!(
+        "{}:{}",
+        python_venv()?.display(),
+        path_with_fixture()
+    ))
 }

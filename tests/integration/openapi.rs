@@ -165,13 +165,14 @@ fn no_answer_is_an_error_never_a_finding() {
 
 #[test]
 fn the_fastapi_example_keeps_its_document() {
+    let Some(python_path) = path_with_python() else {
+        return;
+    };
     let suite = format!(
         "suite: api\ninstance:\n  command: [\"uvicorn\", \"app:app\", \"--port\", \"${{PORT}}\", \"--log-level\", \"warning\"]\n  cwd: {}\n  env: {{ API_TOKEN: t0ken-abc, WEBHOOK_SECRET: s3cret }}\n  ready: {{ http: /health }}\nsetup:\n  - request: {{ method: POST, path: /items, headers: {{ Authorization: Bearer t0ken-abc }}, json: {{ name: first }} }}\n    expect: {{ status: 201 }}\nchecks:\n  - id: api\n    openapi: {{ headers: {{ Authorization: Bearer t0ken-abc }}, paths: [\"/items*\", /health] }}\n",
         repo().join("examples/fastapi").display()
     );
-    let out = Harden::check_yaml(&suite)
-        .env("PATH", &path_with_python())
-        .run();
+    let out = Harden::check_yaml(&suite).env("PATH", &python_path).run();
     assert_eq!(out.code, 0, "{out}");
     assert!(
         out.stdout

@@ -12,19 +12,24 @@ fn example() -> String {
         .to_string()
 }
 
-fn run_example(extra: &[&str]) -> Output {
-    let path = path_with_python();
+/// `None` when the test is skipped (no python3 with venv, outside CI).
+fn run_example(extra: &[&str]) -> Option<Output> {
+    let path = path_with_python()?;
     let h = Harden::new();
     let (junit, json) = (h.path("junit.xml"), h.path("results.json"));
-    h.args(["check", &example(), "--junit", &junit, "--json", &json])
-        .args(extra)
-        .env("PATH", &path)
-        .run()
+    Some(
+        h.args(["check", &example(), "--junit", &junit, "--json", &json])
+            .args(extra)
+            .env("PATH", &path)
+            .run(),
+    )
 }
 
 #[test]
 fn the_example_suite_passes_on_the_real_stack() {
-    let out = run_example(&[]);
+    let Some(out) = run_example(&[]) else {
+        return;
+    };
     assert_eq!(out.code, 0, "{out}");
     assert!(
         out.stdout.contains("verdict: READY: all 17 checks passed"),
@@ -46,12 +51,14 @@ fn the_example_suite_passes_on_the_real_stack() {
 
 #[test]
 fn slowapi_with_the_limit_lifted_fails_the_rate_limit_check() {
-    let out = run_example(&[
+    let Some(out) = run_example(&[
         "--filter",
         "items-rate-limited",
         "--var",
         "rate_limit=100000/minute",
-    ]);
+    ]) else {
+        return;
+    };
     assert_eq!(out.code, 1, "{out}");
     let (status, message) = out.check("items-rate-limited");
     assert_eq!(status, "fail");
@@ -62,6 +69,9 @@ fn slowapi_with_the_limit_lifted_fails_the_rate_limit_check() {
 /// `_created`, `# EOF`), and the classic format when asked; both parse strictly.
 #[test]
 fn prometheus_client_passes_in_both_formats_and_a_missing_family_fails() {
+    let Some(python_path) = path_with_python() else {
+        return;
+    };
     for format in ["openmetrics", "classic"] {
         let info = if format == "openmetrics" {
             "{ name: build_info, type: info }"
@@ -72,9 +82,7 @@ fn prometheus_client_passes_in_both_formats_and_a_missing_family_fails() {
             "suite: py-metrics\ninstance:\n  command: [\"uvicorn\", \"app:app\", \"--port\", \"${{PORT}}\", \"--log-level\", \"warning\"]\n  cwd: {}\n  ready: {{ http: /health }}\nchecks:\n  - id: metrics\n    metrics:\n      format: {format}\n      lint: fail\n      require:\n        - {{ name: http_requests_total, type: counter, labels: [method, path, status] }}\n        - {info}\n  - id: missing\n    metrics:\n      format: {format}\n      require: [{{ name: no_such_family_total, type: counter }}]\n",
             repo().join("examples/fastapi").display()
         );
-        let out = Harden::check_yaml(&suite)
-            .env("PATH", &path_with_python())
-            .run();
+        let out = Harden::check_yaml(&suite).env("PATH", &python_path).run();
         assert_eq!(out.code, 1, "{format}: {out}");
         let (status, message) = out.check("metrics");
         assert_eq!(status, "pass", "{format}: {message}\n{out}");
@@ -86,15 +94,39 @@ fn prometheus_client_passes_in_both_formats_and_a_missing_family_fails() {
 
 #[test]
 fn a_health_endpoint_that_stays_healthy_without_its_database_fails() {
+    let Some(python_path) = path_with_python() else {
+        return;
+    };
     // The variant below takes nothing away, so /health stays healthy: the check that
     // expects it to turn unhealthy must fail.
     let suite = format!(
         "suite: py-health\ninstance:\n  command: [\"uvicorn\", \"app:app\", \"--port\", \"${{PORT}}\", \"--log-level\", \"warning\"]\n  cwd: {}\n  ready: {{ http: /health }}\nchecks:\n  - id: db-loss\n    variant: {{ env: {{ SOME_UNRELATED: x }}, setup: false }}\n    health:\n      within: 1s\n      endpoints: [{{ path: /health, expect: unhealthy, status: 503 }}]\n",
         repo().join("examples/fastapi").display()
     );
-    let out = Harden::check_yaml(&suite)
-        .env("PATH", &path_with_python())
-        .run();
+    let out = Harden::check_yaml(&suite).env("PATH", &python_path).run();
     assert_eq!(out.code, 1, "{out}");
     assert_eq!(out.status_of("db-loss"), "fail", "{out}");
+}
+
+/// Without python3 (or its venv module) the Python-backed tests skip with the reason, and
+/// in CI they fail instead.
+#[test]
+fn missing_python_skips_locally_and_fails_in_ci() {
+    use crate::harness::{python_missing, skip_or_fail};
+    let reason = python_missing("harden-no-such-python3").expect("not on PATH");
+    assert!(
+        reason.contains("`harden-no-such-python3` cannot be run"),
+        "{reason}"
+    );
+    skip_or_fail(&reason, false);
+    let in_ci = std::panic::catch_unwind(|| skip_or_fail(&reason, true))
+        .expect_err("CI must fail, not skip");
+    let message = in_ci.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("the Python-backed tests cannot run: `harden-no-such-python3`"),
+        "{message}"
+    );
+    // `sh` runs but is no Python with venv: the probe fails, naming what is missing.
+    let reason = python_missing("sh").expect("sh is not python");
+    assert!(reason.contains("has no venv/ensurepip module"), "{reason}");
 }
