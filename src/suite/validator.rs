@@ -4,12 +4,13 @@
 
 use crate::suite::diagnostic::LoadError;
 use crate::suite::shapes::Any;
-use crate::suite::template::Template;
+use crate::suite::template::{Scope, Template, TemplateError};
 use regex::Regex;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The largest read limit a suite may set.
@@ -46,6 +47,8 @@ pub(crate) struct Validator<'a> {
     pub(crate) lines: Vec<&'a str>,
     pub(crate) dir: PathBuf,
     pub(crate) errors: Vec<LoadError>,
+    /// The suite's `vars:` with `--var` applied: what a field read at load time expands with.
+    pub(crate) vars: Arc<Map<String, Value>>,
 }
 
 /// Variable names visible at some point of the suite, for "undefined variable" errors.
@@ -54,6 +57,9 @@ pub(crate) struct Known(pub(crate) BTreeSet<String>);
 
 impl Known {
     pub(crate) fn has(&self, name: &str) -> bool {
+        if name == crate::suite::template::RUN_ID {
+            return true;
+        }
         if let Some(var) = name.strip_prefix("env.") {
             return std::env::var_os(var).is_some();
         }
@@ -166,6 +172,67 @@ impl Validator<'_> {
                 self.err(loc, field, e);
                 Template::literal("")
             }
+        }
+    }
+
+    /// A string read when the suite loads (a path checked now, a regex compiled now), its
+    /// `${...}` expanded now with `vars:`, `--var`, `${env.NAME}` and `${run.id}`. `None`
+    /// (with the error recorded) when it cannot be.
+    pub(crate) fn now(&mut self, text: &str, loc: Location, field: &str) -> Option<String> {
+        let t = match Template::text(text) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(loc, field, e);
+                return None;
+            }
+        };
+        for name in t.refs() {
+            if let Some(var) = name.strip_prefix("env.") {
+                self.env_refs.insert(var.to_string());
+            }
+        }
+        let scope = Scope {
+            vars: self.vars.clone(),
+            captures: Default::default(),
+        };
+        match t.expand_text(&scope) {
+            Ok(s) => Some(s),
+            Err(TemplateError::Undefined(name)) => {
+                let hint = match name.strip_prefix("env.") {
+                    Some(var) => format!("set `{var}` in the environment"),
+                    None => format!(
+                        "`{field}` is read when the suite loads: it can use `vars:`, `--var`, `${{env.NAME}}` and `${{run.id}}`, not `${{PORT}}`, `${{BASE_URL}}`, `${{INSTANCE_DIR}}` or captures"
+                    ),
+                };
+                self.err(loc, field, format!("undefined variable `{name}`"))
+                    .hint = Some(hint);
+                None
+            }
+            Err(e) => {
+                self.err(loc, field, e);
+                None
+            }
+        }
+    }
+
+    /// A working directory (relative to the suite file) must exist when the suite loads.
+    pub(crate) fn existing_dir(&mut self, dir: &str, loc: Location, field: &str) {
+        let path = self.dir.join(dir);
+        if !path.is_dir() {
+            let what = if path.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
+            self.err(
+                loc,
+                field,
+                format!("working directory `{}` {what}", path.display()),
+            )
+            .hint = Some(
+                "a working directory is relative to the suite file; create it or fix the path"
+                    .into(),
+            );
         }
     }
 

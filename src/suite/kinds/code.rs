@@ -62,7 +62,10 @@ impl Validator<'_> {
         let loc = c.referenced;
         let c = c.value;
         let root = match &c.root {
-            Some(r) => self.dir.join(r),
+            Some(r) => {
+                let r = self.now(r, loc, &format!("{field}.root"))?;
+                self.dir.join(r)
+            }
             None => self.dir.clone(),
         };
         if !root.is_dir() {
@@ -70,7 +73,8 @@ impl Validator<'_> {
                 loc,
                 &format!("{field}.root"),
                 format!("`{}` is not a directory", root.display()),
-            );
+            )
+            .hint = Some("`root` is relative to the suite file".into());
         }
         for g in c.include.iter().chain(&c.exclude) {
             if let Err(e) = globset::Glob::new(g) {

@@ -253,7 +253,12 @@ impl Validator<'_> {
                 modules.push((name.to_string(), req));
             }
             spec.python = Some(PythonSpec {
-                interpreter: p.interpreter.unwrap_or_else(|| "python3".into()),
+                interpreter: match &p.interpreter {
+                    Some(i) => self
+                        .now(i, loc, &format!("{field}.python.interpreter"))
+                        .unwrap_or_default(),
+                    None => "python3".into(),
+                },
                 modules,
             });
         }

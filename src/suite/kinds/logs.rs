@@ -98,11 +98,9 @@ impl Validator<'_> {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
-                    self.regex(
-                        &r.value,
-                        r.referenced,
-                        &format!("{field}.output.must-not-match[{i}]"),
-                    )
+                    let f = format!("{field}.output.must-not-match[{i}]");
+                    let text = self.now(&r.value, r.referenced, &f)?;
+                    self.regex(&text, r.referenced, &f)
                 })
                 .collect(),
         });

@@ -7,9 +7,19 @@ impl Validator<'_> {
     pub(in crate::suite) fn instance(&mut self, raw: InstanceRaw, known: &Known) -> InstanceSpec {
         let f = "instance";
         let command = self.command(&raw.command, "instance.command", known);
-        let cwd = raw
-            .cwd
-            .map(|c| self.template(Value::String(c.value), c.referenced, "instance.cwd", known));
+        let cwd = raw.cwd.map(|c| {
+            let t = self.template(
+                Value::String(c.value.clone()),
+                c.referenced,
+                "instance.cwd",
+                known,
+            );
+            // A literal directory is checked now; one with `${...}` when the instance starts.
+            if t.refs().is_empty() {
+                self.existing_dir(&c.value.replace("$${", "${"), c.referenced, "instance.cwd");
+            }
+            t
+        });
         let env = self.env(raw.env, &format!("{f}.env"), known);
         let port = match &raw.port {
             None => None,

@@ -63,6 +63,7 @@ pub(crate) fn load_str(
         lines: text.lines().collect(),
         dir,
         errors: Vec::new(),
+        vars: Default::default(),
     };
     let suite = cx.suite(raw, overrides);
     if cx.errors.is_empty() {
@@ -204,6 +205,7 @@ impl Validator<'_> {
         }
         let mut known = Known(BUILTIN_VARS.iter().map(|s| s.to_string()).collect());
         known.0.extend(vars.keys().cloned());
+        self.vars = std::sync::Arc::new(vars.clone());
         for s in &raw.secrets {
             if !vars.contains_key(s) {
                 let loc = raw.suite.referenced;
