@@ -257,7 +257,15 @@ impl Validator<'_> {
                 _ => None,
             }
         };
-        let items: Vec<&Value> = match &s.value {
+        // A status written as text (`2xx`, `${code}`) is expanded when the suite loads.
+        let expanded = match &s.value {
+            Value::String(t) => match self.now(t, s.referenced, field) {
+                Some(t) => Value::String(t),
+                None => return fallback,
+            },
+            other => other.clone(),
+        };
+        let items: Vec<&Value> = match &expanded {
             Value::Array(a) if !a.is_empty() => a.iter().collect(),
             v => vec![v],
         };
@@ -272,7 +280,7 @@ impl Validator<'_> {
                 }
             }
         }
-        let text = match &s.value {
+        let text = match &expanded {
             Value::String(t) => t.clone(),
             other => other.to_string(),
         };

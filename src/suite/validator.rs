@@ -99,12 +99,15 @@ impl Validator<'_> {
         default: Duration,
     ) -> Duration {
         let Some(d) = d else { return default };
-        match humantime::parse_duration(d.value.trim()) {
+        let Some(text) = self.now(&d.value, d.referenced, field) else {
+            return default;
+        };
+        match humantime::parse_duration(text.trim()) {
             Ok(v) if v > MAX_DURATION => {
                 self.err(
                     d.referenced,
                     field,
-                    format!("duration `{}` is longer than the limit of 30 days", d.value),
+                    format!("duration `{text}` is longer than the limit of 30 days"),
                 )
                 .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
                 default
@@ -114,7 +117,7 @@ impl Validator<'_> {
                 self.err(
                     d.referenced,
                     field,
-                    format!("invalid duration `{}`: {e}", d.value),
+                    format!("invalid duration `{text}`: {e}"),
                 )
                 .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
                 default
@@ -122,7 +125,9 @@ impl Validator<'_> {
         }
     }
 
+    /// A regex, its `${...}` expanded when the suite loads (the value is regex text).
     pub(crate) fn regex(&mut self, text: &str, loc: Location, field: &str) -> Option<Regex> {
+        let text = &self.now(text, loc, field)?;
         match Regex::new(text) {
             Ok(r) => Some(r),
             Err(e) => {
@@ -215,6 +220,23 @@ impl Validator<'_> {
         }
     }
 
+    /// [`Validator::now`] in place: `text` expanded when the suite loads (left as written,
+    /// with the error recorded, when it cannot be).
+    pub(crate) fn expand_now(&mut self, text: &mut String, loc: Location, field: &str) {
+        if text.contains('$') {
+            if let Some(t) = self.now(text, loc, field) {
+                *text = t;
+            }
+        }
+    }
+
+    /// [`Validator::expand_now`] for every string of a list.
+    pub(crate) fn expand_all_now(&mut self, list: &mut [String], loc: Location, field: &str) {
+        for (i, t) in list.iter_mut().enumerate() {
+            self.expand_now(t, loc, &format!("{field}[{i}]"));
+        }
+    }
+
     /// A working directory (relative to the suite file) must exist when the suite loads.
     pub(crate) fn existing_dir(&mut self, dir: &str, loc: Location, field: &str) {
         let path = self.dir.join(dir);
@@ -237,7 +259,8 @@ impl Validator<'_> {
     }
 
     pub(crate) fn percent(&mut self, s: &Spanned<String>, field: &str) -> Option<f64> {
-        let t = s.value.trim();
+        let t = self.now(&s.value, s.referenced, field)?;
+        let t = t.trim();
         let v = match t.strip_suffix('%') {
             Some(p) => p.trim().parse::<f64>().ok().map(|p| p / 100.0),
             None => t.parse::<f64>().ok(),

@@ -99,8 +99,7 @@ impl Validator<'_> {
                 .enumerate()
                 .filter_map(|(i, r)| {
                     let f = format!("{field}.output.must-not-match[{i}]");
-                    let text = self.now(&r.value, r.referenced, &f)?;
-                    self.regex(&text, r.referenced, &f)
+                    self.regex(&r.value, r.referenced, &f)
                 })
                 .collect(),
         });

@@ -58,8 +58,11 @@ impl Validator<'_> {
                 signal: nix::sys::signal::Signal::SIGTERM,
                 grace: DEFAULT_GRACE,
             },
-            Some(s) => {
+            Some(mut s) => {
                 use nix::sys::signal::Signal::*;
+                if let Some(sig) = &mut s.signal {
+                    self.expand_now(&mut sig.value, sig.referenced, "instance.stop.signal");
+                }
                 let grace = self.duration(&s.grace, "instance.stop.grace", DEFAULT_GRACE);
                 let signal = match s.signal.as_ref().map(|s| s.value.to_ascii_lowercase()) {
                     None => SIGTERM,

@@ -295,8 +295,9 @@ impl Validator<'_> {
                 }
                 category_weights.insert(cat, w);
             }
-            for (id, sev) in sc.severities {
+            for (id, mut sev) in sc.severities {
                 let f = format!("score.severities.{id}");
+                self.expand_now(&mut sev.value, sev.referenced, &f);
                 match (
                     Severity::parse(&sev.value),
                     checks.iter_mut().find(|c| c.id == id),
@@ -371,7 +372,10 @@ impl Validator<'_> {
             ),
         ] {
             let Some(v) = value else { continue };
-            match parse_size(&v.value) {
+            let Some(text) = self.now(&v.value, v.referenced, field) else {
+                continue;
+            };
+            match parse_size(&text) {
                 Some(n) if (1024..=MAX_SIZE).contains(&n) => *slot = n,
                 Some(_) => {
                     self.err(
@@ -396,6 +400,16 @@ impl Validator<'_> {
         known: &Known,
         instance: Option<&InstanceSpec>,
     ) -> Option<CheckSpec> {
+        let at = c.id.referenced;
+        if let Some(n) = &mut c.name {
+            self.expand_now(n, at, &format!("{field}.name"));
+        }
+        if let Some(n) = &mut c.category {
+            self.expand_now(n, at, &format!("{field}.category"));
+        }
+        if let Some(s) = &mut c.severity {
+            self.expand_now(&mut s.value, s.referenced, &format!("{field}.severity"));
+        }
         let id = c.id.value.clone();
         let id_ok = id
             .chars()

@@ -1,0 +1,250 @@
+//! Every string field of the suite format takes `${...}` (issue 18, item 3): walks the
+//! JSON Schema `harden schema` prints, writes `${no_such_var_zz}` into each string field
+//! of an otherwise small suite, and requires the load to fail with "undefined variable"
+//! for that name. A field read literally would load (or fail for another reason): the
+//! variable would never be seen.
+
+use serde_json::{Map, Value, json};
+use std::path::Path;
+
+const NAME: &str = "no_such_var_zz";
+
+#[derive(Clone, Debug)]
+enum Seg {
+    Key(String),
+    Item,
+    AnyKey,
+}
+
+fn show(path: &[Seg]) -> String {
+    path.iter()
+        .map(|s| match s {
+            Seg::Key(k) => format!(".{k}"),
+            Seg::Item => "[]".into(),
+            Seg::AnyKey => ".*".into(),
+        })
+        .collect()
+}
+
+fn deref<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
+    match s.get("$ref").and_then(Value::as_str) {
+        Some(r) => deref(
+            root,
+            &root["$defs"][r.rsplit('/').next().unwrap_or_default()],
+        ),
+        None => s,
+    }
+}
+
+/// The alternatives a schema allows (`anyOf`/`oneOf` flattened), dereferenced.
+fn variants<'a>(root: &'a Value, s: &'a Value) -> Vec<&'a Value> {
+    let s = deref(root, s);
+    match s.get("anyOf").or_else(|| s.get("oneOf")) {
+        Some(Value::Array(a)) => a.iter().flat_map(|x| variants(root, x)).collect(),
+        _ => vec![s],
+    }
+}
+
+fn types(s: &Value) -> Vec<&str> {
+    match s.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    }
+}
+
+fn walk(root: &Value, s: &Value, path: Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
+    if path.len() > 12 {
+        return;
+    }
+    for v in variants(root, s) {
+        if types(v).contains(&"string") {
+            out.push(path.clone());
+        }
+        if let Some(props) = v.get("properties").and_then(Value::as_object) {
+            for (k, c) in props {
+                let mut p = path.clone();
+                p.push(Seg::Key(k.clone()));
+                walk(root, c, p, out);
+            }
+        }
+        if let Some(items) = v.get("items").filter(|i| i.is_object()) {
+            let mut p = path.clone();
+            p.push(Seg::Item);
+            walk(root, items, p, out);
+        }
+        if let Some(ap) = v.get("additionalProperties").filter(|i| i.is_object()) {
+            let mut p = path.clone();
+            p.push(Seg::AnyKey);
+            walk(root, ap, p, out);
+        }
+    }
+}
+
+/// A small value of a schema: an object with its required keys, `"x"`, `1`, `[]`.
+fn sample(root: &Value, s: &Value) -> Value {
+    let vs = variants(root, s);
+    let Some(v) = vs.iter().find(|v| types(v) != ["null"]) else {
+        return Value::Null;
+    };
+    let ts = types(v);
+    if v.get("properties").is_some() || ts.contains(&"object") {
+        let mut m = Map::new();
+        for k in v["required"].as_array().into_iter().flatten() {
+            let k = k.as_str().unwrap_or_default();
+            m.insert(k.to_string(), sample(root, &v["properties"][k]));
+        }
+        // A request needs a path; an action a request.
+        let props = &v["properties"];
+        if props.get("url").is_some() && props.get("path").is_some() {
+            m.insert("path".into(), json!("/x"));
+        }
+        if props.get("steps").is_some() && props.get("request").is_some() {
+            m.insert("request".into(), json!({ "path": "/x" }));
+        }
+        if let Some(p) = m.get_mut("path") {
+            *p = json!("/x");
+        }
+        return Value::Object(m);
+    }
+    match ts.first().copied() {
+        Some("array") => json!([]),
+        Some("integer") | Some("number") => json!(1),
+        Some("boolean") => json!(true),
+        _ => json!("x"),
+    }
+}
+
+/// Writes `leaf` at `path` in `value`, creating what the schema requires on the way.
+fn set(root: &Value, s: &Value, value: &mut Value, path: &[Seg], leaf: &Value) {
+    set_in(root, s, value, path, leaf, false)
+}
+
+fn set_in(root: &Value, s: &Value, value: &mut Value, path: &[Seg], leaf: &Value, nested: bool) {
+    let Some((first, rest)) = path.split_first() else {
+        *value = leaf.clone();
+        return;
+    };
+    let vs = variants(root, s);
+    match first {
+        Seg::Key(k) => {
+            let Some(v) = vs.into_iter().find(|v| v["properties"].get(k).is_some()) else {
+                return;
+            };
+            if !value.is_object() {
+                *value = sample(root, v);
+            }
+            if let Some(m) = value.as_object_mut() {
+                // Keys that exclude another: `url` or `path`, `steps` or `request`,
+                // `preset` or `pattern`.
+                for (key, other) in [
+                    ("url", "path"),
+                    ("steps", "request"),
+                    ("steps", "expect"),
+                    ("preset", "pattern"),
+                ] {
+                    if k == key {
+                        m.remove(other);
+                    }
+                }
+                let slot = m.entry(k.clone()).or_insert(Value::Null);
+                set_in(root, &v["properties"][k], slot, rest, leaf, false);
+            }
+        }
+        Seg::Item => {
+            let Some(v) = vs.into_iter().find(|v| v["items"].is_object()) else {
+                return;
+            };
+            if value.as_array().is_none_or(|a| a.is_empty()) {
+                *value = json!([null]);
+            }
+            if let Some(first) = value.as_array_mut().and_then(|a| a.first_mut()) {
+                set_in(root, &v["items"], first, rest, leaf, false);
+            }
+        }
+        Seg::AnyKey => {
+            let Some(v) = vs
+                .into_iter()
+                .find(|v| v["additionalProperties"].is_object())
+            else {
+                return;
+            };
+            if !value.is_object() {
+                *value = json!({});
+            }
+            if let Some(m) = value.as_object_mut() {
+                // A map in a map is a capture's `{ header: name }`.
+                let key = if nested { "header" } else { "k" };
+                let slot = m.entry(key).or_insert(Value::Null);
+                set_in(root, &v["additionalProperties"], slot, rest, leaf, true);
+            }
+        }
+    }
+}
+
+/// The smallest valid body of each kind.
+fn kind_body(kind: &str) -> Value {
+    match kind {
+        "health" => json!({ "endpoints": [{ "path": "/h", "expect": "healthy" }] }),
+        "dependency" => json!({ "env": ["HOME"] }),
+        "rate-limit" => json!({ "request": { "path": "/x" }, "limit": 1, "window": "1s" }),
+        "metrics" => json!({}),
+        "logs" => json!({ "output": {} }),
+        "security" => json!({}),
+        "load" => json!({ "request": { "path": "/x" }, "thresholds": { "p95": "1s" } }),
+        "code" => json!({ "rules": [{ "name": "n", "pattern": "x" }] }),
+        "command" => json!({ "run": ["true"] }),
+        "openapi" => json!({ "document": "/openapi.json" }),
+        _ => json!({ "request": { "path": "/x" }, "expect": { "status": 200 } }),
+    }
+}
+
+#[test]
+fn every_string_field_of_the_format_expands_templates() {
+    let root = serde_json::to_value(schemars::schema_for!(crate::suite::SuiteRaw))
+        .expect("the schema is JSON");
+    let mut paths = Vec::new();
+    walk(&root, &root, Vec::new(), &mut paths);
+    let mut seen = std::collections::BTreeSet::new();
+    paths.retain(|p| seen.insert(show(p)));
+    assert!(paths.len() > 100, "the walk found {} fields", paths.len());
+    let leaf = Value::String(format!("${{{NAME}}}"));
+    let mut literal = Vec::new();
+    for path in &paths {
+        let kind = match path.as_slice() {
+            [Seg::Key(c), Seg::Item, Seg::Key(k), ..]
+                if c == "checks"
+                    && root["$defs"]["CheckRaw"]["properties"][k]["anyOf"].is_array()
+                    && k != "variant" =>
+            {
+                k.clone()
+            }
+            _ => "http".to_string(),
+        };
+        let mut suite = json!({
+            "suite": "s",
+            "instance": { "command": ["srv"] },
+            "checks": [{ "id": "a", kind.clone(): kind_body(&kind) }],
+        });
+        set(&root, &root, &mut suite, path, &leaf);
+        let text = suite.to_string();
+        match crate::suite::load_str(Path::new("suite.yaml"), &text, &[]) {
+            Err(e)
+                if e.to_string()
+                    .contains(&format!("undefined variable `{NAME}`")) => {}
+            Err(e) => literal.push(format!(
+                "{}: {}",
+                show(path),
+                e.to_string().lines().next().unwrap_or_default()
+            )),
+            Ok(_) => literal.push(format!("{}: loaded", show(path))),
+        }
+    }
+    assert!(
+        literal.is_empty(),
+        "{} of {} string fields do not take `${{...}}`:\n{}",
+        literal.len(),
+        paths.len(),
+        literal.join("\n")
+    );
+}
