@@ -354,14 +354,18 @@ impl Validator<'_> {
         }
     }
 
+    /// A path on the service, expanded when the suite loads.
     pub(in crate::suite) fn path(&mut self, p: &Spanned<String>, field: &str) -> String {
-        if !p.value.starts_with('/') {
+        let Some(path) = self.now(&p.value, p.referenced, field) else {
+            return p.value.clone();
+        };
+        if !path.starts_with('/') {
             self.err(
                 p.referenced,
                 field,
-                format!("path `{}` must start with `/`", p.value),
+                format!("path `{path}` must start with `/`"),
             );
         }
-        p.value.clone()
+        path
     }
 }

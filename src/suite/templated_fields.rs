@@ -2,7 +2,8 @@
 //! JSON Schema `harden schema` prints, writes `${no_such_var_zz}` into each string field
 //! of an otherwise small suite, and requires the load to fail with "undefined variable"
 //! for that name. A field read literally would load (or fail for another reason): the
-//! variable would never be seen.
+//! variable would never be seen. The three names other parts of a run refer to (`suite`,
+//! a check's `id`, the entries of `secrets`) are the exception: `${` in them is an error.
 
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -147,6 +148,10 @@ fn set_in(root: &Value, s: &Value, value: &mut Value, path: &[Seg], leaf: &Value
                         m.remove(other);
                     }
                 }
+                // A readiness `status` is read with an `http` probe.
+                if k == "status" && v["properties"].get("http").is_some() {
+                    m.insert("http".into(), json!("/h"));
+                }
                 let slot = m.entry(k.clone()).or_insert(Value::Null);
                 set_in(root, &v["properties"][k], slot, rest, leaf, false);
             }
@@ -209,8 +214,25 @@ fn every_string_field_of_the_format_expands_templates() {
     paths.retain(|p| seen.insert(show(p)));
     assert!(paths.len() > 100, "the walk found {} fields", paths.len());
     let leaf = Value::String(format!("${{{NAME}}}"));
+    // Names other parts of a run refer to, never expanded; `${` in them is an error.
+    let names = [".suite", ".checks[].id", ".secrets[]"];
     let mut literal = Vec::new();
     for path in &paths {
+        if names.contains(&show(path).as_str()) {
+            let mut suite = json!({
+                "suite": "s",
+                "instance": { "command": ["srv"] },
+                "checks": [{ "id": "a", "http": kind_body("http") }],
+            });
+            set(&root, &root, &mut suite, path, &leaf);
+            let loaded = crate::suite::load_str(Path::new("suite.yaml"), &suite.to_string(), &[]);
+            assert!(
+                loaded.is_err(),
+                "{}: `${{` in a name must be an error",
+                show(path)
+            );
+            continue;
+        }
         let kind = match path.as_slice() {
             [Seg::Key(c), Seg::Item, Seg::Key(k), ..]
                 if c == "checks"

@@ -90,6 +90,10 @@ impl Validator<'_> {
         for s in &action {
             known.0.extend(s.capture.iter().map(|(k, _)| k.clone()));
         }
+        let mut l = l;
+        if let Some(o) = &mut l.output {
+            self.expand_all_now(&mut o.fields, loc, &format!("{field}.output.fields"));
+        }
         let output = l.output.map(|o| OutputLogSpec {
             json: o.json.unwrap_or(false),
             fields: o.fields,

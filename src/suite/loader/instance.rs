@@ -21,9 +21,20 @@ impl Validator<'_> {
             t
         });
         let env = self.env(raw.env, &format!("{f}.env"), known);
-        let port = match &raw.port {
-            None => None,
-            Some(p) => match &p.value {
+        // A port written as text (`${port}`) is expanded when the suite loads.
+        let port_value = raw.port.as_ref().map(|p| match &p.value {
+            Value::String(s) => match self.now(s, p.referenced, "instance.port") {
+                Some(t) => t
+                    .parse::<u64>()
+                    .map(Value::from)
+                    .unwrap_or(Value::String(t)),
+                None => Value::String("auto".into()),
+            },
+            other => other.clone(),
+        });
+        let port = match (&raw.port, &port_value) {
+            (None, _) | (_, None) => None,
+            (Some(p), Some(value)) => match value {
                 Value::String(s) if s == "auto" => None,
                 Value::Number(n) if n.as_u64().is_some_and(|n| (1..=65535).contains(&n)) => {
                     n.as_u64().map(|n| n as u16)

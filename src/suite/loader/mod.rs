@@ -231,6 +231,17 @@ impl Validator<'_> {
         if name.trim().is_empty() {
             self.err(raw.suite.referenced, "suite", "suite name is empty");
         }
+        // The names reports, baselines and `--filter` refer to stay as written.
+        if name.contains("${") {
+            self.err(
+                raw.suite.referenced,
+                "suite",
+                "the suite's name does not take `${...}`",
+            )
+            .hint = Some(
+                "reports and baselines find a suite by its name, so it must be the same in every run".into(),
+            );
+        }
         let setup = self.steps(&raw.setup, "setup", &mut known);
         let teardown = self.steps(&raw.teardown, "teardown", &mut known.clone());
         let mut checks = Vec::new();
