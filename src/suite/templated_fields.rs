@@ -270,3 +270,150 @@ fn every_string_field_of_the_format_expands_templates() {
         literal.join("\n")
     );
 }
+
+/// One check of `kind: body`, loaded with `vars`, or every error as text.
+fn load_one(vars: &str, kind: &str, body: &str) -> Result<crate::suite::CheckKindSpec, String> {
+    let yaml = format!(
+        "suite: s\ninstance: {{ command: [srv] }}\nvars: {vars}\nchecks:\n  - id: a\n    {kind}: {body}\n"
+    );
+    let s =
+        crate::suite::load_str(Path::new("suite.yaml"), &yaml, &[]).map_err(|e| e.to_string())?;
+    s.checks
+        .into_iter()
+        .next()
+        .map(|c| c.kind)
+        .ok_or_else(|| "no check".into())
+}
+
+#[test]
+fn command_cwd_is_expanded_and_must_exist() {
+    use crate::suite::CheckKindSpec::Command;
+    let Ok(Command(c)) = load_one(
+        "{ d: src }",
+        "command",
+        "{ run: [pwd], cwd: \"${d}/suite\" }",
+    ) else {
+        panic!("expected a command check")
+    };
+    assert_eq!(c.cwd, Path::new("./src/suite"));
+    let e = load_one(
+        "{ d: no-such-dir }",
+        "command",
+        "{ run: [pwd], cwd: \"${d}\" }",
+    )
+    .expect_err("a missing directory");
+    assert!(
+        e.contains("checks[0].command.cwd: working directory `./no-such-dir` does not exist")
+            && e.contains("hint: a working directory is relative to the suite file"),
+        "{e}"
+    );
+}
+
+#[test]
+fn code_root_is_expanded() {
+    use crate::suite::CheckKindSpec::Code;
+    let Ok(Code(c)) = load_one(
+        "{ d: src }",
+        "code",
+        "{ root: \"${d}\", rules: [{ name: n, pattern: x }] }",
+    ) else {
+        panic!("expected a code check")
+    };
+    assert_eq!(c.root, Path::new("./src"));
+}
+
+#[test]
+fn python_interpreter_is_expanded() {
+    use crate::suite::CheckKindSpec::Dependency;
+    let Ok(Dependency(d)) = load_one(
+        "{ py: python3.12 }",
+        "dependency",
+        "{ python: { interpreter: \"${py}\", modules: [json] } }",
+    ) else {
+        panic!("expected a dependency check")
+    };
+    assert_eq!(
+        d.python.map(|p| p.interpreter).as_deref(),
+        Some("python3.12")
+    );
+}
+
+#[test]
+fn must_not_match_is_expanded() {
+    use crate::suite::CheckKindSpec::Logs;
+    let Ok(Logs(l)) = load_one(
+        "{ token: hunter2 }",
+        "logs",
+        "{ output: { must-not-match: [\"password=${token}\"] } }",
+    ) else {
+        panic!("expected a logs check")
+    };
+    let res = l.output.map(|o| o.must_not_match).unwrap_or_default();
+    assert_eq!(res.len(), 1);
+    assert!(res[0].is_match("password=hunter2") && !res[0].is_match("password=${token}"));
+}
+
+#[test]
+fn instance_cwd_is_expanded_when_the_instance_starts_and_a_literal_one_is_checked_now() {
+    let yaml = |cwd: &str| {
+        format!(
+            "suite: s\ninstance: {{ command: [srv], cwd: \"{cwd}\" }}\nchecks:\n  - id: a\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n"
+        )
+    };
+    let s = crate::suite::load_str(Path::new("suite.yaml"), &yaml("${INSTANCE_DIR}"), &[])
+        .expect("a templated cwd loads");
+    assert_eq!(
+        s.instance.and_then(|i| i.cwd).map(|t| t.refs()),
+        Some(vec!["INSTANCE_DIR".to_string()])
+    );
+    let e = crate::suite::load_str(Path::new("suite.yaml"), &yaml("no-such-dir"), &[])
+        .expect_err("a missing literal directory")
+        .to_string();
+    assert!(
+        e.starts_with(
+            "suite.yaml:2:34: instance.cwd: working directory `./no-such-dir` does not exist"
+        ),
+        "{e}"
+    );
+}
+
+/// A field read when the suite loads cannot use what only the run knows, and says so.
+#[test]
+fn a_load_time_field_names_what_it_can_use() {
+    let e = load_one("{}", "command", "{ run: [pwd], cwd: \"${PORT}\" }").expect_err("PORT");
+    assert!(
+        e.contains("undefined variable `PORT`")
+            && e.contains("is read when the suite loads: it can use `vars:`, `--var`, `${env.NAME}` and `${run.id}`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn run_id_is_the_same_in_a_load_time_field_and_a_run_time_one() {
+    use crate::suite::CheckKindSpec::Logs;
+    let Ok(Logs(l)) = load_one(
+        "{}",
+        "logs",
+        "{ output: { must-not-match: [\"^${run.id}$\"] } }",
+    ) else {
+        panic!("expected a logs check")
+    };
+    let re = l.output.map(|o| o.must_not_match).unwrap_or_default();
+    let run_time = crate::suite::Template::text("${run.id}")
+        .and_then(|t| t.expand_text(&Default::default()))
+        .expect("run.id is always defined");
+    assert!(re[0].is_match(&run_time), "{} vs {run_time}", re[0]);
+}
+
+#[test]
+fn a_double_dollar_stays_literal_in_a_load_time_field() {
+    use crate::suite::CheckKindSpec::Code;
+    let Ok(Code(c)) = load_one(
+        "{}",
+        "code",
+        "{ rules: [{ name: \"a$${b}\", pattern: x }] }",
+    ) else {
+        panic!("expected a code check")
+    };
+    assert_eq!(c.rules[0].name, "a${b}");
+}
