@@ -32,5 +32,6 @@ mod score;
 mod security;
 mod snapshots;
 mod suites;
+mod templates;
 mod tls;
 mod trials;
