@@ -223,10 +223,10 @@ impl Validator<'_> {
     /// [`Validator::now`] in place: `text` expanded when the suite loads (left as written,
     /// with the error recorded, when it cannot be).
     pub(crate) fn expand_now(&mut self, text: &mut String, loc: Location, field: &str) {
-        if text.contains('$') {
-            if let Some(t) = self.now(text, loc, field) {
-                *text = t;
-            }
+        if text.contains('$')
+            && let Some(t) = self.now(text, loc, field)
+        {
+            *text = t;
         }
     }
 
