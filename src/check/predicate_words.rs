@@ -288,4 +288,35 @@ fn a_jsonpath_key_is_expanded() {
     let e = expect_of(r#"{ json: { "$.data[?@.id=='${nope}']": { length: 0 } } }"#)
         .expect_err("undefined");
     assert!(e.contains("undefined variable `nope`"), "{e}");
+    // Expanded from `vars` alone, it is read when the suite loads.
+    let e = expect_of(r#"{ json: { "$.data[?@.id==${want}]": { length: 0 } } }"#)
+        .expect_err("an unquoted string is not a JSONPath literal");
+    assert!(
+        e.contains("invalid JSONPath `$.data[?@.id==b]` (from `$.data[?@.id==${want}]`)"),
+        "{e}"
+    );
+}
+
+/// A JSONPath key that uses a capture is expanded when the check runs, with the capture.
+#[test]
+fn a_jsonpath_key_with_a_capture_is_expanded_when_the_check_runs() {
+    let yaml = "suite: s\nbase-url: http://127.0.0.1:9\nsetup:\n  - request: { path: /me }\n    capture: { me: \"$.id\" }\nchecks:\n  - id: a\n    http:\n      request: { path: /x }\n      expect: { json: { \"$.data[?@.id=='${me}']\": { length: 1 } } }\n";
+    let s = crate::suite::load_str(Path::new("suite.yaml"), yaml, &[]).expect("loads");
+    let Some(CheckKindSpec::Http(h)) = s.checks.into_iter().next().map(|c| c.kind) else {
+        panic!("an http check")
+    };
+    let mut captures = HashMap::new();
+    captures.insert("me".to_string(), serde_json::json!("u-7"));
+    let scope = Scope {
+        vars: Arc::default(),
+        captures,
+    };
+    let run = |body: &str| {
+        let (a, _) = evaluate(&h.steps[0].expect, &response(body), &scope).expect("evaluates");
+        (a[0].passed, a[0].property.clone())
+    };
+    let (passed, property) = run(r#"{"data":[{"id":"u-7"}]}"#);
+    assert!(passed, "{property}");
+    assert_eq!(property, "json `$.data[?@.id=='u-7']`");
+    assert!(!run(r#"{"data":[{"id":"u-8"}]}"#).0);
 }

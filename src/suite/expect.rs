@@ -579,6 +579,21 @@ impl Validator<'_> {
             let f = format!("{field}.\"{path_text}\"");
             let t = self.template(Value::String(path_text.clone()), v.referenced, &f, known);
             if !t.refs().is_empty() {
+                // Read now when `vars` alone expand it (they win over captures, so the run
+                // reads the same path); otherwise when the check runs.
+                let scope = crate::suite::template::Scope {
+                    vars: self.vars.clone(),
+                    captures: Default::default(),
+                };
+                if let Ok(text) = t.expand_text(&scope)
+                    && let Err(err) = serde_json_path::JsonPath::parse(&text)
+                {
+                    self.err(
+                        v.referenced,
+                        &f,
+                        format!("invalid JSONPath `{text}` (from `{path_text}`): {err}"),
+                    );
+                }
                 let predicates = self.json_predicates(v, &f, known);
                 json.push(JsonAssertion {
                     path_text: path_text.clone(),
