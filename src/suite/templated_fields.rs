@@ -103,6 +103,10 @@ fn sample(root: &Value, s: &Value) -> Value {
         if props.get("steps").is_some() && props.get("request").is_some() {
             m.insert("request".into(), json!({ "path": "/x" }));
         }
+        // A step asserts something.
+        if props.get("capture").is_some() && props.get("expect").is_some() {
+            m.insert("expect".into(), json!({ "status": 200 }));
+        }
         if let Some(p) = m.get_mut("path") {
             *p = json!("/x");
         }
@@ -416,4 +420,119 @@ fn a_double_dollar_stays_literal_in_a_load_time_field() {
         panic!("expected a code check")
     };
     assert_eq!(c.rules[0].name, "a${b}");
+}
+
+/// A value a field accepts, by its key.
+fn valid_sample(path: &[Seg]) -> Value {
+    let key = path.iter().rev().find_map(|s| match s {
+        Seg::Key(k) => Some(k.as_str()),
+        _ => None,
+    });
+    json!(match key.unwrap_or_default() {
+        "timeout" | "grace" | "within" | "window" | "max-duration" | "duration" | "p50" | "p95"
+        | "p99" | "max" => "2s",
+        "body" | "exposition" | "command-output" if path.len() == 2 => "2MiB",
+        "error-rate" | "min-pass-rate" => "5%",
+        "status" | "expect-status" => "201",
+        "method" => "PUT",
+        "signal" => "int",
+        "severity" | "severities" => "high",
+        "lint" => "fail",
+        "format" => "classic",
+        "type" => "counter",
+        "expect" => "degraded",
+        "source" => "127.0.0.3",
+        "tcp" => "127.0.0.1:9",
+        "port" => "8080",
+        "path" | "http" => "/y",
+        "cwd" | "root" => "src",
+        "modules" => "json",
+        "preset" => "private-key",
+        "document" => "/spec.json",
+        "url" => "http://127.0.0.1:9/y",
+        "capture" => "$.y",
+        _ => "y1",
+    })
+}
+
+/// What a suite became, without where each part was written.
+fn shape(s: &crate::suite::Suite) -> String {
+    let checks: Vec<String> = s
+        .checks
+        .iter()
+        .map(|c| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                c.name, c.category, c.severity, c.timeout, c.variant, c.kind
+            )
+        })
+        .collect();
+    format!(
+        "{:?} {:?} {:?} {:?} {:?} {:?}",
+        s.instance, s.setup, s.teardown, checks, s.limits, s.base_url
+    )
+}
+
+/// Each field written as `${v}` (with `vars: { v: X }`) becomes what it becomes written
+/// as `X`: expanded when the suite loads; or else it is kept as a template of `v`,
+/// expanded when the check runs.
+#[test]
+fn every_string_field_becomes_its_value() {
+    let root = serde_json::to_value(schemars::schema_for!(crate::suite::SuiteRaw))
+        .expect("the schema is JSON");
+    let mut paths = Vec::new();
+    walk(&root, &root, Vec::new(), &mut paths);
+    let mut seen = std::collections::BTreeSet::new();
+    paths.retain(|p| seen.insert(show(p)));
+    let names = [".suite", ".checks[].id", ".secrets[]"];
+    let mut wrong = Vec::new();
+    let (mut now, mut later) = (0, 0);
+    for path in paths.iter().filter(|p| !names.contains(&show(p).as_str())) {
+        let kind = match path.as_slice() {
+            [Seg::Key(c), Seg::Item, Seg::Key(k), ..]
+                if c == "checks"
+                    && root["$defs"]["CheckRaw"]["properties"][k]["anyOf"].is_array()
+                    && k != "variant" =>
+            {
+                k.clone()
+            }
+            _ => "http".to_string(),
+        };
+        let x = valid_sample(path);
+        let load = |leaf: &Value| {
+            let mut suite = json!({
+                "suite": "s",
+                "vars": { "v": x },
+                "instance": { "command": ["srv"] },
+                "checks": [{ "id": "a", kind.clone(): kind_body(&kind) }],
+            });
+            set(&root, &root, &mut suite, path, leaf);
+            crate::suite::load_str(Path::new("suite.yaml"), &suite.to_string(), &[])
+        };
+        let strip = |e: String| {
+            regex::Regex::new(r"suite\.yaml:\d+:\d+|\n.*\|.*|\^")
+                .map(|r| r.replace_all(&e, "").into_owned())
+                .unwrap_or(e)
+        };
+        match (load(&x), load(&json!("${v}"))) {
+            (Ok(a), Ok(b)) if shape(&a) == shape(&b) => now += 1,
+            // Kept as a template of `v` (a field that takes a string only as a variable
+            // holding a map, such as `headers: "${auth}"`, too).
+            (_, Ok(b)) if shape(&b).contains("${v}") => later += 1,
+            (Err(a), Err(b)) if strip(a.to_string()) == strip(b.to_string()) => now += 1,
+            (a, b) => wrong.push(format!(
+                "{}: as `{x}`: {}\n    as `${{v}}`: {}",
+                show(path),
+                a.map(|s| shape(&s)).unwrap_or_else(|e| e.to_string()),
+                b.map(|s| shape(&s)).unwrap_or_else(|e| e.to_string()),
+            )),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} fields do not become their value:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(now > 100 && later > 30, "{now} expanded now, {later} later");
 }
