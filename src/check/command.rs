@@ -16,6 +16,14 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
     let Some((program, args)) = argv.split_first() else {
         return CheckOutcome::error("the command is empty");
     };
+    // Spawning in a missing directory fails as "not found", which would read as a
+    // missing program: name the directory instead.
+    if !spec.cwd.is_dir() {
+        return CheckOutcome::error(format!(
+            "working directory `{}` (cwd) does not exist, so `{program}` could not run",
+            spec.cwd.display()
+        ));
+    }
     let mut cmd =
         tokio::process::Command::new(crate::instance::resolve_program(program, &spec.cwd));
     cmd.args(args).current_dir(&spec.cwd);

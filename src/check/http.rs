@@ -83,22 +83,29 @@ pub(crate) async fn run_steps(
                 return out;
             }
         };
-        for (name, spec) in &step.capture {
-            match capture(spec, &response) {
-                Ok(v) => {
-                    scope.captures.insert(name.clone(), v.clone());
-                    out.captures.push((name.clone(), v));
-                }
-                Err(e) => assertions.push(Assertion::new(
-                    format!("capture `{name}`"),
-                    describe_capture(spec),
-                    e,
-                    false,
-                )),
-            }
-        }
         for a in &mut assertions {
             a.property = format!("{label}{}", a.property);
+        }
+        // A capture that finds nothing leaves what uses it unevaluated: an error, unless an
+        // assertion of this step already failed (then that is the reason).
+        if !assertions.iter().any(|a| !a.passed) {
+            for (name, spec) in &step.capture {
+                match capture(spec, &response) {
+                    Ok(v) => {
+                        scope.captures.insert(name.clone(), v.clone());
+                        out.captures.push((name.clone(), v));
+                    }
+                    Err(e) => {
+                        out.assertions.extend(assertions);
+                        out.error = Some(format!(
+                            "{label}capture `{name}` found nothing ({}: {e}), so the check could not be evaluated",
+                            describe_capture(spec)
+                        ));
+                        out.sent = Some(response.sent);
+                        return out;
+                    }
+                }
+            }
         }
         let failed = assertions.iter().any(|a| !a.passed);
         out.assertions.extend(assertions);
@@ -278,6 +285,15 @@ pub(crate) fn text_assertions(
             BodyPredicate::Matches(re) => {
                 Assertion::new(label, format!("matches `{re}`"), shown, re.is_match(text))
             }
+            BodyPredicate::NotMatches(re) => match re.find(text) {
+                Some(m) => Assertion::new(
+                    label,
+                    format!("does not match `{re}`"),
+                    format!("matched `{}`", snippet(m.as_str())),
+                    false,
+                ),
+                None => Assertion::new(label, format!("does not match `{re}`"), shown, true),
+            },
             BodyPredicate::Equals(t) => {
                 let want = t.expand_text(scope)?;
                 // Trailing newlines are not part of what a user means by "equals".
@@ -319,6 +335,7 @@ mod tests {
         JsonAssertion {
             path_text: path.into(),
             path: Arc::new(serde_json_path::JsonPath::parse(path).unwrap()),
+            template: None,
             predicates: preds,
         }
     }

@@ -217,14 +217,47 @@ pub(crate) fn json_assertions(
         return Ok((out, diff));
     };
     for ja in assertions {
-        let selected = select(&ja.path, &ja.path_text, doc);
+        // A path with `${...}` is expanded now (captures are known), then parsed; the
+        // messages name it as expanded.
+        let expanded = match &ja.template {
+            None => None,
+            Some(t) => {
+                let text = t.expand_text(scope)?;
+                let path = serde_json_path::JsonPath::parse(&text).map_err(|e| {
+                    format!(
+                        "json `{}`: expanded to `{text}`, which is not a valid JSONPath: {e}",
+                        ja.path_text
+                    )
+                })?;
+                Some((path, text))
+            }
+        };
+        let (path, text) = match &expanded {
+            Some((p, t)) => (p, t.as_str()),
+            None => (&*ja.path, ja.path_text.as_str()),
+        };
+        let selected = select(path, text, doc);
         for p in &ja.predicates {
-            let (a, d) = json_predicate(&ja.path_text, p, &selected, scope)?;
+            let (a, d) = json_predicate(text, p, &selected, scope)?;
             diff = diff.or(d);
             out.push(a);
         }
     }
     Ok((out, diff))
+}
+
+/// `contains`: a substring of a string, an item of a list (equal to `want`), the key
+/// `want` or every entry of the map `want` in an object.
+fn contains(v: &Value, want: &Value) -> bool {
+    match (v, want) {
+        (Value::String(s), w) => s.contains(&value_text(w)),
+        (Value::Array(items), w) => items.iter().any(|i| json_eq(i, w)),
+        (Value::Object(o), Value::Object(w)) => w
+            .iter()
+            .all(|(k, x)| o.get(k).is_some_and(|y| json_eq(x, y))),
+        (Value::Object(o), Value::String(k)) => o.contains_key(k),
+        _ => false,
+    }
 }
 
 fn json_predicate(
@@ -307,16 +340,14 @@ fn json_predicate(
         }
         JsonPredicate::Contains(t) => {
             let want = t.expand(scope)?;
-            let ok = value.is_some_and(|v| match (v, &want) {
-                (Value::String(s), w) => s.contains(&value_text(w)),
-                (Value::Array(items), w) => items.iter().any(|i| json_eq(i, w)),
-                (Value::Object(o), Value::Object(w)) => w
-                    .iter()
-                    .all(|(k, x)| o.get(k).is_some_and(|y| json_eq(x, y))),
-                (Value::Object(o), Value::String(k)) => o.contains_key(k),
-                _ => false,
-            });
+            let ok = value.is_some_and(|v| contains(v, &want));
             Assertion::new(prop, format!("contains {}", show(&want)), shown, ok)
+        }
+        JsonPredicate::NotContains(t) => {
+            let want = t.expand(scope)?;
+            // Nothing selected (a definite path with no node) is no evidence: it fails.
+            let ok = value.is_some_and(|v| !contains(v, &want));
+            Assertion::new(prop, format!("does not contain {}", show(&want)), shown, ok)
         }
         JsonPredicate::Compare(op, n) => {
             use std::cmp::Ordering::*;
@@ -359,6 +390,7 @@ mod tests {
         JsonAssertion {
             path_text: path.into(),
             path: Arc::new(serde_json_path::JsonPath::parse(path).unwrap()),
+            template: None,
             predicates: preds,
         }
     }

@@ -14,6 +14,8 @@ mod logs;
 mod metrics;
 mod openapi;
 mod outcome;
+#[cfg(test)]
+mod predicate_words;
 pub(crate) mod prom;
 mod rate_limit;
 mod sarif;

@@ -116,6 +116,20 @@ impl Instance {
             None => spec.dir.clone(),
         };
         let cwd = std::path::absolute(&cwd).unwrap_or(cwd);
+        // Spawning in a missing directory fails as "not found", which would read as a
+        // missing program: name the directory instead.
+        if !cwd.is_dir() {
+            return Err(SpawnError {
+                message: format!(
+                    "working directory `{}` (instance.cwd) does not exist",
+                    cwd.display()
+                ),
+                hint: Some(
+                    "`instance.cwd` is relative to the suite file; create it or fix the path"
+                        .into(),
+                ),
+            });
+        }
         let program_path = resolve_program(program, &cwd);
         let supervisor = std::env::current_exe().map_err(|e| SpawnError {
             message: format!(

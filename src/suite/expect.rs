@@ -25,15 +25,17 @@ pub(crate) struct ExpectRaw {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, Value>")]
     pub headers: BTreeMap<String, Any>,
-    /// JSONPath (RFC 9535) to a value (equality) or to predicates:
-    /// `equals, matches, exists, absent, type, length, contains, gt, gte, lt, lte`.
+    /// JSONPath (RFC 9535; `${...}` expanded in it) to a value that is not a map (equality)
+    /// or to a map of predicates: `equals, not-equals, one-of, matches, exists, absent,
+    /// type, length, contains, not-contains, gt, gte, lt, lte`. Comparing to an object
+    /// takes `equals: {...}`.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, Value>")]
     pub json: BTreeMap<String, Any>,
     /// JSON Schema: a file path (relative to the suite) or an inline schema.
     #[schemars(with = "Option<Value>")]
     pub schema: Option<Any>,
-    /// Body text predicates: `{contains, not-contains, matches, equals}`.
+    /// Body text predicates: `{contains, not-contains, matches, not-matches, equals}`.
     pub body: Option<BodyExpectRaw>,
     /// Upper bound on the response time, e.g. `500ms`.
     #[schemars(with = "Option<String>")]
@@ -49,6 +51,8 @@ pub(crate) struct BodyExpectRaw {
     pub not_contains: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]
     pub matches: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub not_matches: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]
     pub equals: Option<Spanned<String>>,
 }
@@ -103,7 +107,11 @@ pub(crate) enum HeaderPredicate {
 pub(crate) struct JsonAssertion {
     /// The JSONPath as written.
     pub path_text: String,
+    /// The parsed path, when it has no `${...}`.
     pub path: Arc<serde_json_path::JsonPath>,
+    /// A path with `${...}`: expanded, then parsed, when the check runs (captures are
+    /// known then); `path` is unused.
+    pub template: Option<Template>,
     pub predicates: Vec<JsonPredicate>,
 }
 
@@ -116,6 +124,7 @@ pub(crate) enum JsonPredicate {
     Type(JsonType),
     Length(usize),
     Contains(Template),
+    NotContains(Template),
     Compare(CompareOp, serde_json::Number),
     OneOf(Vec<Template>),
 }
@@ -211,6 +220,7 @@ pub(crate) enum BodyPredicate {
     Contains(Template),
     NotContains(Template),
     Matches(Regex),
+    NotMatches(Regex),
     Equals(Template),
 }
 
@@ -247,7 +257,15 @@ impl Validator<'_> {
                 _ => None,
             }
         };
-        let items: Vec<&Value> = match &s.value {
+        // A status written as text (`2xx`, `${code}`) is expanded when the suite loads.
+        let expanded = match &s.value {
+            Value::String(t) => match self.now(t, s.referenced, field) {
+                Some(t) => Value::String(t),
+                None => return fallback,
+            },
+            other => other.clone(),
+        };
+        let items: Vec<&Value> = match &expanded {
             Value::Array(a) if !a.is_empty() => a.iter().collect(),
             v => vec![v],
         };
@@ -262,7 +280,7 @@ impl Validator<'_> {
                 }
             }
         }
-        let text = match &s.value {
+        let text = match &expanded {
             Value::String(t) => t.clone(),
             other => other.to_string(),
         };
@@ -379,7 +397,7 @@ impl Validator<'_> {
         }
     }
 
-    /// `contains`, `not-contains`, `matches`, `equals` on a text (a body, a command's output).
+    /// `contains`, `not-contains`, `matches`, `not-matches`, `equals` on a text (a body, a command's output).
     pub(in crate::suite) fn body_predicates(
         &mut self,
         b: &BodyExpectRaw,
@@ -403,6 +421,13 @@ impl Validator<'_> {
         {
             out.push(BodyPredicate::Matches(re));
         }
+        if let Some(re) = b
+            .not_matches
+            .as_ref()
+            .and_then(|t| self.regex(&t.value, t.referenced, &format!("{f}.not-matches")))
+        {
+            out.push(BodyPredicate::NotMatches(re));
+        }
         if let Some(t) = &b.equals {
             out.push(BodyPredicate::Equals(text(self, t)));
         }
@@ -415,7 +440,7 @@ impl Validator<'_> {
         f: &str,
         known: &Known,
     ) -> Vec<JsonPredicate> {
-        const OPS: [&str; 13] = [
+        const OPS: [&str; 14] = [
             "equals",
             "not-equals",
             "matches",
@@ -424,13 +449,15 @@ impl Validator<'_> {
             "type",
             "length",
             "contains",
+            "not-contains",
             "one-of",
             "gt",
             "gte",
             "lt",
             "lte",
         ];
-        let is_op = |k: &str| OPS.contains(&k);
+        // The set of predicate words is closed: a map is always predicates, so a typo
+        // (`lenght`) is an error here, never a comparison to the object `{lenght: 2}`.
         let Value::Object(o) = &v.value else {
             return vec![JsonPredicate::Equals(self.template(
                 v.value.clone(),
@@ -439,13 +466,9 @@ impl Validator<'_> {
                 known,
             ))];
         };
-        if o.is_empty() || !o.keys().any(|k| is_op(k)) {
-            return vec![JsonPredicate::Equals(self.template(
-                v.value.clone(),
-                v.referenced,
-                f,
-                known,
-            ))];
+        if o.is_empty() {
+            self.err(v.referenced, f, "an empty map is not a predicate")
+                .hint = Some("to compare to the empty object, write `equals: {}`".into());
         }
         let mut preds = Vec::new();
         for (op, arg) in o {
@@ -470,6 +493,12 @@ impl Validator<'_> {
                     known,
                 ))),
                 "contains" => preds.push(JsonPredicate::Contains(self.template(
+                    arg.clone(),
+                    v.referenced,
+                    f,
+                    known,
+                ))),
+                "not-contains" => preds.push(JsonPredicate::NotContains(self.template(
                     arg.clone(),
                     v.referenced,
                     f,
@@ -548,7 +577,35 @@ impl Validator<'_> {
         let mut json = Vec::new();
         for (path_text, v) in map {
             let f = format!("{field}.\"{path_text}\"");
-            let path = match serde_json_path::JsonPath::parse(path_text) {
+            let t = self.template(Value::String(path_text.clone()), v.referenced, &f, known);
+            if !t.refs().is_empty() {
+                // Read now when `vars` alone expand it (they win over captures, so the run
+                // reads the same path); otherwise when the check runs.
+                let scope = crate::suite::template::Scope {
+                    vars: self.vars.clone(),
+                    captures: Default::default(),
+                };
+                if let Ok(text) = t.expand_text(&scope)
+                    && let Err(err) = serde_json_path::JsonPath::parse(&text)
+                {
+                    self.err(
+                        v.referenced,
+                        &f,
+                        format!("invalid JSONPath `{text}` (from `{path_text}`): {err}"),
+                    );
+                }
+                let predicates = self.json_predicates(v, &f, known);
+                json.push(JsonAssertion {
+                    path_text: path_text.clone(),
+                    path: Arc::new(
+                        serde_json_path::JsonPath::parse("$").expect("`$` is a JSONPath"),
+                    ),
+                    template: Some(t),
+                    predicates,
+                });
+                continue;
+            }
+            let path = match serde_json_path::JsonPath::parse(&path_text.replace("$${", "${")) {
                 Ok(p) => Arc::new(p),
                 Err(err) => {
                     self.err(
@@ -566,6 +623,7 @@ impl Validator<'_> {
             json.push(JsonAssertion {
                 path_text: path_text.clone(),
                 path,
+                template: None,
                 predicates,
             });
         }

@@ -12,6 +12,8 @@ mod severity;
 mod shapes;
 mod spec;
 mod template;
+#[cfg(test)]
+mod templated_fields;
 mod validator;
 
 pub(crate) use diagnostic::LoadErrors;

@@ -137,6 +137,13 @@ impl Validator<'_> {
         field: &str,
         known: &Known,
     ) -> StepSpec {
+        let at = request
+            .path
+            .as_ref()
+            .or(request.url.as_ref())
+            .map(|p| p.referenced)
+            .unwrap_or(Location::UNKNOWN);
+        let name = name.and_then(|n| self.now(&n, at, &format!("{field}.name")));
         let request = self.request(request, &format!("{field}.request"), known);
         let expect = expect
             .map(|e| self.expect(e, &format!("{field}.expect"), known))
@@ -162,28 +169,34 @@ impl Validator<'_> {
         field: &str,
         known: &Known,
     ) -> RequestSpec {
-        let method = match &r.method {
-            None => reqwest::Method::GET,
-            Some(m) => match reqwest::Method::from_bytes(m.value.to_ascii_uppercase().as_bytes()) {
-                Ok(method) if method == reqwest::Method::CONNECT => {
-                    self.err(
+        let method_text = r
+            .method
+            .as_ref()
+            .map(|m| self.now(&m.value, m.referenced, &format!("{field}.method")));
+        let method = match (&r.method, method_text) {
+            (None, _) | (_, None | Some(None)) => reqwest::Method::GET,
+            (Some(m), Some(Some(text))) => {
+                match reqwest::Method::from_bytes(text.to_ascii_uppercase().as_bytes()) {
+                    Ok(method) if method == reqwest::Method::CONNECT => {
+                        self.err(
                         m.referenced,
                         &format!("{field}.method"),
                         "CONNECT opens a tunnel to an authority (`host:port`), not a request to a path; harden cannot send it as written",
                     )
                     .hint = Some("to check that a proxy accepts connections, use a `dependency` check with `tcp:`".into());
-                    reqwest::Method::GET
+                        reqwest::Method::GET
+                    }
+                    Ok(m) => m,
+                    Err(_) => {
+                        self.err(
+                            m.referenced,
+                            &format!("{field}.method"),
+                            format!("invalid HTTP method `{text}`"),
+                        );
+                        reqwest::Method::GET
+                    }
                 }
-                Ok(m) => m,
-                Err(_) => {
-                    self.err(
-                        m.referenced,
-                        &format!("{field}.method"),
-                        format!("invalid HTTP method `{}`", m.value),
-                    );
-                    reqwest::Method::GET
-                }
-            },
+            }
         };
         let target = match (&r.path, &r.url) {
             (Some(p), None) => {
@@ -280,28 +293,32 @@ impl Validator<'_> {
         }
     }
 
+    /// A capture's JSONPath or header name is expanded when the suite loads.
     pub(in crate::suite) fn capture(&mut self, v: &Any, field: &str) -> Option<CaptureSpec> {
-        let jsonpath = |s: &mut Self, text: &str| match serde_json_path::JsonPath::parse(text) {
-            Ok(p) => Some(CaptureSpec::Json {
-                text: text.to_string(),
-                path: Arc::new(p),
-            }),
-            Err(e) => {
-                s.err(
-                    v.referenced,
-                    field,
-                    format!("invalid JSONPath `{text}`: {e}"),
-                );
-                None
+        let jsonpath = |s: &mut Self, text: &str| {
+            let text = s.now(text, v.referenced, field)?;
+            match serde_json_path::JsonPath::parse(&text) {
+                Ok(p) => Some(CaptureSpec::Json {
+                    text,
+                    path: Arc::new(p),
+                }),
+                Err(e) => {
+                    s.err(
+                        v.referenced,
+                        field,
+                        format!("invalid JSONPath `{text}`: {e}"),
+                    );
+                    None
+                }
             }
         };
         match &v.value {
             Value::String(s) => jsonpath(self, s),
             Value::Object(o) if o.len() == 1 => match o.iter().next() {
                 Some((k, Value::String(arg))) if k == "json" => jsonpath(self, arg),
-                Some((k, Value::String(arg))) if k == "header" => {
-                    Some(CaptureSpec::Header(arg.to_ascii_lowercase()))
-                }
+                Some((k, Value::String(arg))) if k == "header" => self
+                    .now(arg, v.referenced, field)
+                    .map(|h| CaptureSpec::Header(h.to_ascii_lowercase())),
                 Some((k, Value::String(arg))) if k == "regex" => {
                     self.regex(arg, v.referenced, field).map(CaptureSpec::Regex)
                 }
@@ -337,14 +354,18 @@ impl Validator<'_> {
         }
     }
 
+    /// A path on the service, expanded when the suite loads.
     pub(in crate::suite) fn path(&mut self, p: &Spanned<String>, field: &str) -> String {
-        if !p.value.starts_with('/') {
+        let Some(path) = self.now(&p.value, p.referenced, field) else {
+            return p.value.clone();
+        };
+        if !path.starts_with('/') {
             self.err(
                 p.referenced,
                 field,
-                format!("path `{}` must start with `/`", p.value),
+                format!("path `{path}` must start with `/`"),
             );
         }
-        p.value.clone()
+        path
     }
 }

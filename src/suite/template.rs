@@ -216,10 +216,35 @@ pub(crate) struct Scope {
     pub captures: HashMap<String, Value>,
 }
 
+/// The name of the value unique to this run of harden.
+pub(crate) const RUN_ID: &str = "run.id";
+
+/// A value unique to this run of harden, the same wherever a suite uses `${run.id}`: 16
+/// lowercase hex digits from the clock and the process id, for data (a user name, an
+/// item) that must not collide with an earlier run's in a database that persists.
+pub(crate) fn run_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        // `RandomState` is seeded from the operating system's randomness.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(nanos);
+        h.write_u32(std::process::id());
+        format!("{:016x}", h.finish())
+    })
+}
+
 impl Scope {
     pub(crate) fn lookup(&self, name: &str) -> Option<Value> {
         if let Some(v) = self.vars.get(name).or_else(|| self.captures.get(name)) {
             return Some(v.clone());
+        }
+        if name == RUN_ID {
+            return Some(Value::String(run_id().to_string()));
         }
         let var = name.strip_prefix("env.")?;
         std::env::var(var).ok().map(Value::String)
@@ -287,6 +312,23 @@ mod tests {
         assert_eq!(
             Template::text("${bad name}").unwrap_err(),
             TemplateError::BadName("bad name".into())
+        );
+    }
+
+    #[test]
+    fn run_id_is_one_value_everywhere_in_a_run() {
+        let t = Template::new(json!({ "user": "ci-${run.id}", "again": "${run.id}" })).unwrap();
+        let v = t.expand(&scope()).unwrap();
+        let id = v["again"].as_str().unwrap().to_string();
+        assert_eq!(id.len(), 16, "{id}");
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+        assert_eq!(v["user"], json!(format!("ci-{id}")));
+        assert_eq!(
+            Template::text("${run.id}")
+                .unwrap()
+                .expand_text(&scope())
+                .unwrap(),
+            id
         );
     }
 

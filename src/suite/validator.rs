@@ -4,12 +4,13 @@
 
 use crate::suite::diagnostic::LoadError;
 use crate::suite::shapes::Any;
-use crate::suite::template::Template;
+use crate::suite::template::{Scope, Template, TemplateError};
 use regex::Regex;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The largest read limit a suite may set.
@@ -46,6 +47,8 @@ pub(crate) struct Validator<'a> {
     pub(crate) lines: Vec<&'a str>,
     pub(crate) dir: PathBuf,
     pub(crate) errors: Vec<LoadError>,
+    /// The suite's `vars:` with `--var` applied: what a field read at load time expands with.
+    pub(crate) vars: Arc<Map<String, Value>>,
 }
 
 /// Variable names visible at some point of the suite, for "undefined variable" errors.
@@ -54,6 +57,9 @@ pub(crate) struct Known(pub(crate) BTreeSet<String>);
 
 impl Known {
     pub(crate) fn has(&self, name: &str) -> bool {
+        if name == crate::suite::template::RUN_ID {
+            return true;
+        }
         if let Some(var) = name.strip_prefix("env.") {
             return std::env::var_os(var).is_some();
         }
@@ -93,12 +99,15 @@ impl Validator<'_> {
         default: Duration,
     ) -> Duration {
         let Some(d) = d else { return default };
-        match humantime::parse_duration(d.value.trim()) {
+        let Some(text) = self.now(&d.value, d.referenced, field) else {
+            return default;
+        };
+        match humantime::parse_duration(text.trim()) {
             Ok(v) if v > MAX_DURATION => {
                 self.err(
                     d.referenced,
                     field,
-                    format!("duration `{}` is longer than the limit of 30 days", d.value),
+                    format!("duration `{text}` is longer than the limit of 30 days"),
                 )
                 .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
                 default
@@ -108,7 +117,7 @@ impl Validator<'_> {
                 self.err(
                     d.referenced,
                     field,
-                    format!("invalid duration `{}`: {e}", d.value),
+                    format!("invalid duration `{text}`: {e}"),
                 )
                 .hint = Some("write durations like `250ms`, `5s` or `2m`".into());
                 default
@@ -116,7 +125,9 @@ impl Validator<'_> {
         }
     }
 
+    /// A regex, its `${...}` expanded when the suite loads (the value is regex text).
     pub(crate) fn regex(&mut self, text: &str, loc: Location, field: &str) -> Option<Regex> {
+        let text = &self.now(text, loc, field)?;
         match Regex::new(text) {
             Ok(r) => Some(r),
             Err(e) => {
@@ -169,8 +180,87 @@ impl Validator<'_> {
         }
     }
 
+    /// A string read when the suite loads (a path checked now, a regex compiled now), its
+    /// `${...}` expanded now with `vars:`, `--var`, `${env.NAME}` and `${run.id}`. `None`
+    /// (with the error recorded) when it cannot be.
+    pub(crate) fn now(&mut self, text: &str, loc: Location, field: &str) -> Option<String> {
+        let t = match Template::text(text) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(loc, field, e);
+                return None;
+            }
+        };
+        for name in t.refs() {
+            if let Some(var) = name.strip_prefix("env.") {
+                self.env_refs.insert(var.to_string());
+            }
+        }
+        let scope = Scope {
+            vars: self.vars.clone(),
+            captures: Default::default(),
+        };
+        match t.expand_text(&scope) {
+            Ok(s) => Some(s),
+            Err(TemplateError::Undefined(name)) => {
+                let hint = match name.strip_prefix("env.") {
+                    Some(var) => format!("set `{var}` in the environment"),
+                    None => format!(
+                        "`{field}` is read when the suite loads: it can use `vars:`, `--var`, `${{env.NAME}}` and `${{run.id}}`, not `${{PORT}}`, `${{BASE_URL}}`, `${{INSTANCE_DIR}}` or captures"
+                    ),
+                };
+                self.err(loc, field, format!("undefined variable `{name}`"))
+                    .hint = Some(hint);
+                None
+            }
+            Err(e) => {
+                self.err(loc, field, e);
+                None
+            }
+        }
+    }
+
+    /// [`Validator::now`] in place: `text` expanded when the suite loads (left as written,
+    /// with the error recorded, when it cannot be).
+    pub(crate) fn expand_now(&mut self, text: &mut String, loc: Location, field: &str) {
+        if text.contains('$')
+            && let Some(t) = self.now(text, loc, field)
+        {
+            *text = t;
+        }
+    }
+
+    /// [`Validator::expand_now`] for every string of a list.
+    pub(crate) fn expand_all_now(&mut self, list: &mut [String], loc: Location, field: &str) {
+        for (i, t) in list.iter_mut().enumerate() {
+            self.expand_now(t, loc, &format!("{field}[{i}]"));
+        }
+    }
+
+    /// A working directory (relative to the suite file) must exist when the suite loads.
+    pub(crate) fn existing_dir(&mut self, dir: &str, loc: Location, field: &str) {
+        let path = self.dir.join(dir);
+        if !path.is_dir() {
+            let what = if path.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
+            self.err(
+                loc,
+                field,
+                format!("working directory `{}` {what}", path.display()),
+            )
+            .hint = Some(
+                "a working directory is relative to the suite file; create it or fix the path"
+                    .into(),
+            );
+        }
+    }
+
     pub(crate) fn percent(&mut self, s: &Spanned<String>, field: &str) -> Option<f64> {
-        let t = s.value.trim();
+        let t = self.now(&s.value, s.referenced, field)?;
+        let t = t.trim();
         let v = match t.strip_suffix('%') {
             Some(p) => p.trim().parse::<f64>().ok().map(|p| p / 100.0),
             None => t.parse::<f64>().ok(),

@@ -35,10 +35,6 @@ fn each_mismatch_is_a_failure_with_expected_and_actual() {
             "schema `inline schema`: expected valid, got /: \"uptime\" is a required property",
         ),
         ("body-mismatch", "body: expected contains `unhealthy`"),
-        (
-            "missing-capture",
-            "capture `nothing`: expected a value at `$.no_such_field`, got no match",
-        ),
     ];
     for (id, message) in expect {
         let (status, got) = out.check(id);
@@ -48,6 +44,23 @@ fn each_mismatch_is_a_failure_with_expected_and_actual() {
             "{id}: `{got}` does not contain `{message}`"
         );
     }
+}
+
+/// A capture that finds nothing is an error (the check could not be evaluated), as
+/// docs/checks/http.md says; one that finds its value passes it on.
+#[test]
+fn a_missing_capture_is_an_error_and_a_found_one_is_used() {
+    let out = Harden::check("fixtures/suites/http/missing-capture.yaml").run();
+    assert_eq!(out.code, 1, "{out}");
+    let (status, message) = out.check("missing-capture");
+    assert_eq!(status, "error", "{message}\n{out}");
+    assert!(
+        message.contains(
+            "step 1: capture `nothing` found nothing (a value at `$.no_such_field`: no match), so the check could not be evaluated"
+        ),
+        "{message}"
+    );
+    assert_eq!(out.status_of("capture-found"), "pass", "{out}");
 }
 
 #[test]
@@ -129,5 +142,5 @@ fn filter_selects_checks_and_fail_fast_skips_the_rest() {
             .all(|c| c.outcome == "skipped" && c.message.contains("--fail-fast")),
         "{cases:#?}"
     );
-    assert!(out.stdout.contains("3 filtered out"), "{out}");
+    assert!(out.stdout.contains("2 filtered out"), "{out}");
 }

@@ -35,5 +35,6 @@ mod security;
 mod shards;
 mod snapshots;
 mod suites;
+mod templates;
 mod tls;
 mod trials;

@@ -62,7 +62,10 @@ impl Validator<'_> {
         let loc = c.referenced;
         let c = c.value;
         let root = match &c.root {
-            Some(r) => self.dir.join(r),
+            Some(r) => {
+                let r = self.now(r, loc, &format!("{field}.root"))?;
+                self.dir.join(r)
+            }
             None => self.dir.clone(),
         };
         if !root.is_dir() {
@@ -70,7 +73,21 @@ impl Validator<'_> {
                 loc,
                 &format!("{field}.root"),
                 format!("`{}` is not a directory", root.display()),
-            );
+            )
+            .hint = Some("`root` is relative to the suite file".into());
+        }
+        let mut c = c;
+        self.expand_all_now(&mut c.include, loc, &format!("{field}.include"));
+        self.expand_all_now(&mut c.exclude, loc, &format!("{field}.exclude"));
+        for (i, r) in c.rules.iter_mut().enumerate() {
+            let f = format!("{field}.rules[{i}]");
+            if let Some(n) = &mut r.name {
+                self.expand_now(n, loc, &format!("{f}.name"));
+            }
+            if let Some(p) = &mut r.preset {
+                self.expand_now(&mut p.value, p.referenced, &format!("{f}.preset"));
+            }
+            self.expand_all_now(&mut r.files, loc, &format!("{f}.files"));
         }
         for g in c.include.iter().chain(&c.exclude) {
             if let Err(e) = globset::Glob::new(g) {

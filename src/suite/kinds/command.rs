@@ -70,10 +70,16 @@ impl Validator<'_> {
         field: &str,
         known: &Known,
     ) -> Option<CommandSpec> {
+        let loc = c.referenced;
         let c = c.value;
         let argv = self.command(&c.run, &format!("{field}.run"), known);
         let cwd = match &c.cwd {
-            Some(d) => self.dir.join(d),
+            Some(d) => {
+                let f = format!("{field}.cwd");
+                let d = self.now(d, loc, &f)?;
+                self.existing_dir(&d, loc, &f);
+                self.dir.join(d)
+            }
             None => self.dir.clone(),
         };
         let env = self.env(c.env, &format!("{field}.env"), known);

@@ -165,7 +165,23 @@ impl Validator<'_> {
         field: &str,
     ) -> Option<DependencySpec> {
         let loc = d.referenced;
-        let d = d.value;
+        let mut d = d.value;
+        self.expand_all_now(&mut d.env, loc, &format!("{field}.env"));
+        for (name, list) in [
+            ("files", &mut d.files),
+            ("tcp", &mut d.tcp),
+            ("pinned", &mut d.pinned),
+        ] {
+            for (i, t) in list.iter_mut().enumerate() {
+                self.expand_now(&mut t.value, t.referenced, &format!("{field}.{name}[{i}]"));
+            }
+        }
+        if let Some(p) = &mut d.python {
+            for (i, m) in p.modules.iter_mut().enumerate() {
+                let f = format!("{field}.python.modules[{i}]");
+                self.expand_now(&mut m.value, m.referenced, &f);
+            }
+        }
         let mut spec = DependencySpec::default();
         let default_version_re = Regex::new(r"(\d+(?:\.\d+)+)").ok()?;
         for (i, b) in d.binaries.iter().enumerate() {
@@ -253,7 +269,12 @@ impl Validator<'_> {
                 modules.push((name.to_string(), req));
             }
             spec.python = Some(PythonSpec {
-                interpreter: p.interpreter.unwrap_or_else(|| "python3".into()),
+                interpreter: match &p.interpreter {
+                    Some(i) => self
+                        .now(i, loc, &format!("{field}.python.interpreter"))
+                        .unwrap_or_default(),
+                    None => "python3".into(),
+                },
                 modules,
             });
         }

@@ -94,8 +94,14 @@ impl Validator<'_> {
             return None;
         }
         let mut endpoints = Vec::new();
-        for (i, e) in h.endpoints.into_iter().enumerate() {
+        for (i, mut e) in h.endpoints.into_iter().enumerate() {
             let f = format!("{field}.endpoints[{i}]");
+            self.expand_now(&mut e.path.value, e.path.referenced, &format!("{f}.path"));
+            self.expand_now(
+                &mut e.expect.value,
+                e.expect.referenced,
+                &format!("{f}.expect"),
+            );
             if !e.path.value.starts_with('/') {
                 self.err(
                     e.path.referenced,

@@ -90,6 +90,10 @@ impl Validator<'_> {
         for s in &action {
             known.0.extend(s.capture.iter().map(|(k, _)| k.clone()));
         }
+        let mut l = l;
+        if let Some(o) = &mut l.output {
+            self.expand_all_now(&mut o.fields, loc, &format!("{field}.output.fields"));
+        }
         let output = l.output.map(|o| OutputLogSpec {
             json: o.json.unwrap_or(false),
             fields: o.fields,
@@ -98,11 +102,8 @@ impl Validator<'_> {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
-                    self.regex(
-                        &r.value,
-                        r.referenced,
-                        &format!("{field}.output.must-not-match[{i}]"),
-                    )
+                    let f = format!("{field}.output.must-not-match[{i}]");
+                    self.regex(&r.value, r.referenced, &f)
                 })
                 .collect(),
         });

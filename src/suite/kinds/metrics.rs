@@ -160,7 +160,32 @@ impl Validator<'_> {
         field: &str,
         known: &Known,
     ) -> Option<MetricsSpec> {
-        let m = m.value;
+        let loc = m.referenced;
+        let mut m = m.value;
+        if let Some(p) = &mut m.path {
+            self.expand_now(p, loc, &format!("{field}.path"));
+        }
+        for (name, t) in [("lint", &mut m.lint), ("format", &mut m.format)] {
+            if let Some(t) = t {
+                self.expand_now(&mut t.value, t.referenced, &format!("{field}.{name}"));
+            }
+        }
+        for (i, r) in m.require.iter_mut().enumerate() {
+            let f = format!("{field}.require[{i}]");
+            self.expand_now(&mut r.name.value, r.name.referenced, &format!("{f}.name"));
+            if let Some(k) = &mut r.kind {
+                self.expand_now(&mut k.value, k.referenced, &format!("{f}.type"));
+            }
+            self.expand_all_now(&mut r.labels, r.name.referenced, &format!("{f}.labels"));
+        }
+        for (i, inc) in m.increases_after.iter_mut().enumerate() {
+            let f = format!("{field}.increases-after[{i}]");
+            let at = inc.metric.referenced;
+            self.expand_now(&mut inc.metric.value, at, &format!("{f}.metric"));
+            for (k, v) in inc.labels.iter_mut() {
+                self.expand_now(v, at, &format!("{f}.labels.{k}"));
+            }
+        }
         let lint = match m.lint.as_ref().map(|l| l.value.as_str()) {
             None | Some("warn") => LintMode::Warn,
             Some("off") => LintMode::Off,

@@ -54,7 +54,12 @@ impl Validator<'_> {
         known: &Known,
     ) -> Option<OpenApiSpec> {
         let loc = o.referenced;
-        let o = o.value;
+        let mut o = o.value;
+        if let Some(d) = &mut o.document {
+            self.expand_now(d, loc, &format!("{field}.document"));
+        }
+        self.expand_all_now(&mut o.tags, loc, &format!("{field}.tags"));
+        self.expand_all_now(&mut o.paths, loc, &format!("{field}.paths"));
         let document = match o.document {
             None => OpenApiDocument::Service("/openapi.json".into()),
             Some(p) if p.starts_with('/') => OpenApiDocument::Service(p),

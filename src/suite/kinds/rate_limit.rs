@@ -65,7 +65,15 @@ impl Validator<'_> {
         known: &Known,
     ) -> Option<RateLimitSpec> {
         let loc = r.referenced;
-        let r = r.value;
+        let mut r = r.value;
+        for (name, t) in [
+            ("client-header", &mut r.client_header),
+            ("source", &mut r.source),
+        ] {
+            if let Some(t) = t {
+                self.expand_now(t, loc, &format!("{field}.{name}"));
+            }
+        }
         let request = self.request(&r.request, &format!("{field}.request"), known);
         let window = self.duration(
             &Some(r.window),

@@ -113,7 +113,20 @@ impl Validator<'_> {
         known: &Known,
     ) -> Option<SecuritySpec> {
         let loc = x.referenced;
-        let x = x.value;
+        let mut x = x.value;
+        if let Some(c) = &mut x.cors {
+            self.expand_all_now(&mut c.allowed, loc, &format!("{field}.cors.allowed"));
+            if let Some(m) = &mut c.method {
+                self.expand_now(m, loc, &format!("{field}.cors.method"));
+            }
+        }
+        if let Some(w) = &mut x.webhook_signature {
+            for (name, t) in [("header", &mut w.header), ("prefix", &mut w.prefix)] {
+                if let Some(t) = t {
+                    self.expand_now(t, loc, &format!("{field}.webhook-signature.{name}"));
+                }
+            }
+        }
         let mut spec = SecuritySpec::default();
         for (i, r) in x.auth_required.iter().flatten().enumerate() {
             let req = self.request(r, &format!("{field}.auth-required[{i}]"), known);

@@ -7,13 +7,34 @@ impl Validator<'_> {
     pub(in crate::suite) fn instance(&mut self, raw: InstanceRaw, known: &Known) -> InstanceSpec {
         let f = "instance";
         let command = self.command(&raw.command, "instance.command", known);
-        let cwd = raw
-            .cwd
-            .map(|c| self.template(Value::String(c.value), c.referenced, "instance.cwd", known));
+        let cwd = raw.cwd.map(|c| {
+            let t = self.template(
+                Value::String(c.value.clone()),
+                c.referenced,
+                "instance.cwd",
+                known,
+            );
+            // A literal directory is checked now; one with `${...}` when the instance starts.
+            if t.refs().is_empty() {
+                self.existing_dir(&c.value.replace("$${", "${"), c.referenced, "instance.cwd");
+            }
+            t
+        });
         let env = self.env(raw.env, &format!("{f}.env"), known);
-        let port = match &raw.port {
-            None => None,
-            Some(p) => match &p.value {
+        // A port written as text (`${port}`) is expanded when the suite loads.
+        let port_value = raw.port.as_ref().map(|p| match &p.value {
+            Value::String(s) => match self.now(s, p.referenced, "instance.port") {
+                Some(t) => t
+                    .parse::<u64>()
+                    .map(Value::from)
+                    .unwrap_or(Value::String(t)),
+                None => Value::String("auto".into()),
+            },
+            other => other.clone(),
+        });
+        let port = match (&raw.port, &port_value) {
+            (None, _) | (_, None) => None,
+            (Some(p), Some(value)) => match value {
                 Value::String(s) if s == "auto" => None,
                 Value::Number(n) if n.as_u64().is_some_and(|n| (1..=65535).contains(&n)) => {
                     n.as_u64().map(|n| n as u16)
@@ -48,8 +69,11 @@ impl Validator<'_> {
                 signal: nix::sys::signal::Signal::SIGTERM,
                 grace: DEFAULT_GRACE,
             },
-            Some(s) => {
+            Some(mut s) => {
                 use nix::sys::signal::Signal::*;
+                if let Some(sig) = &mut s.signal {
+                    self.expand_now(&mut sig.value, sig.referenced, "instance.stop.signal");
+                }
                 let grace = self.duration(&s.grace, "instance.stop.grace", DEFAULT_GRACE);
                 let signal = match s.signal.as_ref().map(|s| s.value.to_ascii_lowercase()) {
                     None => SIGTERM,

@@ -63,6 +63,7 @@ pub(crate) fn load_str(
         lines: text.lines().collect(),
         dir,
         errors: Vec::new(),
+        vars: Default::default(),
     };
     let suite = cx.suite(raw, overrides);
     if cx.errors.is_empty() {
@@ -204,6 +205,7 @@ impl Validator<'_> {
         }
         let mut known = Known(BUILTIN_VARS.iter().map(|s| s.to_string()).collect());
         known.0.extend(vars.keys().cloned());
+        self.vars = std::sync::Arc::new(vars.clone());
         for s in &raw.secrets {
             if !vars.contains_key(s) {
                 let loc = raw.suite.referenced;
@@ -228,6 +230,17 @@ impl Validator<'_> {
         let name = raw.suite.value.clone();
         if name.trim().is_empty() {
             self.err(raw.suite.referenced, "suite", "suite name is empty");
+        }
+        // The names reports, baselines and `--filter` refer to stay as written.
+        if name.contains("${") {
+            self.err(
+                raw.suite.referenced,
+                "suite",
+                "the suite's name does not take `${...}`",
+            )
+            .hint = Some(
+                "reports and baselines find a suite by its name, so it must be the same in every run".into(),
+            );
         }
         let setup = self.steps(&raw.setup, "setup", &mut known);
         let teardown = self.steps(&raw.teardown, "teardown", &mut known.clone());
@@ -293,8 +306,9 @@ impl Validator<'_> {
                 }
                 category_weights.insert(cat, w);
             }
-            for (id, sev) in sc.severities {
+            for (id, mut sev) in sc.severities {
                 let f = format!("score.severities.{id}");
+                self.expand_now(&mut sev.value, sev.referenced, &f);
                 match (
                     Severity::parse(&sev.value),
                     checks.iter_mut().find(|c| c.id == id),
@@ -369,7 +383,10 @@ impl Validator<'_> {
             ),
         ] {
             let Some(v) = value else { continue };
-            match parse_size(&v.value) {
+            let Some(text) = self.now(&v.value, v.referenced, field) else {
+                continue;
+            };
+            match parse_size(&text) {
                 Some(n) if (1024..=MAX_SIZE).contains(&n) => *slot = n,
                 Some(_) => {
                     self.err(
@@ -394,6 +411,16 @@ impl Validator<'_> {
         known: &Known,
         instance: Option<&InstanceSpec>,
     ) -> Option<CheckSpec> {
+        let at = c.id.referenced;
+        if let Some(n) = &mut c.name {
+            self.expand_now(n, at, &format!("{field}.name"));
+        }
+        if let Some(n) = &mut c.category {
+            self.expand_now(n, at, &format!("{field}.category"));
+        }
+        if let Some(s) = &mut c.severity {
+            self.expand_now(&mut s.value, s.referenced, &format!("{field}.severity"));
+        }
         let id = c.id.value.clone();
         let id_ok = id
             .chars()
