@@ -347,6 +347,7 @@ mod tests {
         Response {
             raw: None,
             sent: String::new(),
+            redactor: None,
             status: 200,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string(),

@@ -179,4 +179,14 @@ impl CheckKindSpec {
     pub(crate) fn needs_service(&self) -> bool {
         self.kind().needs_service()
     }
+
+    /// Whether the check judges time (a `max-duration`, a load's latencies and
+    /// throughput): it never runs while another instance of the service starts up.
+    pub(crate) fn measures_time(&self) -> bool {
+        match self {
+            CheckKindSpec::Http(h) => h.steps.iter().any(|s| s.expect.max_duration.is_some()),
+            CheckKindSpec::Load(_) => true,
+            _ => false,
+        }
+    }
 }

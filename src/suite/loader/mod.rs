@@ -60,6 +60,7 @@ pub(crate) fn load_str(
     let mut cx = Validator {
         file: file.to_path_buf(),
         env_refs: BTreeSet::new(),
+        captures: BTreeSet::new(),
         lines: text.lines().collect(),
         dir,
         errors: Vec::new(),
@@ -204,16 +205,6 @@ impl Validator<'_> {
         }
         let mut known = Known(BUILTIN_VARS.iter().map(|s| s.to_string()).collect());
         known.0.extend(vars.keys().cloned());
-        for s in &raw.secrets {
-            if !vars.contains_key(s) {
-                let loc = raw.suite.referenced;
-                self.err(
-                    loc,
-                    "secrets",
-                    format!("secret `{s}` is not a variable under `vars:`"),
-                );
-            }
-        }
         let instance = raw.instance.map(|i| self.instance(i, &known));
         let base_url = raw.base_url.map(|b| {
             let t = self.template(
@@ -313,6 +304,24 @@ impl Validator<'_> {
                     }
                 }
             }
+        }
+        for s in &raw.secrets {
+            let env_name = s.strip_prefix("env.");
+            if env_name.is_some_and(|n| !n.is_empty())
+                || vars.contains_key(s)
+                || self.captures.contains(s)
+            {
+                continue;
+            }
+            let mut names: Vec<&str> = vars.keys().map(String::as_str).collect();
+            names.extend(self.captures.iter().map(String::as_str));
+            let loc = raw.suite.referenced;
+            self.err(
+                loc,
+                "secrets",
+                format!("secret `{s}` is not a variable under `vars:`, a capture or `env.NAME`"),
+            )
+            .hint = Some(crate::suggest::one_of(s, &names));
         }
         Suite {
             name,
