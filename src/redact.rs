@@ -85,7 +85,11 @@ impl Redactor {
             .map(value_text)
             .collect();
         let listed_env = suite.secrets.iter().filter_map(|s| s.strip_prefix("env."));
-        let named_env = suite.env_refs.iter().map(String::as_str).filter(|n| secret_name(n));
+        let named_env = suite
+            .env_refs
+            .iter()
+            .map(String::as_str)
+            .filter(|n| secret_name(n));
         secrets.extend(
             listed_env
                 .chain(named_env)
@@ -132,16 +136,24 @@ impl Redactor {
         self.known().secrets.clone()
     }
 
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.known().forms.is_empty()
     }
 
-    /// Replaces every form of every secret with `***`.
+    /// Replaces every form of every secret, and every token of a well-known shape (a
+    /// GitHub or AWS key, a JWT...: found in the service's output, it must not be
+    /// republished by the report that found it), with `***`.
     pub(crate) fn text(&self, s: &mut String) {
         for form in &self.known().forms {
             if s.contains(form.as_str()) {
                 *s = s.replace(form.as_str(), MASK);
             }
+        }
+        if let Some(re) = token_shapes()
+            && re.is_match(s)
+        {
+            *s = re.replace_all(s, MASK).into_owned();
         }
     }
 
@@ -160,8 +172,26 @@ impl Redactor {
     }
 }
 
-/// Every form of `secret` that can reach an output.
+/// `TOKEN_SHAPES`, compiled once.
+fn token_shapes() -> Option<&'static regex::Regex> {
+    static SHAPES: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    SHAPES
+        .get_or_init(|| regex::Regex::new(crate::suite::TOKEN_SHAPES).ok())
+        .as_ref()
+}
+
+/// Every form of `secret` that can reach an output: its own, and those of the value a URL
+/// parser makes of it in a path (`\\` as `/`, as WHATWG's special URLs and so every
+/// browser and HTTP client do), which the service then logs and echoes.
 fn encoded_forms(secret: &str) -> Vec<String> {
+    let mut forms = forms_of(secret);
+    if secret.contains('\\') {
+        forms.extend(forms_of(&secret.replace('\\', "/")));
+    }
+    forms
+}
+
+fn forms_of(secret: &str) -> Vec<String> {
     let mut forms = vec![secret.to_string()];
     // JSON string escapes, as serde, Python's json.dumps (ASCII-only) and PHP (`\/`) write them.
     let json = serde_json::to_string(secret).unwrap_or_default();
@@ -201,9 +231,15 @@ fn encoded_forms(secret: &str) -> Vec<String> {
     forms.push(encode_except(secret, |b| {
         b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b)
     }));
+    // Python's `urllib.parse.quote` (`/` kept), as uvicorn writes a path in its access log.
+    forms.push(encode_except(secret, |b| {
+        b.is_ascii_alphanumeric() || b"-_.~/".contains(&b)
+    }));
     forms.push(
-        encode_except(secret, |b| b.is_ascii_alphanumeric() || b"*-._ ".contains(&b))
-            .replace(' ', "+"),
+        encode_except(secret, |b| {
+            b.is_ascii_alphanumeric() || b"*-._ ".contains(&b)
+        })
+        .replace(' ', "+"),
     );
     // Encoded once more (`%` as `%25`), as GitHub's workflow commands and a URL inside a
     // URL write it.
@@ -378,6 +414,8 @@ mod tests {
         encode_uri_component_is_masked: "p%22a%2Fss%2Bw%5Co%20rd%26%C3%A9";
         double_encoded_path_is_masked: "p%2522a/ss+w/o%2520rd&%25C3%25A9";
         double_encoded_percent_is_masked: "p%2522a%252Fss%252Bw%255Co%2520rd%2526%25C3%25A9";
+        backslash_as_slash_decoded_is_masked: "p\"a/ss+w/o rd&é";
+        python_quote_of_a_path_is_masked: "p%22a/ss%2Bw/o%20rd%26%C3%A9";
     }
 
     #[test]
@@ -389,7 +427,13 @@ mod tests {
 
     #[test]
     fn env_names_that_say_secret_are_secret_and_others_are_not() {
-        for name in ["API_TOKEN", "db_password", "AWS_SECRET_ACCESS_KEY", "GH_AUTH", "SENTRY_DSN"] {
+        for name in [
+            "API_TOKEN",
+            "db_password",
+            "AWS_SECRET_ACCESS_KEY",
+            "GH_AUTH",
+            "SENTRY_DSN",
+        ] {
             assert!(secret_name(name), "{name}");
         }
         for name in ["HOME", "APP_DIR", "PORT", "DATABASE_HOST", "PATH"] {

@@ -385,7 +385,14 @@ mod tests {
             &Redactor::new(vec!["hunter2-secret-value".into()]),
         );
         let shown: String = a.iter().map(|a| format!("{}\n", a.actual)).collect();
-        for found in [token, jwt, "correct-horse", "hunter2", "ghp_abcd", "eyJhbGci"] {
+        for found in [
+            token,
+            jwt,
+            "correct-horse",
+            "hunter2",
+            "ghp_abcd",
+            "eyJhbGci",
+        ] {
             assert!(!shown.contains(found), "{found} in:\n{shown}");
         }
         let failed: Vec<&str> = crate::check::failed_assertions(&a)

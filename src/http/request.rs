@@ -124,7 +124,10 @@ impl Plain {
         // percent-encoding, so a secret in it is in the one form the redactor is sure to
         // know (a secret's encoded forms are masked too, but a label never relies on it).
         let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let plain = |s: &str| s.bytes().all(|b| b.is_ascii_graphic() && !b"%\"\\<>`{}".contains(&b));
+        let plain = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_graphic() && !b"%\"\\<>`{}".contains(&b))
+        };
         let label = if query.is_empty() && plain(&self.url) {
             format!("{} {}", self.method, request.url())
         } else if query.is_empty() {

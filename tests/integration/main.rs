@@ -30,6 +30,7 @@ mod reports;
 mod requests;
 mod score;
 mod security;
+mod shop;
 mod snapshots;
 mod suites;
 mod tls;
