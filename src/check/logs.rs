@@ -92,15 +92,13 @@ fn nothing_seen(after_action: bool) -> String {
 }
 
 /// A line as evidence: what `rule` matched, every secret of the suite and every token
-/// shape masked first, then cut to 120 characters, so nothing found is republished.
+/// shape (the redactor's) masked first, then cut to 120 characters, so nothing found is
+/// republished.
 fn shown(line: &str, rule: Option<&regex::Regex>, redactor: &Redactor) -> String {
-    let mut s = line.to_string();
-    if let Some(re) = rule {
-        s = re.replace_all(&s, MASK).into_owned();
-    }
-    if let Ok(shapes) = regex::Regex::new(TOKEN_SHAPES) {
-        s = shapes.replace_all(&s, MASK).into_owned();
-    }
+    let s = match rule {
+        Some(re) => re.replace_all(line, MASK),
+        None => line.into(),
+    };
     format!("`{}`", redactor.cut(&s, 120))
 }
 

@@ -90,6 +90,9 @@ checks:
         "{out}"
     );
     let junit = out.file("junit.xml");
-    assert!(junit.contains("data in /home/ci-runner/app-data"), "{junit}");
+    assert!(
+        junit.contains("data in /home/ci-runner/app-data"),
+        "{junit}"
+    );
     assert!(!junit.contains("pw-3c9a-value"), "{junit}");
 }

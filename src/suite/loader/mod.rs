@@ -553,6 +553,27 @@ mod tests {
         assert_eq!(s.vars["extra"], Value::String("1".into()));
     }
 
+    /// `secrets:` names vars, `env.NAME` and captures made anywhere; anything else is an
+    /// error with the closest name.
+    #[test]
+    fn secrets_name_vars_environment_variables_and_captures() {
+        let head = "suite: s\nbase-url: http://127.0.0.1:9\nvars: { token: abcdef }\nsetup:\n  - request: { path: /login }\n    capture: { jwt: \"$.token\" }\nchecks:\n  - id: a\n    http: { request: { path: /x }, expect: { status: 200 } }\n";
+        let s = load_str(
+            Path::new("s.yaml"),
+            &format!("{head}secrets: [token, env.DEPLOY_KEY, jwt]\n"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.secrets, ["token", "env.DEPLOY_KEY", "jwt"]);
+        let message = errors(&format!("{head}secrets: [jwtt]\n"));
+        assert!(
+            message
+                .contains("secret `jwtt` is not a variable under `vars:`, a capture or `env.NAME`"),
+            "{message}"
+        );
+        assert!(message.contains("`jwt`"), "{message}");
+    }
+
     /// The "takes no `variant`" message names the kind the check has, not always
     /// `dependency` (issue 19).
     #[test]
