@@ -23,6 +23,8 @@ pub fn path_with_fixture() -> String {
 pub struct Harden {
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// Variables removed from harden's environment.
+    unset: Vec<String>,
     pub dir: tempfile::TempDir,
     timeout: Duration,
 }
@@ -43,6 +45,7 @@ impl Harden {
         Harden {
             args: Vec::new(),
             env: vec![("NO_COLOR".into(), "1".into())],
+            unset: Vec::new(),
             dir: tempfile::tempdir().expect("temp dir"),
             timeout: Duration::from_secs(120),
         }
@@ -99,12 +102,21 @@ impl Harden {
         self
     }
 
+    /// Runs harden without `k` in its environment.
+    pub fn env_remove(mut self, k: &str) -> Harden {
+        self.unset.push(k.into());
+        self
+    }
+
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_harden"));
         cmd.args(&self.args)
             .current_dir(self.dir.path())
             .env("PATH", path_with_fixture())
             .env_remove("FIXTURE_FAULTS");
+        for k in &self.unset {
+            cmd.env_remove(k);
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }

@@ -19,8 +19,12 @@ fn shop_suite(name: &str, uvicorn_args: &str, instance_extra: &str, rest: &str) 
 
 const QUIET: &str = ", \"--log-level\", \"warning\", \"--no-access-log\"";
 
+/// Runs harden with the venv on PATH and without `PYTHONUNBUFFERED` of its own (CI images
+/// often set it), so that what harden does by default is what is tested.
 fn run(h: Harden) -> Output {
-    h.env("PATH", &path_with_python()).run()
+    h.env("PATH", &path_with_python())
+        .env_remove("PYTHONUNBUFFERED")
+        .run()
 }
 
 fn logs_suite(instance_extra: &str, output: &str) -> String {
