@@ -9,6 +9,8 @@
 //! encoded value such as `user:secret` in a Basic header is found too).
 
 use crate::suite::{Suite, value_text};
+use std::collections::BTreeSet;
+use std::sync::RwLock;
 
 /// Values shorter than this are not redacted: replacing `1` or `ok` everywhere would make
 /// every report unreadable while protecting nothing.
@@ -16,10 +18,41 @@ const MIN_SECRET_LEN: usize = 3;
 /// An encoded form shorter than this is not masked on its own (a 1-character secret
 /// shifted into base64 leaves a 1-character core that matches everywhere).
 const MIN_FORM_LEN: usize = 4;
-const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
+
+/// Words in an environment variable's name that make its value secret without the suite
+/// saying so, as CI systems decide which variables to mask.
+const SECRET_NAME_WORDS: &[&str] = &[
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "KEY",
+    "CREDENTIAL",
+    "AUTH",
+    "PRIVATE",
+    "COOKIE",
+    "SIGNATURE",
+    "DSN",
+];
+
+/// Whether an environment variable's name says its value is secret (`API_TOKEN`,
+/// `DB_PASSWORD`, `AWS_SECRET_ACCESS_KEY`); `HOME` or `APP_DIR` do not.
+pub(crate) fn secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_NAME_WORDS.iter().any(|w| upper.contains(w))
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Redactor {
+    known: RwLock<Known>,
+    /// Names of captures whose values become secrets when captured (`secrets: [jwt]`).
+    secret_captures: BTreeSet<String>,
+}
 
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Redactor {
+struct Known {
     /// The secret values as given, for checks that look for leaks.
     secrets: Vec<String>,
     /// Every form of every secret, longest first, so a form that contains another is
@@ -27,25 +60,8 @@ pub(crate) struct Redactor {
     forms: Vec<String>,
 }
 
-impl Redactor {
-    /// The suite's `secrets:` vars and every environment variable it reads.
-    pub(crate) fn for_suite(suite: &Suite) -> Redactor {
-        let mut secrets: Vec<String> = suite
-            .secrets
-            .iter()
-            .filter_map(|name| suite.vars.get(name))
-            .map(value_text)
-            .collect();
-        secrets.extend(
-            suite
-                .env_refs
-                .iter()
-                .filter_map(|name| std::env::var(name).ok()),
-        );
-        Redactor::new(secrets)
-    }
-
-    pub(crate) fn new(mut secrets: Vec<String>) -> Redactor {
+impl Known {
+    fn new(mut secrets: Vec<String>) -> Known {
         secrets.retain(|s| s.len() >= MIN_SECRET_LEN);
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
@@ -53,30 +69,129 @@ impl Redactor {
         forms.retain(|f| f.len() >= MIN_FORM_LEN || secrets.contains(f));
         forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         forms.dedup();
-        Redactor { secrets, forms }
+        Known { secrets, forms }
+    }
+}
+
+impl Redactor {
+    /// What the suite says is secret: its `secrets:` vars and `env.NAME` entries, and the
+    /// `${env.NAME}` values whose name says they are (`*TOKEN*`, `*SECRET*`, `*PASSWORD*`,
+    /// `*KEY*`...). Capture names listed under `secrets:` are masked once captured.
+    pub(crate) fn for_suite(suite: &Suite) -> Redactor {
+        let mut secrets: Vec<String> = suite
+            .secrets
+            .iter()
+            .filter_map(|name| suite.vars.get(name))
+            .map(value_text)
+            .collect();
+        let listed_env = suite.secrets.iter().filter_map(|s| s.strip_prefix("env."));
+        let named_env = suite
+            .env_refs
+            .iter()
+            .map(String::as_str)
+            .filter(|n| secret_name(n));
+        secrets.extend(
+            listed_env
+                .chain(named_env)
+                .filter_map(|name| std::env::var(name).ok()),
+        );
+        let mut r = Redactor::new(secrets);
+        r.secret_captures = suite
+            .secrets
+            .iter()
+            .filter(|s| !s.starts_with("env.") && !suite.vars.contains_key(s.as_str()))
+            .cloned()
+            .collect();
+        r
+    }
+
+    pub(crate) fn new(secrets: Vec<String>) -> Redactor {
+        Redactor {
+            known: RwLock::new(Known::new(secrets)),
+            secret_captures: BTreeSet::new(),
+        }
+    }
+
+    fn known(&self) -> std::sync::RwLockReadGuard<'_, Known> {
+        self.known.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A value captured as `name`: a secret from now on if the suite says so.
+    pub(crate) fn captured(&self, name: &str, value: &serde_json::Value) {
+        if !self.secret_captures.contains(name) {
+            return;
+        }
+        let text = value_text(value);
+        let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
+        if known.secrets.contains(&text) {
+            return;
+        }
+        let mut secrets = known.secrets.clone();
+        secrets.push(text);
+        *known = Known::new(secrets);
     }
 
     /// The secret values themselves, for checks that look for leaks.
     pub(crate) fn values(&self) -> Vec<String> {
-        self.secrets.clone()
+        self.known().secrets.clone()
     }
 
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
-        self.forms.is_empty()
+        self.known().forms.is_empty()
     }
 
-    /// Replaces every form of every secret with `***`.
+    /// Replaces every form of every secret, and every token of a well-known shape (a
+    /// GitHub or AWS key, a JWT...: found in the service's output, it must not be
+    /// republished by the report that found it), with `***`.
     pub(crate) fn text(&self, s: &mut String) {
-        for form in &self.forms {
+        for form in &self.known().forms {
             if s.contains(form.as_str()) {
                 *s = s.replace(form.as_str(), MASK);
             }
         }
+        if let Some(re) = token_shapes()
+            && re.is_match(s)
+        {
+            *s = re.replace_all(s, MASK).into_owned();
+        }
+    }
+
+    /// `s` masked, then cut to `max` characters (`…` marks the cut): a secret is never
+    /// cut in half before it could be recognised.
+    pub(crate) fn cut(&self, s: &str, max: usize) -> String {
+        let mut s = s.to_string();
+        self.text(&mut s);
+        if s.chars().count() > max {
+            let mut cut: String = s.chars().take(max).collect();
+            cut.push('…');
+            cut
+        } else {
+            s
+        }
     }
 }
 
-/// Every form of `secret` that can reach an output.
+/// `TOKEN_SHAPES`, compiled once.
+fn token_shapes() -> Option<&'static regex::Regex> {
+    static SHAPES: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    SHAPES
+        .get_or_init(|| regex::Regex::new(crate::suite::TOKEN_SHAPES).ok())
+        .as_ref()
+}
+
+/// Every form of `secret` that can reach an output: its own, and those of the value a URL
+/// parser makes of it in a path (`\\` as `/`, as WHATWG's special URLs and so every
+/// browser and HTTP client do), which the service then logs and echoes.
 fn encoded_forms(secret: &str) -> Vec<String> {
+    let mut forms = forms_of(secret);
+    if secret.contains('\\') {
+        forms.extend(forms_of(&secret.replace('\\', "/")));
+    }
+    forms
+}
+
+fn forms_of(secret: &str) -> Vec<String> {
     let mut forms = vec![secret.to_string()];
     // JSON string escapes, as serde, Python's json.dumps (ASCII-only) and PHP (`\/`) write them.
     let json = serde_json::to_string(secret).unwrap_or_default();
@@ -105,6 +220,35 @@ fn encoded_forms(secret: &str) -> Vec<String> {
     forms.push(upper.replace("%20", "+"));
     forms.push(percent(secret, true));
     forms.push(upper);
+    // What URL parsers and form encoders write (WHATWG URL's path, query and fragment
+    // sets keep `/`, `+`, `&`, `=`; special URLs turn `\\` into `/` in a path), and what
+    // encodeURIComponent and x-www-form-urlencoded write.
+    let path = encode_except(secret, |b| !PATH_SET.contains(&b));
+    forms.push(path.replace('\\', "/"));
+    forms.push(path);
+    forms.push(encode_except(secret, |b| !QUERY_SET.contains(&b)));
+    forms.push(encode_except(secret, |b| !FRAGMENT_SET.contains(&b)));
+    forms.push(encode_except(secret, |b| {
+        b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b)
+    }));
+    // Python's `urllib.parse.quote` (`/` kept), as uvicorn writes a path in its access log.
+    forms.push(encode_except(secret, |b| {
+        b.is_ascii_alphanumeric() || b"-_.~/".contains(&b)
+    }));
+    forms.push(
+        encode_except(secret, |b| {
+            b.is_ascii_alphanumeric() || b"*-._ ".contains(&b)
+        })
+        .replace(' ', "+"),
+    );
+    // Encoded once more (`%` as `%25`), as GitHub's workflow commands and a URL inside a
+    // URL write it.
+    let doubled: Vec<String> = forms
+        .iter()
+        .filter(|f| f.contains('%'))
+        .map(|f| f.replace('%', "%25"))
+        .collect();
+    forms.extend(doubled);
     // base64 at each alignment, in both alphabets, padded or not.
     for shift in 0..3 {
         let core = base64_core(secret.as_bytes(), shift);
@@ -144,6 +288,25 @@ fn percent(s: &str, lower: bool) -> String {
             }
             _ if lower => out.push_str(&format!("%{b:02x}")),
             _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The WHATWG URL standard's percent-encode sets beyond C0 controls and non-ASCII bytes.
+const PATH_SET: &[u8] = b" \"#<>?`{}";
+const QUERY_SET: &[u8] = b" \"#<>'";
+const FRAGMENT_SET: &[u8] = b" \"<>`";
+
+/// `%XX` for every byte but those `keep` accepts; C0 controls, DEL and non-ASCII bytes
+/// always encoded.
+fn encode_except(s: &str, keep: impl Fn(u8) -> bool) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b > 0x20 && b < 0x7f && keep(b) || b == b' ' && keep(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out
@@ -246,6 +409,57 @@ mod tests {
         percent_upper_case_is_masked: "p%22a%2Fss%2Bw%5Co%20rd%26%C3%A9";
         percent_lower_case_is_masked: "p%22a%2fss%2bw%5co%20rd%26%c3%a9";
         percent_plus_for_space_is_masked: "p%22a%2Fss%2Bw%5Co+rd%26%C3%A9";
+        url_path_set_is_masked: "p%22a/ss+w\\o%20rd&%C3%A9";
+        url_path_backslash_as_slash_is_masked: "p%22a/ss+w/o%20rd&%C3%A9";
+        encode_uri_component_is_masked: "p%22a%2Fss%2Bw%5Co%20rd%26%C3%A9";
+        double_encoded_path_is_masked: "p%2522a/ss+w/o%2520rd&%25C3%25A9";
+        double_encoded_percent_is_masked: "p%2522a%252Fss%252Bw%255Co%2520rd%2526%25C3%25A9";
+        backslash_as_slash_decoded_is_masked: "p\"a/ss+w/o rd&é";
+        python_quote_of_a_path_is_masked: "p%22a/ss%2Bw/o%20rd%26%C3%A9";
+    }
+
+    #[test]
+    fn the_query_set_keeps_what_a_query_keeps() {
+        let r = Redactor::new(vec!["a b'c/d+e&f=g".into()]);
+        assert_eq!(masked(&r, "?x=a%20b%27c/d+e&f=g#"), "?x=***#");
+        assert_eq!(masked(&r, "?x=a+b%27c%2Fd%2Be%26f%3Dg"), "?x=***");
+    }
+
+    #[test]
+    fn env_names_that_say_secret_are_secret_and_others_are_not() {
+        for name in [
+            "API_TOKEN",
+            "db_password",
+            "AWS_SECRET_ACCESS_KEY",
+            "GH_AUTH",
+            "SENTRY_DSN",
+        ] {
+            assert!(secret_name(name), "{name}");
+        }
+        for name in ["HOME", "APP_DIR", "PORT", "DATABASE_HOST", "PATH"] {
+            assert!(!secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_capture_named_secret_is_masked_once_captured_and_others_never() {
+        let mut r = Redactor::new(vec![]);
+        r.secret_captures.insert("jwt".into());
+        r.captured("id", &serde_json::json!("item-12345"));
+        r.captured("jwt", &serde_json::json!("eyJhbGciOiJIUzI1NiJ9.e30.abc"));
+        assert_eq!(
+            masked(&r, "Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc for item-12345"),
+            "Bearer *** for item-12345"
+        );
+        assert_eq!(r.values(), ["eyJhbGciOiJIUzI1NiJ9.e30.abc"]);
+    }
+
+    #[test]
+    fn a_secret_is_masked_before_the_text_is_cut() {
+        let r = Redactor::new(vec!["CANARY 9f3e/2b71".into()]);
+        let cut = r.cut("{\"x-api-key\": \"CANARY 9f3e/2b71\"}", 18);
+        assert_eq!(cut, "{\"x-api-key\": \"***…");
+        assert!(!r.cut("key CANARY 9f3e/2b71", 10).contains("CANARY"));
     }
 
     #[test]

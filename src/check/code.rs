@@ -1,6 +1,7 @@
 //! The `code` check kind: hygiene budgets counted over source files (`console.log`,
 //! `except: pass`, `datetime.utcnow()`, committed secrets, or any regex), each match listed
-//! as `file:line`. `.gitignore` is respected.
+//! as `file:line`. `.gitignore` is respected for files git does not track; a committed file
+//! is scanned even when it matches `.gitignore` (a committed `.env` is exactly what to find).
 
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::suite::CodeSpec;
@@ -49,17 +50,25 @@ fn scan(spec: &CodeSpec) -> Result<CheckOutcome, String> {
         .require_git(false)
         .filter_entry(|e| e.file_name() != ".git")
         .build();
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
     for entry in walker {
         let Ok(entry) = entry else { continue };
-        if !entry.file_type().is_some_and(|t| t.is_file())
-            || entry.metadata().is_ok_and(|m| m.len() > MAX_FILE)
-        {
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            files.push(entry.into_path());
+        }
+    }
+    // Committed files the walk left out because they match `.gitignore`.
+    let walked: std::collections::HashSet<std::path::PathBuf> = files.iter().cloned().collect();
+    files.extend(
+        committed(&spec.root)
+            .into_iter()
+            .filter(|p| !walked.contains(p) && p.is_file()),
+    );
+    for path in &files {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE) {
             continue;
         }
-        let rel = entry
-            .path()
-            .strip_prefix(&spec.root)
-            .unwrap_or(entry.path());
+        let rel = path.strip_prefix(&spec.root).unwrap_or(path);
         if include.as_ref().is_some_and(|g| !g.is_match(rel))
             || exclude.as_ref().is_some_and(|g| g.is_match(rel))
         {
@@ -71,7 +80,7 @@ fn scan(spec: &CodeSpec) -> Result<CheckOutcome, String> {
         if applicable.is_empty() {
             continue;
         }
-        let Ok(bytes) = crate::read::bytes(entry.path(), crate::read::SOURCE_FILE) else {
+        let Ok(bytes) = crate::read::bytes(path, crate::read::SOURCE_FILE) else {
             continue; // unreadable, or larger than any source file
         };
         if bytes.contains(&0) {
@@ -88,6 +97,9 @@ fn scan(spec: &CodeSpec) -> Result<CheckOutcome, String> {
                 }
             }
         }
+    }
+    if scanned == 0 {
+        return Err(nothing_scanned(spec));
     }
     let assertions = spec
         .rules
@@ -123,6 +135,76 @@ fn scan(spec: &CodeSpec) -> Result<CheckOutcome, String> {
         spec.root.display()
     ));
     Ok(o)
+}
+
+/// The files git tracks under `root`, as paths under `root`; none when `root` is not in a
+/// git work tree or git is not installed (the walk alone decides then).
+fn committed(root: &Path) -> Vec<std::path::PathBuf> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["ls-files", "-z", "--cached", "--full-name", "--", "."])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    let Some(out) = out.ok().filter(|o| o.status.success()) else {
+        return Vec::new();
+    };
+    let top = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--show-toplevel"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    let Some(top) = top
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_string())
+    else {
+        return Vec::new();
+    };
+    // `root` as the user wrote it; git's top level is canonical.
+    let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    out.stdout
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| {
+            let abs = Path::new(&top).join(String::from_utf8_lossy(p).as_ref());
+            abs.strip_prefix(&canonical_root)
+                .ok()
+                .map(|rel| root.join(rel))
+        })
+        .collect()
+}
+
+/// Why a scan of no file cannot pass: nothing was checked.
+fn nothing_scanned(spec: &CodeSpec) -> String {
+    let list = |globs: &[String]| {
+        if globs.is_empty() {
+            "none".to_string()
+        } else {
+            globs.join(", ")
+        }
+    };
+    let rule_files: Vec<String> = spec
+        .rules
+        .iter()
+        .filter(|r| !r.files.is_empty())
+        .map(|r| format!("`{}`: {}", r.name, r.files.join(", ")))
+        .collect();
+    format!(
+        "no file was scanned under `{}` (include: {}; exclude: {}; rule files: {}): nothing \
+         was checked. Check `root`, the globs (relative to `root`) and `.gitignore`",
+        spec.root.display(),
+        list(&spec.include),
+        list(&spec.exclude),
+        if rule_files.is_empty() {
+            "any".to_string()
+        } else {
+            rule_files.join("; ")
+        }
+    )
 }
 
 fn display(p: &Path) -> String {

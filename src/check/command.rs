@@ -4,7 +4,7 @@
 
 use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome};
-use crate::suite::{BodyPredicate, CommandSpec, Scope};
+use crate::suite::{BodyPredicate, CommandSpec};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -73,10 +73,7 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
             .unwrap_or_default();
         let actual = match code {
             Some(c) if last.is_empty() => c.to_string(),
-            Some(c) => format!(
-                "{c} (last output: `{}`)",
-                last.chars().take(160).collect::<String>()
-            ),
+            Some(c) => format!("{c} (last output: `{}`)", cx.redactor.cut(&last, 160)),
             None => format!("killed by a signal ({})", out.status),
         };
         a.push(Assertion::new(
@@ -87,8 +84,8 @@ pub(crate) async fn run(spec: &CommandSpec, cx: &CheckContext) -> CheckOutcome {
         ));
     }
     match (
-        output("stdout", &spec.stdout, &stdout, &cx.scope),
-        output("stderr", &spec.stderr, &stderr, &cx.scope),
+        output("stdout", &spec.stdout, &stdout, cx),
+        output("stderr", &spec.stderr, &stderr, cx),
     ) {
         (Ok(x), Ok(y)) => a.extend(x.into_iter().chain(y)),
         (Err(e), _) | (_, Err(e)) => return CheckOutcome::error(e),
@@ -141,7 +138,7 @@ fn output(
     label: &str,
     preds: &[BodyPredicate],
     text: &str,
-    scope: &Scope,
+    cx: &CheckContext,
 ) -> Result<Vec<Assertion>, String> {
     let tail: Vec<&str> = text
         .lines()
@@ -154,12 +151,10 @@ fn output(
     let shown = if text.is_empty() {
         "(empty)".to_string()
     } else {
-        format!(
-            "…`{}`",
-            tail.join(" | ").chars().take(200).collect::<String>()
-        )
+        // Masked before it is cut: a secret is never shown in half.
+        format!("…`{}`", cx.redactor.cut(&tail.join(" | "), 200))
     };
-    crate::check::http::text_assertions(label, preds, text, &shown, scope).map(|(a, _)| a)
+    crate::check::http::text_assertions(label, preds, text, &shown, &cx.scope).map(|(a, _)| a)
 }
 
 /// Test counts read from a JUnit file.

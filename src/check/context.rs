@@ -19,8 +19,9 @@ pub(crate) struct CheckContext {
     pub suite_dir: PathBuf,
     /// The instance's output, when harden started the service.
     pub logs: Option<Arc<LogBuffer>>,
-    /// Values that must never appear in the service's output (the suite's secrets).
-    pub secrets: Arc<Vec<String>>,
+    /// The suite's secrets: masked in what a check shows, looked for in the service's
+    /// output, and told of each capture (a capture the suite names secret joins them).
+    pub redactor: Arc<crate::redact::Redactor>,
     /// How much of the service's answers a check reads.
     pub limits: crate::suite::Limits,
     /// What the check is waiting for now, so that a timeout can say what did not answer.
@@ -37,8 +38,24 @@ impl CheckContext {
     }
 
     /// A suite's request expanded against `scope`, ready to send.
+    /// Its label and description have every secret masked already, in the form the suite
+    /// wrote it (before the URL is encoded).
     pub(crate) fn build(&self, req: &RequestSpec, scope: &Scope) -> Result<Built, RequestError> {
-        http::build(req, &self.client, &self.base_url, scope)
+        let mut built = http::build(req, &self.client, &self.base_url, scope)
+            .map_err(|e| self.mask_error(e))?;
+        self.redactor.text(&mut built.label);
+        self.redactor.text(&mut built.sent);
+        Ok(built)
+    }
+
+    fn mask_error(&self, e: RequestError) -> RequestError {
+        match e {
+            RequestError::Invalid(mut m) => {
+                self.redactor.text(&mut m);
+                RequestError::Invalid(m)
+            }
+            other => other,
+        }
     }
 
     /// Builds and sends one request and waits for the response's head.
@@ -57,7 +74,9 @@ impl CheckContext {
         scope: &Scope,
     ) -> Result<Response, RequestError> {
         let built = self.build(req, scope)?;
-        http::send(&self.client, built, self.body_limit(), &self.activity).await
+        let mut r = http::send(&self.client, built, self.body_limit(), &self.activity).await?;
+        r.redactor = Some(self.redactor.clone());
+        Ok(r)
     }
 
     /// A plain `GET path` against the service (health endpoints, metrics).

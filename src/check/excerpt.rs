@@ -31,7 +31,14 @@ pub(crate) fn body_snippet(r: &Response) -> String {
                 hex.join(" ")
             )
         }
-        None => snippet(&r.body),
+        None => match &r.redactor {
+            Some(redactor) => {
+                let mut body = r.body.clone();
+                redactor.text(&mut body);
+                snippet(&body)
+            }
+            None => snippet(&r.body),
+        },
     }
 }
 

@@ -107,6 +107,7 @@ mod tests {
         Response {
             raw: None,
             sent: String::new(),
+            redactor: None,
             status,
             headers: vec![],
             body: body.to_string(),

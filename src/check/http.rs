@@ -92,6 +92,7 @@ pub(crate) async fn run_steps(
             for (name, spec) in &step.capture {
                 match capture(spec, &response) {
                     Ok(v) => {
+                        cx.redactor.captured(name, &v);
                         scope.captures.insert(name.clone(), v.clone());
                         out.captures.push((name.clone(), v));
                     }
@@ -320,6 +321,7 @@ mod tests {
         Response {
             raw: None,
             sent: String::new(),
+            redactor: None,
             status,
             headers: vec![(
                 "content-type".into(),
@@ -445,6 +447,7 @@ mod tests {
         let r = Response {
             raw: None,
             sent: String::new(),
+            redactor: None,
             status: 500,
             headers: vec![],
             body: "Traceback".into(),

@@ -174,12 +174,20 @@ pub(crate) struct Selected {
     pub matches: usize,
 }
 
+/// A value in a message, whole: `json_assertions` masks secrets, then cuts.
 fn show(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 200 {
-        format!("{}…", s.chars().take(200).collect::<String>())
-    } else {
-        s
+    v.to_string()
+}
+
+/// Characters of a value shown in a message.
+const SHOWN: usize = 200;
+
+/// `s` with the response's secrets masked, then cut to `SHOWN` characters.
+fn fit(s: &mut String, r: &Response) {
+    if let Some(redactor) = &r.redactor {
+        *s = redactor.cut(s, SHOWN);
+    } else if s.chars().count() > SHOWN {
+        *s = format!("{}…", s.chars().take(SHOWN).collect::<String>());
     }
 }
 
@@ -238,7 +246,9 @@ pub(crate) fn json_assertions(
         };
         let selected = select(path, text, doc);
         for p in &ja.predicates {
-            let (a, d) = json_predicate(text, p, &selected, scope)?;
+            let (mut a, d) = json_predicate(text, p, &selected, scope)?;
+            fit(&mut a.expected, r);
+            fit(&mut a.actual, r);
             diff = diff.or(d);
             out.push(a);
         }
@@ -378,6 +388,7 @@ mod tests {
         Response {
             raw: None,
             sent: String::new(),
+            redactor: None,
             status: 200,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string(),
@@ -561,5 +572,23 @@ mod tests {
         an_index_union_is_a_list: "$.a[0,1]" => false;
         a_member_wildcard_is_a_list: "$.*" => false;
         a_name_union_is_a_list: "$['a','b']" => false;
+    }
+
+    /// A secret that straddles the 200th character is masked before the value is cut.
+    #[test]
+    fn a_value_is_masked_before_it_is_cut() {
+        let secret = "CANARY 9f3e/2b71+secret";
+        let long = format!("{}{secret} and more after it", "a".repeat(190));
+        let mut r = response(json!({ "v": long }));
+        r.redactor = Some(Arc::new(crate::redact::Redactor::new(vec![secret.into()])));
+        let want = Template::literal_value(json!("nope"));
+        let (a, _) = json_assertions(
+            &[json_assert("$.v", vec![JsonPredicate::Equals(want)])],
+            &r,
+            &Scope::default(),
+        )
+        .unwrap();
+        assert!(!a[0].actual.contains("CANARY"), "{}", a[0].actual);
+        assert!(a[0].actual.contains("***"), "{}", a[0].actual);
     }
 }

@@ -7,6 +7,7 @@ use crate::check::http::run_steps;
 use crate::check::json::json_eq;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::instance::LogLine;
+use crate::redact::{MASK, Redactor};
 use crate::suite::{AuditSpec, LogsSpec, OutputLogSpec, Scope, TOKEN_SHAPES, value_text};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -54,10 +55,13 @@ pub(crate) async fn run(spec: &LogsSpec, cx: &CheckContext) -> CheckOutcome {
     let lines = logs.since(from);
     let mut assertions = Vec::new();
     if let Some(o) = &spec.output {
-        assertions.extend(output(o, &lines, &cx.secrets));
+        if lines.is_empty() && !o.may_be_empty {
+            return CheckOutcome::error(nothing_seen(!spec.action.is_empty()));
+        }
+        assertions.extend(output(o, &lines, &cx.redactor));
     }
     if let (Some(a), Some(file)) = (&spec.audit, audit_file) {
-        match audit(a, &file, audit_before, &scope).await {
+        match audit(a, &file, audit_before, &scope, &cx.redactor).await {
             Ok(x) => assertions.push(x),
             Err(e) => return CheckOutcome::error(e),
         }
@@ -70,13 +74,37 @@ pub(crate) async fn run(spec: &LogsSpec, cx: &CheckContext) -> CheckOutcome {
     outcome
 }
 
-fn shorten(s: &str) -> String {
-    let s: String = s.chars().take(120).collect();
-    format!("`{s}`")
+/// Why a check that saw no output line cannot pass: nothing was examined.
+fn nothing_seen(after_action: bool) -> String {
+    let when = if after_action {
+        "after the action"
+    } else {
+        "since it started"
+    };
+    format!(
+        "the service wrote no line to stdout or stderr {when}: nothing was examined. \
+         A Python service buffers print() when its output is a pipe and writes it only at \
+         exit: harden sets PYTHONUNBUFFERED=1 unless `instance.env` or harden's own \
+         environment sets it (`PYTHONUNBUFFERED: \"\"` turns it off); other runtimes need \
+         their own flag (e.g. `stdbuf -oL`). If no output is right here, say \
+         `output: {{ may-be-empty: true }}`"
+    )
+}
+
+/// A line as evidence: what `rule` matched, every secret of the suite and every token
+/// shape (the redactor's) masked first, then cut to 120 characters, so nothing found is
+/// republished.
+fn shown(line: &str, rule: Option<&regex::Regex>, redactor: &Redactor) -> String {
+    let s = match rule {
+        Some(re) => re.replace_all(line, MASK),
+        None => line.into(),
+    };
+    format!("`{}`", redactor.cut(&s, 120))
 }
 
 /// Pure: output lines -> assertions.
-pub(crate) fn output(o: &OutputLogSpec, lines: &[LogLine], secrets: &[String]) -> Vec<Assertion> {
+pub(crate) fn output(o: &OutputLogSpec, lines: &[LogLine], redactor: &Redactor) -> Vec<Assertion> {
+    let secrets = redactor.values();
     let mut out = Vec::new();
     let parsed: Vec<(usize, Option<serde_json::Map<String, Value>>)> = lines
         .iter()
@@ -110,7 +138,7 @@ pub(crate) fn output(o: &OutputLogSpec, lines: &[LogLine], secrets: &[String]) -
                     "{} of {} lines are not JSON, e.g. {}",
                     bad.len(),
                     lines.len(),
-                    shorten(bad[0])
+                    shown(bad[0], None, redactor)
                 )
             },
             bad.is_empty(),
@@ -148,7 +176,7 @@ pub(crate) fn output(o: &OutputLogSpec, lines: &[LogLine], secrets: &[String]) -
             format!(
                 "{} with a secret, e.g. {}",
                 crate::text::plural(leaked.len(), "line"),
-                shorten(leaked[0])
+                shown(leaked[0], None, redactor)
             )
         },
         leaked.is_empty(),
@@ -175,7 +203,7 @@ pub(crate) fn output(o: &OutputLogSpec, lines: &[LogLine], secrets: &[String]) -
                 format!(
                     "{}, e.g. {}",
                     crate::text::plural(count, "line"),
-                    shorten(hits[0])
+                    shown(hits[0], Some(re), redactor)
                 )
             },
             count == 0,
@@ -212,7 +240,13 @@ fn lines_after(file: &str, offset: u64) -> Result<Vec<String>, String> {
 }
 
 /// Waits up to `within` for a new line of the audit file that matches every expected field.
-async fn audit(a: &AuditSpec, file: &str, before: u64, scope: &Scope) -> Result<Assertion, String> {
+async fn audit(
+    a: &AuditSpec,
+    file: &str,
+    before: u64,
+    scope: &Scope,
+    redactor: &Redactor,
+) -> Result<Assertion, String> {
     let expect: Vec<(String, Value)> = a
         .expect
         .iter()
@@ -249,7 +283,8 @@ async fn audit(a: &AuditSpec, file: &str, before: u64, scope: &Scope) -> Result<
                     humantime::format_duration(a.within)
                 ),
                 (true, Some(last)) => {
-                    format!("{} new, none matching; last {}", new.len(), shorten(last))
+                    let last = redactor.cut(last, 120);
+                    format!("{} new, none matching; last `{last}`", new.len())
                 }
             };
             return Ok(Assertion::new("audit log", expected, actual, false));
@@ -279,6 +314,7 @@ mod tests {
             json: true,
             fields: vec!["level".into()],
             must_not_match: vec![],
+            may_be_empty: false,
         };
         let a = output(
             &o,
@@ -287,7 +323,7 @@ mod tests {
                 "INFO: plain",
                 r#"{"message":"x"}"#,
             ]),
-            &[],
+            &Redactor::default(),
         );
         assert_eq!(a[0].actual, "1 of 3 lines are not JSON, e.g. `INFO: plain`");
         assert_eq!(a[1].actual, "missing from 1 of 2");
@@ -300,6 +336,7 @@ mod tests {
             json: false,
             fields: vec![],
             must_not_match: vec![regex::Regex::new("Traceback").unwrap()],
+            may_be_empty: false,
         };
         let a = output(
             &o,
@@ -308,7 +345,7 @@ mod tests {
                 "key AKIAABCDEFGHIJKLMNOP",
                 "Traceback (most recent call last):",
             ]),
-            &["hunter2-secret".into()],
+            &Redactor::new(vec!["hunter2-secret".into()]),
         );
         let failed: Vec<&str> = crate::check::failed_assertions(&a)
             .map(|a| a.property.as_str())
@@ -321,5 +358,60 @@ mod tests {
                 "output must not match `Traceback`"
             ]
         );
+    }
+
+    /// What a rule found is masked in the evidence: the token, the secret, the JWT.
+    #[test]
+    fn evidence_never_repeats_what_was_found() {
+        let o = OutputLogSpec {
+            json: false,
+            fields: vec![],
+            must_not_match: vec![regex::Regex::new("password=\\S+").unwrap()],
+            may_be_empty: false,
+        };
+        let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789AB";
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaS1ib3QifQ.c2lnbmF0dXJlLXZhbHVl";
+        let long = format!("{} hunter2-secret-value", "x".repeat(110));
+        let a = output(
+            &o,
+            &lines(&[
+                &format!("pushed with {token} ok"),
+                &format!("auth {jwt}"),
+                "login password=correct-horse",
+                &long,
+            ]),
+            &Redactor::new(vec!["hunter2-secret-value".into()]),
+        );
+        let shown: String = a.iter().map(|a| format!("{}\n", a.actual)).collect();
+        for found in [
+            token,
+            jwt,
+            "correct-horse",
+            "hunter2",
+            "ghp_abcd",
+            "eyJhbGci",
+        ] {
+            assert!(!shown.contains(found), "{found} in:\n{shown}");
+        }
+        let failed: Vec<&str> = crate::check::failed_assertions(&a)
+            .map(|a| a.property.as_str())
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                "output secrets",
+                "output must not match token shapes",
+                "output must not match `password=\\S+`"
+            ]
+        );
+        assert!(shown.contains("`pushed with *** ok`"), "{shown}");
+        assert!(shown.contains("`login ***`"), "{shown}");
+    }
+
+    #[test]
+    fn a_bare_jwt_is_a_token_shape() {
+        let re = regex::Regex::new(TOKEN_SHAPES).unwrap();
+        assert!(re.is_match("token eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."));
+        assert!(!re.is_match("eyJhbGciOiJub25lIn0 alone"));
     }
 }

@@ -19,6 +19,7 @@ fn response(body: &str) -> Response {
         body: body.to_string(),
         json: Default::default(),
         duration: std::time::Duration::ZERO,
+        redactor: None,
     }
 }
 

@@ -411,6 +411,7 @@ mod tests {
         Probe::Answered(Response {
             raw: None,
             sent: String::new(),
+            redactor: None,
             status,
             headers: headers
                 .iter()

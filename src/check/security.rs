@@ -80,7 +80,9 @@ fn describe(req: &RequestSpec, cx: &CheckContext) -> String {
     let target = match &req.target {
         Target::Path(t) | Target::Url(t) => t.expand_text(&cx.scope).unwrap_or_default(),
     };
-    format!("{} {target}", req.method)
+    let mut label = format!("{} {target}", req.method);
+    cx.redactor.text(&mut label);
+    label
 }
 
 async fn probe(cx: &CheckContext, req: &RequestSpec) -> Result<(String, Response), String> {
@@ -139,10 +141,16 @@ async fn error_hygiene(cx: &CheckContext, base: &RequestSpec) -> Result<Vec<Asse
     let leaks = regex::Regex::new(LEAKS).map_err(|e| e.to_string())?;
     let text = |s: &str| BodySpec::Text(Template::literal(s));
     let oversized = format!("{{\"data\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
-    let other_method = if base.method == reqwest::Method::DELETE {
-        reqwest::Method::PATCH
+    // No probe may change data: the path's ids are replaced by ids that cannot exist, and
+    // the wrong method is TRACE, which RFC 9110 defines as safe and APIs rarely route.
+    let base = &RequestSpec {
+        target: no_such_ids(&base.target, cx)?,
+        ..base.clone()
+    };
+    let other_method = if base.method == reqwest::Method::TRACE {
+        reqwest::Method::OPTIONS
     } else {
-        reqwest::Method::DELETE
+        reqwest::Method::TRACE
     };
     let unknown = RequestSpec {
         method: reqwest::Method::GET,
@@ -200,6 +208,57 @@ async fn error_hygiene(cx: &CheckContext, base: &RequestSpec) -> Result<Vec<Asse
         ));
     }
     Ok(out)
+}
+
+/// An id no service has: `-1` for a number, the nil UUID, 24 zeros for an ObjectId.
+fn no_such_id(segment: &str) -> Option<&'static str> {
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    let uuid = segment.len() == 36
+        && segment.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && segment.split('-').all(hex);
+    if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+        Some("-1")
+    } else if uuid {
+        Some("00000000-0000-0000-0000-000000000000")
+    } else if segment.len() == 24 && hex(segment) {
+        Some("000000000000000000000000")
+    } else {
+        None
+    }
+}
+
+/// `target`, expanded, with every id-like path segment (`/menu/1`, a UUID, an ObjectId)
+/// replaced by an id that cannot exist, so a probe never reaches a real record.
+fn no_such_ids(target: &Target, cx: &CheckContext) -> Result<Target, String> {
+    let (Target::Path(t) | Target::Url(t)) = target;
+    let text = t.expand_text(&cx.scope)?;
+    let (head, query) = match text.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (text.as_str(), None),
+    };
+    // A full URL keeps its scheme and authority.
+    let (prefix, path) = match head.find("://") {
+        Some(i) => {
+            let after = &head[i + 3..];
+            let cut = after.find('/').map_or(head.len(), |j| i + 3 + j);
+            head.split_at(cut)
+        }
+        None => ("", head),
+    };
+    let path: Vec<&str> = path
+        .split('/')
+        .map(|seg| no_such_id(seg).unwrap_or(seg))
+        .collect();
+    let mut out = format!("{prefix}{}", path.join("/"));
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    let out = Template::literal(&out);
+    Ok(match target {
+        Target::Path(_) => Target::Path(out),
+        Target::Url(_) => Target::Url(out),
+    })
 }
 
 async fn preflight(cx: &CheckContext, c: &CorsSpec, origin: &str) -> Result<Response, String> {
@@ -394,5 +453,22 @@ mod tests {
             hmac_hex(b"It's a Secret to Everybody", b"Hello, World!"),
             "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
         );
+    }
+
+    #[test]
+    fn probe_ids_cannot_exist() {
+        assert_eq!(no_such_id("1"), Some("-1"));
+        assert_eq!(no_such_id("1234"), Some("-1"));
+        assert_eq!(
+            no_such_id("3f2b8c1e-9a4d-4e6f-8b2a-1c3d5e7f9a0b"),
+            Some("00000000-0000-0000-0000-000000000000")
+        );
+        assert_eq!(
+            no_such_id("65a1f0c2e4b0a1b2c3d4e5f6"),
+            Some("000000000000000000000000")
+        );
+        for kept in ["menu", "v1", "runs", "", "abc-def"] {
+            assert_eq!(no_such_id(kept), None, "{kept}");
+        }
     }
 }

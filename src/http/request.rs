@@ -120,8 +120,22 @@ impl Plain {
                 crate::reason::chain(&e)
             ))
         })?;
-        // As sent: the query included, the URL as the client normalised it.
-        let label = format!("{} {}", self.method, request.url());
+        // As sent when the URL needs no encoding; otherwise as the suite wrote it, before
+        // percent-encoding, so a secret in it is in the one form the redactor is sure to
+        // know (a secret's encoded forms are masked too, but a label never relies on it).
+        let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let plain = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_graphic() && !b"%\"\\<>`{}".contains(&b))
+        };
+        let label = if query.is_empty() && plain(&self.url) {
+            format!("{} {}", self.method, request.url())
+        } else if query.is_empty() {
+            format!("{} {}", self.method, self.url)
+        } else {
+            let sep = if self.url.contains('?') { '&' } else { '?' };
+            format!("{} {}{sep}{}", self.method, self.url, query.join("&"))
+        };
         let sent = format!("{label} ({})", shown_headers.join(", "));
         Ok(Built {
             request,

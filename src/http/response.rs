@@ -22,6 +22,9 @@ pub(crate) struct Response {
     /// The request as sent, for messages: `GET http://…/x (user-agent: harden/0.1.0)`,
     /// credentials shown as `***`.
     pub sent: String,
+    /// The secrets to mask in an excerpt of the body before it is cut (set by the check's
+    /// context), so that no secret is shown cut in half.
+    pub redactor: Option<std::sync::Arc<crate::redact::Redactor>>,
 }
 
 impl Response {
@@ -49,6 +52,7 @@ impl Response {
             json: std::sync::OnceLock::new(),
             duration,
             sent,
+            redactor: None,
         }
     }
 

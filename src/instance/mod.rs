@@ -145,6 +145,11 @@ impl Instance {
             .current_dir(&cwd);
         cmd.env("PORT", port.to_string())
             .env("HARDEN_INSTANCE_DIR", dir.path());
+        // Python buffers print() when stdout is a pipe, so its output would reach harden
+        // (and the `logs` check) only at exit. `env: { PYTHONUNBUFFERED: "" }` undoes it.
+        if std::env::var_os("PYTHONUNBUFFERED").is_none() {
+            cmd.env("PYTHONUNBUFFERED", "1");
+        }
         for (k, v) in &spec.env {
             cmd.env(k, v.expand_text(&scope).map_err(template)?);
         }

@@ -90,6 +90,9 @@ async fn feed(
 ) {
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
     let exclusive = Arc::new(RwLock::new(()));
+    // A variant's start-up loads the machine: timing checks hold this shared while they
+    // run, a variant's start-up holds it alone.
+    let startups = Arc::new(RwLock::new(()));
     for (i, spec) in checks {
         let acquire = async {
             let permit = permits.clone().acquire_owned().await.ok()?;
@@ -99,24 +102,51 @@ async fn feed(
             } else {
                 (Some(exclusive.clone().read_owned().await), None)
             };
-            Some((permit, guard))
+            // Taken in suite order, so a start-up and a timing check never overlap.
+            let timing = match (&spec.variant, spec.kind.measures_time()) {
+                (Some(_), _) => Timing::StartUp {
+                    _held: startups.clone().write_owned().await,
+                },
+                (None, true) => Timing::Measuring {
+                    _held: startups.clone().read_owned().await,
+                },
+                (None, false) => Timing::None,
+            };
+            Some((permit, guard, timing))
         };
         let held = tokio::select! {
             held = acquire => held,
             _ = stop.cancelled() => None,
         };
-        let Some(held) = held else { return };
+        let Some((permit, guard, timing)) = held else {
+            return;
+        };
         let (tx, cx, env, stop) = (tx.clone(), cx.clone(), env.clone(), stop.clone());
+        let startups = startups.clone();
         // Only checks against the main instance blame its exit.
         let main_exit = main_exit.clone().filter(|_| spec.variant.is_none());
         tokio::spawn(async move {
+            let timing = (timing, startups);
             tokio::select! {
-                _ = run_one(i, &spec, &cx, &env, main_exit, &tx) => {}
+                _ = run_one(i, &spec, &cx, &env, main_exit, &tx, timing) => {}
                 _ = stop.cancelled() => {}
             }
-            drop(held);
+            drop((permit, guard));
         });
     }
+}
+
+/// Where a check stands with variant start-ups (see `feed`).
+enum Timing {
+    None,
+    /// A timing check: no start-up while it runs.
+    Measuring {
+        _held: tokio::sync::OwnedRwLockReadGuard<()>,
+    },
+    /// A variant check: its start-up runs alone among timing checks.
+    StartUp {
+        _held: tokio::sync::OwnedRwLockWriteGuard<()>,
+    },
 }
 
 /// Attempts of one check, each with its timeout, retried after errors (never after a
@@ -154,6 +184,7 @@ async fn run_one(
     env: &VariantEnv,
     main_exit: Option<watch::Receiver<Option<ExitInfo>>>,
     tx: &mpsc::UnboundedSender<Msg>,
+    (mut timing, startups): (Timing, Arc<RwLock<()>>),
 ) {
     let _ = tx.send(Msg::Started(i));
     let started = Instant::now();
@@ -172,6 +203,15 @@ async fn run_one(
             }
         },
     };
+    if let Timing::StartUp { .. } = timing {
+        // Started: timing checks may run again, this one among them.
+        timing = Timing::None;
+        if spec.kind.measures_time() {
+            timing = Timing::Measuring {
+                _held: startups.read_owned().await,
+            };
+        }
+    }
     let run_cx = running.as_ref().map(|r| &r.cx).unwrap_or(cx);
     let mut o = with_retries(spec, run_cx, |attempt, reason| {
         let _ = tx.send(Msg::Retrying(i, attempt, reason));
@@ -207,6 +247,7 @@ async fn run_one(
             }
         }
     };
+    drop(timing);
     o.duration = started.elapsed();
     let _ = tx.send(Msg::Finished(i, o, tail));
 }

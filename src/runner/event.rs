@@ -79,11 +79,8 @@ impl Event {
     /// Masks every secret in every text of the event and neutralises control characters.
     /// The match is exhaustive: a new event or field must say what happens to its text.
     pub(crate) fn sanitize(&mut self, redactor: &crate::redact::Redactor) {
-        let mask = !redactor.is_empty();
         self.texts_mut(&mut |s: &mut String| {
-            if mask {
-                redactor.text(s);
-            }
+            redactor.text(s);
             crate::redact::neutralize(s);
         });
     }

@@ -138,7 +138,7 @@ async fn run_selected(
         },
         suite_dir: suite.dir.clone(),
         logs: None,
-        secrets: Arc::new(out.redactor.values()),
+        redactor: out.redactor.clone(),
         limits: suite.limits,
         activity: Default::default(),
     };

@@ -54,6 +54,8 @@ pub(crate) const TOKEN_SHAPES: &str = concat!(
     r"|\bgh[pousr]_[A-Za-z0-9]{36,}\b",
     r"|\bsk-[A-Za-z0-9_-]{20,}",
     r"|(?i)\bBearer\s+[A-Za-z0-9._~+/-]{20,}",
+    // A JWT: base64url `{"` header and payload, then the signature (empty with alg none).
+    r"|(?-i)\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
 );
 
 #[cfg(test)]

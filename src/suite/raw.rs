@@ -36,7 +36,10 @@ pub(crate) struct SuiteRaw {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, Value>")]
     pub vars: Option<Spanned<serde_json::Map<String, Value>>>,
-    /// Names of variables whose values are shown as `***` in every output.
+    /// What is secret, shown as `***` in every output: variables (`token`), environment
+    /// variables (`env.DEPLOY_KEY`) and captures (`jwt`, from when it is captured).
+    /// `${env.NAME}` values whose name says secret (`*TOKEN*`, `*PASSWORD*`, `*KEY*`...) are
+    /// secret without being listed.
     #[serde(default)]
     pub secrets: Vec<String>,
     /// HTTP steps run once the instance is ready; their captures are visible to every check.

@@ -148,6 +148,7 @@ impl Validator<'_> {
         let expect = expect
             .map(|e| self.expect(e, &format!("{field}.expect"), known))
             .unwrap_or_default();
+        self.captures.extend(capture.keys().cloned());
         let capture = capture
             .iter()
             .filter_map(|(k, v)| {

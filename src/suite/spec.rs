@@ -33,12 +33,13 @@ pub(crate) struct Suite {
     pub instance: Option<InstanceSpec>,
     pub base_url: Option<String>,
     pub vars: serde_json::Map<String, Value>,
-    /// Names whose values are redacted in every output.
+    /// Names whose values are redacted in every output: vars, `env.NAME`, capture names.
     pub secrets: Vec<String>,
     pub setup: Vec<StepSpec>,
     pub teardown: Vec<StepSpec>,
     pub checks: Vec<CheckSpec>,
-    /// Environment variables the suite reads through `${env.NAME}` (secret by default).
+    /// Environment variables the suite reads through `${env.NAME}` (secret when their name
+    /// says so, or when `secrets:` lists `env.NAME`).
     pub env_refs: Vec<String>,
     /// Category to score weight multiplier.
     pub category_weights: std::collections::BTreeMap<String, f64>,
@@ -178,5 +179,15 @@ impl CheckKindSpec {
 
     pub(crate) fn needs_service(&self) -> bool {
         self.kind().needs_service()
+    }
+
+    /// Whether the check judges time (a `max-duration`, a load's latencies and
+    /// throughput): it never runs while another instance of the service starts up.
+    pub(crate) fn measures_time(&self) -> bool {
+        match self {
+            CheckKindSpec::Http(h) => h.steps.iter().any(|s| s.expect.max_duration.is_some()),
+            CheckKindSpec::Load(_) => true,
+            _ => false,
+        }
     }
 }

@@ -44,6 +44,8 @@ pub(crate) const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 pub(crate) struct Validator<'a> {
     pub(crate) file: PathBuf,
     pub(crate) env_refs: BTreeSet<String>,
+    /// Every name a step captures, anywhere in the suite (a capture may be a secret).
+    pub(crate) captures: BTreeSet<String>,
     pub(crate) lines: Vec<&'a str>,
     pub(crate) dir: PathBuf,
     pub(crate) errors: Vec<LoadError>,

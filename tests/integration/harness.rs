@@ -23,6 +23,8 @@ pub fn path_with_fixture() -> String {
 pub struct Harden {
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// Variables removed from harden's environment.
+    unset: Vec<String>,
     pub dir: tempfile::TempDir,
     timeout: Duration,
 }
@@ -43,6 +45,7 @@ impl Harden {
         Harden {
             args: Vec::new(),
             env: vec![("NO_COLOR".into(), "1".into())],
+            unset: Vec::new(),
             dir: tempfile::tempdir().expect("temp dir"),
             timeout: Duration::from_secs(120),
         }
@@ -99,6 +102,12 @@ impl Harden {
         self
     }
 
+    /// Runs harden without `k` in its environment.
+    pub fn env_remove(mut self, k: &str) -> Harden {
+        self.unset.push(k.into());
+        self
+    }
+
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_harden"));
         cmd.args(&self.args)
@@ -108,6 +117,9 @@ impl Harden {
             // A GitLab `parallel:` job's partition must not leak into the tests' runs.
             .env_remove("CI_NODE_INDEX")
             .env_remove("CI_NODE_TOTAL");
+        for k in &self.unset {
+            cmd.env_remove(k);
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }

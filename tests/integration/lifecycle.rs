@@ -245,3 +245,42 @@ fn instance_fields_take_templates_like_the_rest() {
     assert!(out.stderr.contains("suite.yaml:4:"), "{out}");
     assert!(out.stderr.contains("instance.cwd"), "{out}");
 }
+
+/// A variant's start-up loads the machine; a timing check on the main instance waits for
+/// it. The service serves a directory whose `state` file says when a variant is starting.
+#[test]
+fn timing_checks_do_not_overlap_a_variant_start_up() {
+    let h = Harden::new();
+    let dir = h.dir.path().join("www");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("state"), "idle\n").unwrap();
+    let serve = h.script(
+        "serve.sh",
+        &format!(
+            "cd '{}'\nif [ \"$ROLE\" = variant ]; then echo starting > state; sleep 2; echo up > state; fi\nexec python3 -m http.server --bind 127.0.0.1 \"$PORT\"",
+            dir.display()
+        ),
+    );
+    let suite = format!(
+        "suite: startups\ninstance:\n  command: [\"{}\"]\n  ready: {{ http: /state }}\nchecks:\n  - id: with-a-variant\n    variant: {{ env: {{ ROLE: variant }} }}\n    http: {{ request: {{ path: /state }}, expect: {{ status: 200 }} }}\n  - id: timed\n    http: {{ request: {{ path: /state }}, expect: {{ status: 200, max-duration: 10s, body: {{ not-contains: starting }} }} }}\n  - id: untimed\n    http: {{ request: {{ path: /state }}, expect: {{ status: 200 }} }}\n",
+        serve.display()
+    );
+    std::fs::write(h.dir.path().join("suite.yaml"), suite).unwrap();
+    let (junit, json) = (h.path("junit.xml"), h.path("results.json"));
+    let out = h
+        .args([
+            "check",
+            "suite.yaml",
+            "--jobs",
+            "4",
+            "--junit",
+            &junit,
+            "--json",
+            &json,
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{out}");
+    for id in ["with-a-variant", "timed", "untimed"] {
+        assert_eq!(out.status_of(id), "pass", "{id}\n{out}");
+    }
+}

@@ -61,3 +61,38 @@ fn a_logged_secret_fails_and_is_not_repeated_in_the_report() {
             .contains("webhook configured with secret ***")
     );
 }
+
+/// A service that prints a path from the environment does not leak a secret; one that
+/// prints a value whose name says secret does, and the report shows neither the value
+/// nor, for the path, a mask in its place.
+#[test]
+fn an_environment_path_is_not_a_secret_but_a_password_is() {
+    let suite = r#"suite: env-output
+instance:
+  command: ["sh", "-c", "echo data in $DATA_DIR; echo connecting with $DB_PASSWORD; exec harden-fixture --port $PORT"]
+  env: { DATA_DIR: "${env.HARDEN_TEST_HOME}/app-data", DB_PASSWORD: "${env.HARDEN_TEST_DB_PASSWORD}" }
+  ready: { http: /health/ready }
+checks:
+  - id: output
+    logs:
+      output: { must-not-match: ["Traceback"] }
+"#;
+    let out = Harden::check_yaml(suite)
+        .env("HARDEN_TEST_HOME", "/home/ci-runner")
+        .env("HARDEN_TEST_DB_PASSWORD", "pw-3c9a-value")
+        .run();
+    assert_eq!(out.code, 1, "{out}");
+    let (status, message) = out.check("output");
+    assert_eq!(status, "fail", "{out}");
+    assert_eq!(
+        message,
+        "output secrets: expected no secret value of the suite, got 1 line with a secret, e.g. `connecting with ***`",
+        "{out}"
+    );
+    let junit = out.file("junit.xml");
+    assert!(
+        junit.contains("data in /home/ci-runner/app-data"),
+        "{junit}"
+    );
+    assert!(!junit.contains("pw-3c9a-value"), "{junit}");
+}

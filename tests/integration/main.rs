@@ -33,6 +33,7 @@ mod requests;
 mod score;
 mod security;
 mod shards;
+mod shop;
 mod snapshots;
 mod suites;
 mod templates;

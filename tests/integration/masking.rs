@@ -194,3 +194,39 @@ checks:
         "escaped, not dropped"
     );
 }
+
+/// Not every `${env.X}` is secret: a path is not, a name that says secret is, and so is
+/// whatever the suite lists as `env.NAME`.
+#[test]
+fn only_what_the_suite_or_the_name_says_is_secret_is_masked() {
+    let suite = r#"suite: env-kinds
+base-url: http://127.0.0.1:9
+checks:
+  - id: shown
+    timeout: 2s
+    http: { request: { path: "/health?dir=${env.HARDEN_TEST_DATA_DIR}&pw=${env.HARDEN_TEST_DB_PASSWORD}&listed=${env.HARDEN_TEST_LISTED}" }, expect: { status: 200 } }
+secrets: [env.HARDEN_TEST_LISTED]
+"#;
+    let out = Harden::check_yaml(suite)
+        .env("HARDEN_TEST_DATA_DIR", "/home/ci/app-data")
+        .env("HARDEN_TEST_DB_PASSWORD", "pw-value-7d1e")
+        .env("HARDEN_TEST_LISTED", "listed-value-4c2b")
+        .run();
+    assert_eq!(out.code, 1, "{out}");
+    let (status, message) = out.check("shown");
+    assert_eq!(status, "error", "{out}");
+    assert!(
+        message.contains("/health?dir=/home/ci/app-data&pw=***&listed=***"),
+        "{message}"
+    );
+    for text in [
+        &out.stdout,
+        &out.file("results.json"),
+        &out.file("junit.xml"),
+    ] {
+        assert!(
+            !text.contains("pw-value-7d1e") && !text.contains("listed-value-4c2b"),
+            "{text}"
+        );
+    }
+}

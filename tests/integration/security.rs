@@ -37,7 +37,7 @@ fn every_probe_passes_against_the_healthy_fixture() {
             "wrong types: POST /runs -> 422",
             "oversized body (2 MiB): POST /runs -> 413",
             "unknown path: GET /harden-no-such-path-7f3a9c -> 404",
-            "wrong method: DELETE /runs -> 405",
+            "wrong method: TRACE /runs -> 405",
         ]
     );
 }

@@ -38,6 +38,9 @@ pub(crate) struct OutputLogRaw {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub must_not_match: Vec<Spanned<String>>,
+    /// The service may have written nothing (default false: no line to examine is an
+    /// error, since nothing was checked).
+    pub may_be_empty: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -67,6 +70,7 @@ pub(crate) struct OutputLogSpec {
     pub json: bool,
     pub fields: Vec<String>,
     pub must_not_match: Vec<Regex>,
+    pub may_be_empty: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +99,7 @@ impl Validator<'_> {
             self.expand_all_now(&mut o.fields, loc, &format!("{field}.output.fields"));
         }
         let output = l.output.map(|o| OutputLogSpec {
+            may_be_empty: o.may_be_empty.unwrap_or(false),
             json: o.json.unwrap_or(false),
             fields: o.fields,
             must_not_match: o

@@ -60,6 +60,7 @@ pub(crate) fn load_str(
     let mut cx = Validator {
         file: file.to_path_buf(),
         env_refs: BTreeSet::new(),
+        captures: BTreeSet::new(),
         lines: text.lines().collect(),
         dir,
         errors: Vec::new(),
@@ -206,16 +207,6 @@ impl Validator<'_> {
         let mut known = Known(BUILTIN_VARS.iter().map(|s| s.to_string()).collect());
         known.0.extend(vars.keys().cloned());
         self.vars = std::sync::Arc::new(vars.clone());
-        for s in &raw.secrets {
-            if !vars.contains_key(s) {
-                let loc = raw.suite.referenced;
-                self.err(
-                    loc,
-                    "secrets",
-                    format!("secret `{s}` is not a variable under `vars:`"),
-                );
-            }
-        }
         let instance = raw.instance.map(|i| self.instance(i, &known));
         let base_url = raw.base_url.map(|b| {
             let t = self.template(
@@ -327,6 +318,24 @@ impl Validator<'_> {
                     }
                 }
             }
+        }
+        for s in &raw.secrets {
+            let env_name = s.strip_prefix("env.");
+            if env_name.is_some_and(|n| !n.is_empty())
+                || vars.contains_key(s)
+                || self.captures.contains(s)
+            {
+                continue;
+            }
+            let mut names: Vec<&str> = vars.keys().map(String::as_str).collect();
+            names.extend(self.captures.iter().map(String::as_str));
+            let loc = raw.suite.referenced;
+            self.err(
+                loc,
+                "secrets",
+                format!("secret `{s}` is not a variable under `vars:`, a capture or `env.NAME`"),
+            )
+            .hint = Some(crate::suggest::one_of(s, &names));
         }
         Suite {
             name,
@@ -569,6 +578,27 @@ mod tests {
         assert!(load_str(Path::new("s.yaml"), yaml, &[]).is_err());
         let s = load_str(Path::new("s.yaml"), yaml, &[("extra".into(), "1".into())]).unwrap();
         assert_eq!(s.vars["extra"], Value::String("1".into()));
+    }
+
+    /// `secrets:` names vars, `env.NAME` and captures made anywhere; anything else is an
+    /// error with the closest name.
+    #[test]
+    fn secrets_name_vars_environment_variables_and_captures() {
+        let head = "suite: s\nbase-url: http://127.0.0.1:9\nvars: { token: abcdef }\nsetup:\n  - request: { path: /login }\n    capture: { jwt: \"$.token\" }\nchecks:\n  - id: a\n    http: { request: { path: /x }, expect: { status: 200 } }\n";
+        let s = load_str(
+            Path::new("s.yaml"),
+            &format!("{head}secrets: [token, env.DEPLOY_KEY, jwt]\n"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.secrets, ["token", "env.DEPLOY_KEY", "jwt"]);
+        let message = errors(&format!("{head}secrets: [jwtt]\n"));
+        assert!(
+            message
+                .contains("secret `jwtt` is not a variable under `vars:`, a capture or `env.NAME`"),
+            "{message}"
+        );
+        assert!(message.contains("`jwt`"), "{message}");
     }
 
     /// The "takes no `variant`" message names the kind the check has, not always
