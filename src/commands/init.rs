@@ -177,4 +177,84 @@ mod tests {
             "{yaml}"
         );
     }
+
+    fn written(raw: serde_json::Value) -> write::Written {
+        let doc = Document::new(raw.clone()).unwrap();
+        let input = write::Input {
+            raw: &raw,
+            doc: &doc,
+            source: "test".into(),
+            command: Some("app"),
+            cwd: None,
+            document: "/openapi.json".into(),
+            document_path: "/openapi.json".into(),
+            guessed_document_path: false,
+            metrics: false,
+        };
+        write::suite(&input, auth::Auth::from_document(&raw, &doc.base_path))
+    }
+
+    #[test]
+    fn a_required_header_without_an_example_is_a_vars_placeholder_with_a_todo() {
+        let w = written(
+            serde_json::json!({"openapi": "3.0.3", "info": {"title": "t"}, "paths": {
+            "/runs": {"get": {"parameters": [
+                {"name": "X-User-Id", "in": "header", "required": true, "schema": {"type": "string"}},
+                {"name": "X-Org", "in": "header", "required": true, "schema": {"type": "string"}, "example": "acme"}],
+                "responses": {"200": {"description": "ok"}}}}}}),
+        );
+        assert!(
+            w.yaml.contains("vars:\n  x_user_id: \"harden\"   # TODO"),
+            "{}",
+            w.yaml
+        );
+        assert!(
+            w.yaml
+                .contains(r#""headers":{"X-User-Id":"${x_user_id}","X-Org":"acme"}"#),
+            "{}",
+            w.yaml
+        );
+        assert!(
+            w.todos.iter().any(|t| t.contains("X-User-Id")),
+            "{:?}",
+            w.todos
+        );
+        crate::suite::load_str(Path::new("harden.yaml"), &w.yaml, &[])
+            .unwrap_or_else(|e| panic!("{e}\n{}", w.yaml));
+    }
+
+    #[test]
+    fn each_kind_of_scheme_goes_where_it_belongs() {
+        let w = written(
+            serde_json::json!({"openapi": "3.0.3", "info": {"title": "t"},
+            "components": {"securitySchemes": {
+                "q": {"type": "apiKey", "in": "query", "name": "key"},
+                "c": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "b": {"type": "http", "scheme": "basic"},
+                "t": {"type": "http", "scheme": "bearer"}}},
+            "paths": {
+                "/q": {"get": {"security": [{"q": []}], "responses": {"200": {"description": "ok"}}}},
+                "/c": {"get": {"security": [{"c": []}], "responses": {"200": {"description": "ok"}}}},
+                "/b": {"get": {"security": [{"b": []}], "responses": {"200": {"description": "ok"}}}},
+                "/t": {"get": {"security": [{"t": []}, {}], "responses": {"200": {"description": "ok"}}}}}}),
+        );
+        let y = &w.yaml;
+        assert!(y.contains(r#""query":{"key":"${env.Q}"}"#), "{y}");
+        assert!(
+            y.contains(r#""headers":{"Cookie":"session=${env.C}"}"#),
+            "{y}"
+        );
+        assert!(
+            y.contains(r#""headers":{"Authorization":"Basic ${env.B_CREDENTIALS}"}"#),
+            "{y}"
+        );
+        // `{}` among the alternatives: the operation may be called without credentials.
+        assert!(y.contains(r#"request: {"path":"/t"}"#), "{y}");
+        assert_eq!(w.env, ["Q", "C", "B_CREDENTIALS", "T_TOKEN"]);
+        assert!(
+            w.todos.iter().any(|t| t.contains("query credential")),
+            "{:?}",
+            w.todos
+        );
+    }
 }

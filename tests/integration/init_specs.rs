@@ -324,3 +324,23 @@ fn init_writes_a_scenario_for_a_resource_that_needs_headers_and_an_id() {
         .unwrap_or_else(|| panic!("{results:#}"));
     assert_eq!(scenario["status"], "pass", "{scenario:#}");
 }
+
+/// Swagger 2.0 is refused with what to do, and nothing is written.
+#[test]
+fn init_refuses_swagger_2_with_a_hint() {
+    let h = Harden::new();
+    let doc = h.dir.path().join("swagger.yaml");
+    std::fs::write(
+        &doc,
+        "swagger: '2.0'\ninfo: {title: old, version: '1'}\npaths: {}\n",
+    )
+    .unwrap();
+    let (run, text, _dir) = init_from(&doc.display().to_string());
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("Swagger 2.0"), "{run}");
+    assert!(
+        run.stderr.contains("hint: convert it to OpenAPI 3"),
+        "{run}"
+    );
+    assert!(text.is_empty(), "{text}");
+}
