@@ -344,3 +344,57 @@ fn init_refuses_swagger_2_with_a_hint() {
     );
     assert!(text.is_empty(), "{text}");
 }
+
+/// Defect 9 on a real service: behind an OAuth2 password flow, the suite init writes logs in
+/// at the `tokenUrl` with the credentials from the environment and passes; with a wrong
+/// password the login step fails and nothing passes. The password is never shown.
+#[test]
+fn init_on_an_oauth2_password_service_logs_in_and_passes() {
+    let app = fixture_app("fastapi-login");
+    let out = tempfile::tempdir().unwrap();
+    let suite = out.path().join("harden.yaml");
+    let path = path_with_python();
+    let init = Harden::new()
+        .args([
+            "init",
+            "--command",
+            "uvicorn app:app --port $PORT --log-level warning",
+            "--output",
+            &suite.display().to_string(),
+        ])
+        .env("PATH", &path)
+        .run_in(&app);
+    assert_eq!(init.code, 0, "{init}");
+    assert!(
+        init.stderr.contains("OAUTH2PASSWORDBEARER_PASSWORD"),
+        "{init}"
+    );
+    let text = std::fs::read_to_string(&suite).unwrap();
+    let parsed = yaml(&text);
+    let steps = check(&parsed, "api-v1-items-lifecycle")["http"]["steps"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let names: Vec<&str> = steps.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["create", "read", "delete"], "{text}");
+    let run = |password: &str| {
+        Harden::new()
+            .args(["check", &suite.display().to_string()])
+            .env("PATH", &path)
+            .env("LOGIN_USER", "alice")
+            .env("LOGIN_PASSWORD", "wonderland-7c2f")
+            .env("OAUTH2PASSWORDBEARER_USERNAME", "alice")
+            .env("OAUTH2PASSWORDBEARER_PASSWORD", password)
+            .run()
+    };
+    let good = run("wonderland-7c2f");
+    assert_eq!(good.code, 0, "{good}\n{text}");
+    assert!(good.stdout.contains("READY: all 3 checks passed"), "{good}");
+    let bad = run("not-the-password-91");
+    assert_eq!(bad.code, 1, "{bad}");
+    assert!(bad.stdout.contains("setup failed"), "{bad}");
+    for out in [&good, &bad] {
+        assert!(!out.stdout.contains("wonderland-7c2f"), "{out}");
+        assert!(!out.stderr.contains("wonderland-7c2f"), "{out}");
+    }
+}
