@@ -100,7 +100,7 @@ fn init_honours_nullable_in_the_schemas_it_writes() {
 /// Defect 4: the `servers` base path is in every path.
 #[test]
 fn init_puts_the_servers_base_path_in_every_path() {
-    let (run, text, _dir) = init_from(&data("petstore3.yaml"));
+    let (run, text, _dir) = init_from(&data("petstore3.json"));
     assert_eq!(run.code, 0, "{run}");
     let suite = yaml(&text);
     let inventory = &check(&suite, "get-store-inventory")["http"]["request"];
@@ -117,7 +117,7 @@ fn init_puts_the_servers_base_path_in_every_path() {
 /// Defect 5: a credential the operation requires is sent, from `${env.NAME}`.
 #[test]
 fn init_sends_the_credentials_an_operation_requires() {
-    let (run, text, _dir) = init_from(&data("petstore3.yaml"));
+    let (run, text, _dir) = init_from(&data("petstore3.json"));
     assert_eq!(run.code, 0, "{run}");
     let suite = yaml(&text);
     let req = &check(&suite, "get-store-inventory")["http"]["request"];
@@ -132,7 +132,7 @@ fn init_sends_the_credentials_an_operation_requires() {
 /// Defect 6: an XML-only answer gets no JSON schema assertion.
 #[test]
 fn init_asserts_a_schema_only_for_json_answers() {
-    let (run, text, _dir) = init_from(&data("petstore3.yaml"));
+    let (run, text, _dir) = init_from(&data("petstore3.json"));
     assert_eq!(run.code, 0, "{run}");
     let suite = yaml(&text);
     let expect = &check(&suite, "get-user-login")["http"]["expect"];
