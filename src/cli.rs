@@ -173,7 +173,7 @@ pub(crate) struct GateArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct InitArgs {
-    /// The OpenAPI document: a JSON file, or an `http://` URL.
+    /// The OpenAPI document (JSON or YAML, OpenAPI 3.0 or 3.1): a file, or an `http://` URL.
     #[arg(long, value_name = "FILE|URL", required_unless_present = "command")]
     pub from_openapi: Option<String>,
 

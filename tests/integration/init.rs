@@ -27,13 +27,21 @@ fn init_from_a_running_fastapi_service_writes_a_suite_that_passes() {
     }
     let validate = Harden::new()
         .args(["validate", &suite.display().to_string()])
+        .env("AUTHORIZATION", "Bearer init-test-token-5d1e")
         .run();
     assert_eq!(validate.code, 0, "{validate}\n{text}");
+    // The document has no security scheme, but POST /items takes an `Authorization`
+    // header: init reads it from the environment, and the scenario creates an item with it.
+    assert!(init.stderr.contains("set AUTHORIZATION"), "{init}");
+    assert!(text.contains("- id: items-lifecycle"), "{text}");
     let check = Harden::new()
         .args(["check", &suite.display().to_string()])
         .env("PATH", &path)
+        .env("API_TOKEN", "init-test-token-5d1e")
+        .env("AUTHORIZATION", "Bearer init-test-token-5d1e")
         .run();
     assert_eq!(check.code, 0, "{check}\n{text}");
+    assert!(check.stdout.contains("READY"), "{check}");
 
     // Never overwrites without --force.
     let again = Harden::new()

@@ -15,6 +15,7 @@ mod hostile;
 mod html;
 mod http;
 mod init;
+mod init_specs;
 mod install;
 mod instance;
 mod lifecycle;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct OpenApiRaw {
     /// Where the document is: a path on the service (default `/openapi.json`), or a JSON
-    /// file relative to the suite.
+    /// or YAML file relative to the suite.
     pub document: Option<String>,
     /// Only operations with one of these tags.
     #[serde(default)]
@@ -65,7 +65,20 @@ impl Validator<'_> {
             Some(p) if p.starts_with('/') => OpenApiDocument::Service(p),
             Some(rel) => {
                 let path = self.dir.join(&rel);
-                let doc = crate::read::json::<Value>(&path, crate::read::SUITE_FILE);
+                // JSON, else YAML (as the engine reads a document; `suite` sits below it).
+                let doc = crate::read::text(&path, crate::read::SUITE_FILE)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| {
+                        serde_json::from_str::<Value>(&t).or_else(|json| {
+                            serde_saphyr::from_str::<Value>(&t).map_err(|yaml| {
+                                if t.trim_start().starts_with(['{', '[']) {
+                                    format!("it is not JSON: {json}")
+                                } else {
+                                    format!("it is neither JSON nor YAML: {yaml}")
+                                }
+                            })
+                        })
+                    });
                 match doc {
                     Ok(doc) if doc.get("paths").is_some_and(Value::is_object) => {
                         OpenApiDocument::File {
@@ -84,13 +97,9 @@ impl Validator<'_> {
                         );
                         return None;
                     }
-                    Err(e) => {
-                        let why = match e {
-                            crate::read::JsonError::Read(e) => e.to_string(),
-                            crate::read::JsonError::Parse(e) => format!("it is not JSON: {e}"),
-                        };
+                    Err(why) => {
                         self.err(loc, &format!("{field}.document"), format!("cannot read `{}`: {why}", path.display()))
-                            .hint = Some("give a JSON file relative to the suite, or a path on the service such as `/openapi.json`".into());
+                            .hint = Some("give a JSON or YAML file relative to the suite, or a path on the service such as `/openapi.json`".into());
                         return None;
                     }
                 }
