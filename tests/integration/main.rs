@@ -25,6 +25,8 @@ mod metrics;
 mod openapi;
 mod python;
 mod rate_limit;
+mod rate_limit_nginx;
+mod rate_limiters;
 mod reference;
 mod reports;
 mod requests;
