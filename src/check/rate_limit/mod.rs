@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 /// How long one request of the probe may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// An accepted answer this slow (and much slower than the typical answer) was delayed.
-const DELAYED: Duration = Duration::from_millis(500);
+const DELAYED: Duration = Duration::from_secs(1);
 
 /// One request of the probe: its answer, or why there was none.
 #[derive(Debug, Clone)]
@@ -212,7 +212,9 @@ fn tally(rs: &[&Response]) -> String {
 
 /// Accepted answers the limiter held back instead of refusing (nginx `burst` without
 /// `nodelay`): slow both absolutely and against the typical answer, and either several
-/// of them or alongside requests that timed out. `None` when nothing was delayed.
+/// of them, released one after another (their times spread over a quarter of the slowest
+/// or more, unlike a stall that holds them all alike), or alongside requests that timed
+/// out. `None` when nothing was delayed.
 fn delayed(accepted: &[&Response], answered: &[&Response], timeouts: usize) -> Option<String> {
     let mut all: Vec<Duration> = answered.iter().map(|r| r.duration).collect();
     all.sort();
@@ -223,16 +225,20 @@ fn delayed(accepted: &[&Response], answered: &[&Response], timeouts: usize) -> O
         .map(|r| r.duration)
         .filter(|d| *d >= threshold)
         .collect();
-    let several = slow.len() >= 2 && slow.len() * 5 >= accepted.len();
+    let (fastest, slowest) = (
+        slow.iter().min().copied().unwrap_or_default(),
+        slow.iter().max().copied().unwrap_or_default(),
+    );
+    let spread = (slowest - fastest) * 4 >= slowest;
+    let several = slow.len() >= 2 && slow.len() * 5 >= accepted.len() && spread;
     if !(several || (!slow.is_empty() && timeouts > 0)) {
         return None;
     }
-    let slowest = slow.iter().max().copied().unwrap_or_default();
     Some(format!(
         "{} of {} accepted answers came {} to {} late (typical answer {}){}",
         slow.len(),
         accepted.len(),
-        crate::text::human_duration(slow.iter().min().copied().unwrap_or_default()),
+        crate::text::human_duration(fastest),
         crate::text::human_duration(slowest),
         crate::text::human_duration(typical),
         if timeouts > 0 {
