@@ -7,10 +7,15 @@
 use crate::harness::{Harden, Output, path_with_python, repo};
 
 /// Runs one `rate-limit` check (`keys`, indented under `rate-limit:`) against `command`
-/// started in fixtures/limiters with `LIMIT` set to `limit`.
+/// started in fixtures/limiters with `LIMIT` set to `limit` (and `env`, more YAML map
+/// entries).
 fn probe(command: &str, limit: &str, keys: &str) -> Output {
+    probe_env(command, limit, "", keys)
+}
+
+fn probe_env(command: &str, limit: &str, env: &str, keys: &str) -> Output {
     let yaml = format!(
-        "suite: limiter\ninstance:\n  command: {command}\n  cwd: {}\n  env: {{ LIMIT: \"{limit}\" }}\n  ready: {{ http: /health, timeout: 60s }}\nchecks:\n  - id: limited\n    rate-limit:\n      request: {{ path: /items }}\n      limit: 20\n      window: 60s\n{keys}",
+        "suite: limiter\ninstance:\n  command: {command}\n  cwd: {}\n  env: {{ LIMIT: \"{limit}\"{env} }}\n  ready: {{ http: /health, timeout: 60s }}\nchecks:\n  - id: limited\n    rate-limit:\n      request: {{ path: /items }}\n      limit: 20\n      window: 60s\n{keys}",
         repo().join("fixtures/limiters").display()
     );
     Harden::check_yaml(&yaml)
@@ -54,7 +59,11 @@ fn slowapi_with_one_worker_passes() {
 /// Issue 21.1: `uvicorn --workers 4`, each worker with slowapi's in-memory counter.
 #[test]
 fn slowapi_with_four_workers_fails_naming_the_workers() {
-    let out = probe(&uvicorn(4), "20/minute", "      workers: 4\n      paced: false\n");
+    let out = probe(
+        &uvicorn(4),
+        "20/minute",
+        "      workers: 4\n      paced: false\n",
+    );
     assert_eq!(out.code, 1, "{out}");
     let (status, message) = out.check("limited");
     assert_eq!(status, "fail", "{out}");
@@ -65,10 +74,15 @@ fn slowapi_with_four_workers_fails_naming_the_workers() {
     assert!(message.contains("per worker process"), "{message}");
 }
 
-/// Issue 21.2: 2 a minute where the contract says 20.
+/// Issue 21.2: 2 a minute where the contract says 20, and no quota headers to tell.
 #[test]
 fn slowapi_stricter_than_the_contract_fails() {
-    let out = probe(&uvicorn(1), "2/minute", "      paced: false\n");
+    let out = probe_env(
+        &uvicorn(1),
+        "2/minute",
+        ", HEADERS: \"0\"",
+        "      paced: false\n",
+    );
     assert_eq!(out.code, 1, "{out}");
     let (_, message) = out.check("limited");
     assert!(
@@ -98,7 +112,11 @@ fn flask_limiter_with_one_worker_passes() {
 /// Issue 21.1: `gunicorn -w 4` with Flask-Limiter's `memory://`.
 #[test]
 fn flask_limiter_with_four_workers_fails_naming_the_workers() {
-    let out = probe(&gunicorn(4), "20 per minute", "      workers: 4\n      paced: false\n");
+    let out = probe(
+        &gunicorn(4),
+        "20 per minute",
+        "      workers: 4\n      paced: false\n",
+    );
     assert_eq!(out.code, 1, "{out}");
     let (_, message) = out.check("limited");
     assert!(message.contains("per worker process"), "{message}");

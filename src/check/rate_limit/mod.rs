@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 /// How long one request of the probe may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-/// An accepted answer this slow (and much slower than the typical answer) was delayed.
+/// An accepted answer this slow (and much slower than the fastest answer) was delayed.
 const DELAYED: Duration = Duration::from_secs(1);
 
 /// One request of the probe: its answer, or why there was none.
@@ -137,9 +137,37 @@ pub(crate) async fn run(spec: &RateLimitSpec, cx: &CheckContext) -> CheckOutcome
     }
     let mut burst = Vec::with_capacity(total);
     while let Some(done) = set.join_next().await {
-        burst.push(done.unwrap_or_else(|e| Probe::no_answer(format!("probe task failed: {e}"))));
+        let probe = match done {
+            Ok(p) => p,
+            // Abandoned below: the limiter was holding it back.
+            Err(e) if e.is_cancelled() => Probe::NoAnswer {
+                why: "abandoned while the limiter delayed answers".into(),
+                timed_out: true,
+            },
+            Err(e) => Probe::no_answer(format!("probe task failed: {e}")),
+        };
+        let slow = matches!(&probe, Probe::Answered(r) if r.duration >= DELAYED);
+        burst.push(probe);
+        // A limiter that queues keeps taking requests without refusing any: once its
+        // delays are plain, waiting for the rest would only wait out its queue.
+        if slow && delays(spec, &burst).is_some() {
+            set.abort_all();
+        }
     }
     let elapsed = started.elapsed();
+    if delays(spec, &burst).is_some() {
+        let skipped = || Probe::no_answer("not sent: the limiter delays answers");
+        return evaluate(
+            spec,
+            &Facts {
+                burst,
+                elapsed,
+                follow_up: skipped(),
+                paced: Vec::new(),
+                second: skipped(),
+            },
+        );
+    }
     let follow_up = one(spec, &first).await;
     let mut paced = Vec::new();
     if let Some(p) = spec.paced {
@@ -210,16 +238,48 @@ fn tally(rs: &[&Response]) -> String {
         .join(", ")
 }
 
+/// What [`delayed`] finds in a burst.
+fn delays(spec: &RateLimitSpec, burst: &[Probe]) -> Option<String> {
+    let answered: Vec<&Response> = burst
+        .iter()
+        .filter_map(|p| match p {
+            Probe::Answered(r) => Some(r),
+            Probe::NoAnswer { .. } => None,
+        })
+        .collect();
+    let accepted: Vec<&Response> = answered
+        .iter()
+        .copied()
+        .filter(|r| class(spec, r.status) == Class::Accepted)
+        .collect();
+    let timeouts = burst
+        .iter()
+        .filter(|p| {
+            matches!(
+                p,
+                Probe::NoAnswer {
+                    timed_out: true,
+                    ..
+                }
+            )
+        })
+        .count();
+    delayed(&accepted, &answered, timeouts)
+}
+
 /// Accepted answers the limiter held back instead of refusing (nginx `burst` without
-/// `nodelay`): slow both absolutely and against the typical answer, and either several
+/// `nodelay`): slow both absolutely and against the fastest answer, and either several
 /// of them, released one after another (their times spread over a quarter of the slowest
 /// or more, unlike a stall that holds them all alike), or alongside requests that timed
 /// out. `None` when nothing was delayed.
 fn delayed(accepted: &[&Response], answered: &[&Response], timeouts: usize) -> Option<String> {
-    let mut all: Vec<Duration> = answered.iter().map(|r| r.duration).collect();
-    all.sort();
-    let typical = all.get(all.len() / 2).copied().unwrap_or_default();
-    let threshold = DELAYED.max(typical * 5);
+    // Against the fastest answer: while a queue fills, most answers are the slow ones.
+    let fastest_answer = answered
+        .iter()
+        .map(|r| r.duration)
+        .min()
+        .unwrap_or_default();
+    let threshold = DELAYED.max(fastest_answer * 5);
     let slow: Vec<Duration> = accepted
         .iter()
         .map(|r| r.duration)
@@ -235,17 +295,14 @@ fn delayed(accepted: &[&Response], answered: &[&Response], timeouts: usize) -> O
         return None;
     }
     Some(format!(
-        "{} of {} accepted answers came {} to {} late (typical answer {}){}",
+        "{} of {} accepted answers came {} to {} late (the fastest in {}){}",
         slow.len(),
         accepted.len(),
         crate::text::human_duration(fastest),
         crate::text::human_duration(slowest),
-        crate::text::human_duration(typical),
+        crate::text::human_duration(fastest_answer),
         if timeouts > 0 {
-            format!(
-                ", {timeouts} got no answer within {}",
-                humantime::format_duration(REQUEST_TIMEOUT)
-            )
+            format!(", {timeouts} got none (timed out, or still queued when the probe stopped)")
         } else {
             String::new()
         }
@@ -292,11 +349,6 @@ pub(crate) fn evaluate(spec: &RateLimitSpec, f: &Facts) -> CheckOutcome {
             Probe::Answered(_) => None,
         })
         .collect();
-    let timeouts = f
-        .burst
-        .iter()
-        .filter(|p| matches!(p, Probe::NoAnswer { timed_out: true, .. }))
-        .count();
     let counts = format!(
         "{} accepted, {} refused{}",
         accepted.len(),
@@ -325,7 +377,7 @@ pub(crate) fn evaluate(spec: &RateLimitSpec, f: &Facts) -> CheckOutcome {
         },
         unanswered.is_empty(),
     ));
-    if let Some(what) = delayed(&accepted, &answered, timeouts) {
+    if let Some(what) = delays(spec, &f.burst) {
         a.push(Assertion::new(
             "delays",
             "a refusal at once once the limit is spent",
@@ -493,7 +545,11 @@ pub(crate) fn evaluate(spec: &RateLimitSpec, f: &Facts) -> CheckOutcome {
             let n = on_accepted.len() as u64;
             let lowest = on_accepted.iter().map(|(r, _)| *r).min().unwrap_or(0);
             let highest = on_accepted.iter().map(|(r, _)| *r).max().unwrap_or(0);
-            let limit = on_accepted.iter().map(|(_, l)| *l).max().unwrap_or(spec.limit);
+            let limit = on_accepted
+                .iter()
+                .map(|(_, l)| *l)
+                .max()
+                .unwrap_or(spec.limit);
             let floor = limit.saturating_sub(n) + spec.tolerance;
             a.push(Assertion::new(
                 "remaining decreases",

@@ -126,7 +126,11 @@ fn choose<'a>(
             policies
                 .iter()
                 .map(|p| {
-                    let mut s = p.name.as_ref().map(|n| format!("\"{n}\"")).unwrap_or_default();
+                    let mut s = p
+                        .name
+                        .as_ref()
+                        .map(|n| format!("\"{n}\""))
+                        .unwrap_or_default();
                     if let Some(v) = p.value {
                         s.push_str(&v.to_string());
                     }
@@ -163,13 +167,15 @@ pub(crate) fn quota(r: &Response, window: Duration, name: Option<&str>) -> Optio
     };
     if let Some(v) = r.header("ratelimit") {
         let current = items(&v);
-        let named = current.iter().any(|i| i.name.is_some() && i.params.iter().any(|(k, _)| k == "r"));
+        let named = current
+            .iter()
+            .any(|i| i.name.is_some() && i.params.iter().any(|(k, _)| k == "r"));
         let (limit, remaining) = if named {
             // Drafts 08 to 10: items named like the policies.
             let item = match &chosen {
-                Ok(Some(Item { name: Some(n), .. })) => {
-                    current.iter().find(|i| i.name.as_deref() == Some(n.as_str()))
-                }
+                Ok(Some(Item { name: Some(n), .. })) => current
+                    .iter()
+                    .find(|i| i.name.as_deref() == Some(n.as_str())),
                 Ok(_) if current.len() == 1 => current.first(),
                 _ => None,
             };
