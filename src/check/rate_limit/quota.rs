@@ -150,6 +150,28 @@ fn quota_of(p: &Item) -> Option<u64> {
     p.param("q").or(p.value)
 }
 
+/// A limit header that may list policies after the current limit (`20, 1000;w=86400,
+/// 20;w=60`): the chosen policy's quota, else the first number.
+fn limit_with_policies(
+    r: &Response,
+    header: &str,
+    window: Duration,
+    name: Option<&str>,
+) -> (Option<u64>, Option<String>) {
+    let all = items(&r.header(header).unwrap_or_default());
+    let current = all.first().and_then(|i| i.value);
+    let policies: Vec<Item> = all
+        .into_iter()
+        .skip(1)
+        .filter(|i| i.param("w").is_some())
+        .collect();
+    match choose(&policies, window, name) {
+        Ok(Some(p)) => (quota_of(p), None),
+        Ok(None) => (current, None),
+        Err(e) => (None, Some(e)),
+    }
+}
+
 /// Reads the quota headers of `r` for the policy with this window (or name).
 pub(crate) fn quota(r: &Response, window: Duration, name: Option<&str>) -> Option<Quota> {
     let first_number = |header: &str| {
@@ -200,16 +222,7 @@ pub(crate) fn quota(r: &Response, window: Duration, name: Option<&str>) -> Optio
     if r.header("ratelimit-limit").is_some() || r.header("ratelimit-remaining").is_some() {
         // Before draft 03 the policies followed the current limit in `RateLimit-Limit`.
         let (limit, unmatched) = if policies.is_empty() {
-            let in_limit: Vec<Item> = items(&r.header("ratelimit-limit").unwrap_or_default())
-                .into_iter()
-                .skip(1)
-                .filter(|i| i.param("w").is_some())
-                .collect();
-            match choose(&in_limit, window, name) {
-                Ok(Some(p)) => (quota_of(p), None),
-                Ok(None) => (first_number("ratelimit-limit"), None),
-                Err(e) => (None, Some(e)),
-            }
+            limit_with_policies(r, "ratelimit-limit", window, name)
         } else {
             (policy_limit, unmatched)
         };
@@ -225,11 +238,17 @@ pub(crate) fn quota(r: &Response, window: Duration, name: Option<&str>) -> Optio
         });
     }
     if r.header("x-ratelimit-limit").is_some() || r.header("x-ratelimit-remaining").is_some() {
+        // Envoy (draft 03 shape) lists the policies after the current limit.
+        let (limit, unmatched) = limit_with_policies(r, "x-ratelimit-limit", window, name);
         return Some(Quota {
             family: "X-RateLimit-*",
-            limit: first_number("x-ratelimit-limit"),
-            remaining: first_number("x-ratelimit-remaining"),
-            unmatched: None,
+            limit,
+            remaining: if unmatched.is_some() {
+                None
+            } else {
+                first_number("x-ratelimit-remaining")
+            },
+            unmatched,
         });
     }
     None

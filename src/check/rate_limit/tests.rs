@@ -434,6 +434,17 @@ fn the_policy_is_chosen_by_window_or_name_in_any_order() {
         ),
         q("RateLimit-*", 20, 7)
     );
+    // Envoy's draft-03 shape.
+    assert_eq!(
+        read(
+            &[
+                ("x-ratelimit-limit", "20, 1000;w=86400, 20;w=60"),
+                ("x-ratelimit-remaining", "7"),
+            ],
+            None
+        ),
+        q("X-RateLimit-*", 20, 7)
+    );
     // Several, none with the suite's window: said so.
     let none = read(
         &[
