@@ -5,7 +5,7 @@
 //! (`.ci/run` installs it).
 
 use crate::harness::{Harden, Output};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn nginx() -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
@@ -23,7 +23,7 @@ fn nginx() -> Option<PathBuf> {
 
 /// Serves static files from a temp dir with `limit_req zone=one <location>` on `/items`,
 /// the zone at `rate`, and runs one `rate-limit` check (`keys`) against it.
-fn probe(nginx: &PathBuf, rate: &str, location: &str, keys: &str) -> Output {
+fn probe(nginx: &Path, rate: &str, location: &str, keys: &str) -> Output {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     std::fs::create_dir_all(root.join("www")).expect("www");
