@@ -1,8 +1,9 @@
 //! The `rate-limit` kind against the limiters Python services deploy, each healthy and
 //! misconfigured the way teams misconfigure them: slowapi under uvicorn, Flask-Limiter
 //! under gunicorn, both with one worker and with four (each keeping its own in-memory
-//! counter), and a service sending the IETF quota headers of drafts 06, 07 and 10. The
-//! contract each suite states: 20 requests a minute per client.
+//! counter), fastapi-limiter with four workers sharing Redis, and a service sending the
+//! IETF quota headers of drafts 06, 07 and 10. The contract each suite states: 20 requests
+//! a minute per client.
 
 use crate::harness::{Harden, Output, path_with_python, repo};
 
@@ -25,7 +26,7 @@ fn probe_env(command: &str, limit: &str, env: &str, keys: &str) -> Output {
 
 fn uvicorn(workers: u32) -> String {
     format!(
-        "[\"uvicorn\", \"slowapi_app:app\", \"--port\", \"${{PORT}}\", \"--workers\", \"{workers}\", \"--log-level\", \"warning\"]"
+        "[\"python\", \"-m\", \"uvicorn\", \"slowapi_app:app\", \"--port\", \"${{PORT}}\", \"--workers\", \"{workers}\", \"--log-level\", \"warning\"]"
     )
 }
 
@@ -171,4 +172,56 @@ fn a_stuck_remaining_fails_in_each_draft() {
             "draft {draft}"
         );
     }
+}
+
+/// fastapi-limiter 0.1.6 counts in Redis (a `redis-server` on a unix socket, started with
+/// the service); skipped, saying so, where redis-server is not installed.
+fn fastapi_limiter(workers: u32, limit: &str, keys: &str) -> Option<Output> {
+    let Some(redis) = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).is_file())
+    else {
+        eprintln!("skipped: redis-server is not installed (apt-get install -y redis-server)");
+        return None;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path().display();
+    let command = format!(
+        "[\"sh\", \"-c\", \"{redis} --port 0 --unixsocket {d}/redis.sock --save '' --appendonly no --dir {d} --loglevel warning & until [ -S {d}/redis.sock ]; do sleep 0.05; done; exec python -m uvicorn fastapi_limiter_app:app --port $0 --workers {workers} --log-level warning\", \"${{PORT}}\"]"
+    );
+    Some(probe_env(
+        &command,
+        limit,
+        &format!(", REDIS_URL: \"unix://{d}/redis.sock\""),
+        keys,
+    ))
+}
+
+/// Counted in Redis, four workers share one counter: passes with `workers: 4` (no quota
+/// headers, `Retry-After` on refusals).
+#[test]
+fn fastapi_limiter_with_four_workers_and_redis_passes() {
+    let Some(out) = fastapi_limiter(4, "20", "      workers: 4\n      paced: false\n") else {
+        return;
+    };
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        note(&out).ends_with(": 20 accepted, 61 refused"),
+        "{}",
+        note(&out)
+    );
+}
+
+/// `RateLimiter(times=2, seconds=60)` where the contract says 20: refused too early.
+#[test]
+fn fastapi_limiter_stricter_than_the_contract_fails() {
+    let Some(out) = fastapi_limiter(1, "2", "      paced: false\n") else {
+        return;
+    };
+    assert_eq!(out.code, 1, "{out}");
+    let (_, message) = out.check("limited");
+    assert!(
+        message.starts_with("accepted before refusing: expected at least 20, got only 2 accepted"),
+        "{message}"
+    );
 }
