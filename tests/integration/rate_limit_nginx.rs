@@ -42,6 +42,19 @@ fn probe(nginx: &Path, rate: &str, location: &str, keys: &str) -> Output {
     Harden::check_yaml(&yaml).run()
 }
 
+/// The assertion `property` of the check: whether it passed, and what was observed.
+fn assertion(out: &Output, property: &str) -> (bool, String) {
+    let r = out.results();
+    let found = r["suites"][0]["checks"][0]["assertions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["property"] == property).cloned())
+        .unwrap_or_else(|| panic!("no `{property}` assertion: {out}"));
+    (
+        found["passed"].as_bool().unwrap_or(false),
+        found["actual"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
 fn note(out: &Output) -> String {
     out.results()["suites"][0]["checks"][0]["note"]
         .as_str()
@@ -49,19 +62,19 @@ fn note(out: &Output) -> String {
         .to_string()
 }
 
-/// `rate=60r/m burst=4 nodelay`: 5 at once, then one a second, stated as 5 per 5 s.
+/// `rate=30r/m burst=4 nodelay`: 5 at once, then one every 2 s, stated as 5 per 10 s.
 #[test]
 fn nginx_with_burst_and_nodelay_passes() {
     let Some(nginx) = nginx() else { return };
     let out = probe(
         &nginx,
-        "60r/m",
+        "30r/m",
         "burst=4 nodelay; limit_req_status 429;",
-        "      limit: 5\n      window: 5s\n      tolerance: 1\n",
+        "      limit: 5\n      window: 10s\n      tolerance: 1\n",
     );
     assert_eq!(out.code, 0, "{out}");
     assert!(
-        note(&out).contains("; paced every 500ms: "),
+        note(&out).contains("; paced every 1.00s: "),
         "{}",
         note(&out)
     );
@@ -78,11 +91,16 @@ fn nginx_without_burst_is_told_apart_by_the_paced_phase() {
     assert_eq!(out.code, 0, "{out}");
     let out = probe(&nginx, "10r/s", "; limit_req_status 429;", keys);
     assert_eq!(out.code, 1, "{out}");
-    let (status, message) = out.check("limited");
-    assert_eq!(status, "fail");
+    assert_eq!(out.check("limited").0, "fail");
+    // Other assertions may fail too when a loaded machine stretches the burst past 100 ms
+    // (a second request admitted): the paced phase's is the one that must.
+    let (passed, actual) = assertion(&out, "paced at twice the rate");
+    assert!(!passed, "{out}");
     assert!(
-        message.starts_with("paced at twice the rate: expected a 429 among 4 requests 1.00s apart, got none refused (200, 200, 200, 200): the limit enforced is far above 1 per 2s"),
-        "{message}"
+        actual.starts_with(
+            "none refused (200, 200, 200, 200): the limit enforced is far above 1 per 2s"
+        ),
+        "{actual}"
     );
 }
 
@@ -115,19 +133,22 @@ fn nginx_burst_without_nodelay_is_reported_as_delays() {
 #[test]
 fn nginx_default_503_is_counted_apart() {
     let Some(nginx) = nginx() else { return };
-    let keys = "      limit: 5\n      window: 5s\n      tolerance: 1\n      paced: false\n";
-    let out = probe(&nginx, "60r/m", "burst=4 nodelay;", keys);
+    let keys = "      limit: 5\n      window: 10s\n      tolerance: 1\n      paced: false\n";
+    let out = probe(&nginx, "30r/m", "burst=4 nodelay;", keys);
     assert_eq!(out.code, 1, "{out}");
-    let (_, message) = out.check("limited");
+    let (passed, actual) = assertion(&out, "refusal");
+    assert!(!passed, "{out}");
+    assert!(actual.starts_with("none of 13 refused ("), "{actual}");
     assert!(
-        message.starts_with("refusal: expected a 429 once more than 6 requests arrive within 5s, got none of 13 refused ("),
-        "{message}"
+        actual.contains(" answered 503 ×")
+            && actual.ends_with("not 429: if that is the limiter's refusal, set `expect-status`)"),
+        "{actual}"
     );
-    assert!(message.contains(" answered 503 ×"), "{message}");
+    assert!(note(&out).contains(" other (503 ×"), "{}", note(&out));
     // Stated as nginx refuses: passes.
     let out = probe(
         &nginx,
-        "60r/m",
+        "30r/m",
         "burst=4 nodelay;",
         &format!("{keys}      expect-status: 503\n"),
     );
