@@ -21,7 +21,7 @@ pub(crate) struct RateLimitRaw {
     pub window: Spanned<String>,
     /// Status of a refusal (default 429).
     pub expect_status: Option<u16>,
-    /// Extra requests a fixed or sliding window may let through (default 0).
+    /// Extra (or missing) requests a fixed or sliding window may let through (default 0).
     pub tolerance: Option<u64>,
     /// Requests in flight at once during the burst (default 10).
     pub concurrency: Option<u64>,
@@ -86,6 +86,8 @@ impl RateLimitSpec {
     }
 }
 
+/// The most requests a burst may send (each on its own connection).
+const MAX_BURST: u64 = 50_000;
 /// Requests of the paced phase.
 pub(crate) const PACED_REQUESTS: usize = 4;
 /// The longest paced phase run by default.
@@ -172,6 +174,18 @@ impl Validator<'_> {
                     "workers {} is out of range (1 to 64)",
                     r.workers.unwrap_or_default()
                 ),
+            );
+            return None;
+        }
+        let burst = (r.limit + r.tolerance.unwrap_or(0)) * r.workers.unwrap_or(1).max(2) + 1;
+        if burst > MAX_BURST {
+            self.err(
+                loc,
+                &format!("{field}.workers"),
+                format!("the burst would be {burst} requests, more than {MAX_BURST}"),
+            )
+            .hint = Some(
+                "lower `workers` or `tolerance`, or state the limit over a shorter window".into(),
             );
             return None;
         }

@@ -663,6 +663,13 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("hint: set `paced: false`"), "{e}");
+        let e = errors(&format!(
+            "{HEAD}  - id: r\n    rate-limit: {{ request: {{ path: /x }}, limit: 10000, window: 60s, workers: 8 }}\n"
+        ));
+        assert!(
+            e.contains("the burst would be 80001 requests, more than 50000"),
+            "{e}"
+        );
         let e = errors(&check(", workers: 0"));
         assert!(e.contains("workers 0 is out of range (1 to 64)"), "{e}");
     }
