@@ -15,6 +15,9 @@ fn probe(command: &str, limit: &str, keys: &str) -> Output {
 }
 
 fn probe_env(command: &str, limit: &str, env: &str, keys: &str) -> Output {
+    // Where the workers mark themselves started: the service is ready once all are.
+    let ready = tempfile::tempdir().expect("temp dir");
+    let env = format!("{env}, READY_DIR: \"{}\"", ready.path().display());
     let yaml = format!(
         "suite: limiter\ninstance:\n  command: {command}\n  cwd: {}\n  env: {{ LIMIT: \"{limit}\"{env} }}\n  ready: {{ http: /health, timeout: 60s }}\nchecks:\n  - id: limited\n    rate-limit:\n      request: {{ path: /items }}\n      limit: 20\n      window: 60s\n{keys}",
         repo().join("fixtures/limiters").display()
@@ -30,9 +33,10 @@ fn uvicorn(workers: u32) -> String {
     )
 }
 
-fn gunicorn(workers: u32) -> String {
+/// gunicorn's default sync workers (one request at a time each), or with `threads`.
+fn gunicorn(workers: u32, threads: u32) -> String {
     format!(
-        "[\"python\", \"-m\", \"gunicorn\", \"-w\", \"{workers}\", \"--threads\", \"4\", \"-b\", \"127.0.0.1:${{PORT}}\", \"--log-level\", \"warning\", \"flask_app:app\"]"
+        "[\"python\", \"-m\", \"gunicorn\", \"-w\", \"{workers}\", \"--threads\", \"{threads}\", \"-b\", \"127.0.0.1:${{PORT}}\", \"--log-level\", \"warning\", \"flask_app:app\"]"
     )
 }
 
@@ -60,9 +64,10 @@ fn slowapi_with_one_worker_passes() {
 /// Issue 21.1: `uvicorn --workers 4`, each worker with slowapi's in-memory counter.
 #[test]
 fn slowapi_with_four_workers_fails_naming_the_workers() {
-    let out = probe(
+    let out = probe_env(
         &uvicorn(4),
         "20/minute",
+        ", WORKERS: \"4\"",
         "      workers: 4\n      paced: false\n",
     );
     assert_eq!(out.code, 1, "{out}");
@@ -101,7 +106,7 @@ fn slowapi_stricter_than_the_contract_fails() {
 /// Flask-Limiter 4.1 with `memory://`, one gunicorn worker: passes.
 #[test]
 fn flask_limiter_with_one_worker_passes() {
-    let out = probe(&gunicorn(1), "20 per minute", "      paced: false\n");
+    let out = probe(&gunicorn(1, 4), "20 per minute", "      paced: false\n");
     assert_eq!(out.code, 0, "{out}");
     assert!(
         note(&out).contains(": 20 accepted, 21 refused; quota headers X-RateLimit-*"),
@@ -110,12 +115,14 @@ fn flask_limiter_with_one_worker_passes() {
     );
 }
 
-/// Issue 21.1: `gunicorn -w 4` with Flask-Limiter's `memory://`.
+/// Issue 21.1: `gunicorn -w 4` (its default sync workers) with Flask-Limiter's
+/// `memory://`.
 #[test]
 fn flask_limiter_with_four_workers_fails_naming_the_workers() {
-    let out = probe(
-        &gunicorn(4),
+    let out = probe_env(
+        &gunicorn(4, 1),
         "20 per minute",
+        ", WORKERS: \"4\"",
         "      workers: 4\n      paced: false\n",
     );
     assert_eq!(out.code, 1, "{out}");
@@ -192,7 +199,7 @@ fn fastapi_limiter(workers: u32, limit: &str, keys: &str) -> Option<Output> {
     Some(probe_env(
         &command,
         limit,
-        &format!(", REDIS_URL: \"unix://{d}/redis.sock\""),
+        &format!(", REDIS_URL: \"unix://{d}/redis.sock\", WORKERS: \"{workers}\""),
         keys,
     ))
 }
