@@ -94,7 +94,7 @@ pub(crate) fn fix_hint(kind: CheckKind) -> &'static str {
             "Install what is missing (the note has the command) and pin requirements with `==`."
         }
         CheckKind::RateLimit => {
-            "Enforce the declared limit per client, answer 429 (with `Retry-After` where you can), and keep quota headers consistent."
+            "Enforce the declared limit per client in a storage every worker shares, refuse (429, with `Retry-After` where you can) rather than delay, and keep quota headers consistent."
         }
         CheckKind::Metrics => {
             "Expose the missing families with the right types and labels, and keep the exposition valid."

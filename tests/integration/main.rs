@@ -28,6 +28,8 @@ mod openapi;
 mod openapi_faults;
 mod python;
 mod rate_limit;
+mod rate_limit_nginx;
+mod rate_limiters;
 mod reference;
 mod reports;
 mod requests;

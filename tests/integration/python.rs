@@ -35,7 +35,8 @@ fn the_example_suite_passes_on_the_real_stack() {
         out.stdout.contains("verdict: READY: all 17 checks passed"),
         "{out}"
     );
-    // slowapi's limiter, measured: 100 accepted, then refused with its quota headers.
+    // slowapi's limiter, measured: 100 accepted, then refused with its quota headers, and
+    // refused again when paced at twice the rate.
     let note = out.results()["suites"][0]["checks"]
         .as_array()
         .unwrap()
@@ -44,7 +45,9 @@ fn the_example_suite_passes_on_the_real_stack() {
         .map(|c| c["note"].as_str().unwrap_or_default().to_string())
         .unwrap();
     assert!(
-        note.contains("100 accepted, 1 refused; quota headers X-RateLimit-*"),
+        note.contains(
+            "100 accepted, 101 refused; paced every 300ms: 429 429 429 429; quota headers X-RateLimit-*"
+        ),
         "{note}"
     );
 }
@@ -62,7 +65,7 @@ fn slowapi_with_the_limit_lifted_fails_the_rate_limit_check() {
     assert_eq!(out.code, 1, "{out}");
     let (status, message) = out.check("items-rate-limited");
     assert_eq!(status, "fail");
-    assert!(message.contains("none of 101 refused"), "{message}");
+    assert!(message.contains("none of 201 refused"), "{message}");
 }
 
 /// prometheus_client answers Prometheus's Accept header with OpenMetrics (`info`,

@@ -13,14 +13,16 @@ fn enforced_limit_passes_and_other_clients_are_unaffected() {
         probe["note"]
             .as_str()
             .unwrap()
-            .starts_with("101 requests in "),
+            .starts_with("201 requests in "),
         "{probe}"
     );
     assert!(
         probe["note"]
             .as_str()
             .unwrap()
-            .ends_with("100 accepted, 1 refused; quota headers X-RateLimit-*"),
+            .ends_with(
+                "100 accepted, 101 refused; paced every 300ms: 429 429 429 429; quota headers X-RateLimit-*"
+            ),
         "{probe}"
     );
     let props: Vec<&str> = probe["assertions"]
@@ -34,11 +36,15 @@ fn enforced_limit_passes_and_other_clients_are_unaffected() {
         [
             "burst",
             "refusal",
+            "accepted",
+            "accepted before refusing",
             "retry-after",
             "quota headers (X-RateLimit-*)",
             "remaining on refusal",
             "remaining",
+            "remaining decreases",
             "after the burst",
+            "paced at twice the rate",
             "second client (127.0.0.3)"
         ]
     );
@@ -54,7 +60,7 @@ fn missing_rate_limit_fails() {
     assert_eq!(status, "fail");
     assert_eq!(
         message,
-        "refusal: expected a 429 once more than 100 requests arrive within 1m, got none of 101 refused (and 1 more)"
+        "refusal: expected a 429 once more than 100 requests arrive within 1m, got none of 201 refused (and 3 more)"
     );
 }
 

@@ -21,10 +21,24 @@ pub(crate) struct RateLimitRaw {
     pub window: Spanned<String>,
     /// Status of a refusal (default 429).
     pub expect_status: Option<u16>,
-    /// Extra requests a fixed or sliding window may let through (default 0).
+    /// Extra (or missing) requests a fixed or sliding window may let through (default 0).
     pub tolerance: Option<u64>,
     /// Requests in flight at once during the burst (default 10).
     pub concurrency: Option<u64>,
+    /// Worker processes the service runs (default 1). The burst is sized so that each of
+    /// them would see more than the limit if it kept its own counter.
+    pub workers: Option<u64>,
+    /// Fail when fewer than `limit - tolerance` requests are accepted (default true): a
+    /// limit stricter than the contract refuses real clients too early.
+    pub lower_bound: Option<bool>,
+    /// After the burst, send requests paced at twice the documented rate (`window / (2 *
+    /// limit)` apart) and expect a refusal among them: catches a limit far above the
+    /// contract that a burst cannot (nginx `limit_req` without `burst`). Default: on when
+    /// the paced phase takes at most 10 s; `true` runs it up to 2 min, `false` never.
+    pub paced: Option<bool>,
+    /// The IETF `RateLimit-Policy` to read by name when several are sent (default: the one
+    /// whose window `w` equals `window`).
+    pub policy: Option<String>,
     /// Vary this header per client instead of the source address (per-user limits).
     pub client_header: Option<String>,
     /// Loopback source address of the burst (default `127.0.0.2`); the second client
@@ -47,7 +61,39 @@ pub(crate) struct RateLimitSpec {
     pub clients: RateLimitClients,
     /// Every refusal must carry `Retry-After` (RFC 6585 makes it optional).
     pub require_retry_after: bool,
+    /// Worker processes expected (1 to 64).
+    pub workers: u64,
+    /// At least `limit - tolerance` must be accepted.
+    pub lower_bound: bool,
+    /// The paced phase: how many requests, how far apart (`None`: no paced phase).
+    pub paced: Option<Paced>,
+    /// The IETF policy to read by name.
+    pub policy: Option<String>,
 }
+
+/// The paced phase after the burst.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Paced {
+    pub requests: usize,
+    pub interval: Duration,
+}
+
+impl RateLimitSpec {
+    /// Requests of the burst: enough that every expected worker (at least two) would see
+    /// more than `limit + tolerance` if each kept its own counter.
+    pub(crate) fn burst_size(&self) -> usize {
+        ((self.limit + self.tolerance) * self.workers.max(2) + 1) as usize
+    }
+}
+
+/// The most requests a burst may send (each on its own connection).
+const MAX_BURST: u64 = 50_000;
+/// Requests of the paced phase.
+pub(crate) const PACED_REQUESTS: usize = 4;
+/// The longest paced phase run by default.
+const PACED_AUTO_MAX: Duration = Duration::from_secs(10);
+/// The longest paced phase at all.
+const PACED_MAX: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone)]
 pub(crate) enum RateLimitClients {
@@ -128,6 +174,55 @@ impl Validator<'_> {
                 }
             }
         };
+        if r.workers.is_some_and(|w| w == 0 || w > 64) {
+            self.err(
+                loc,
+                &format!("{field}.workers"),
+                format!(
+                    "workers {} is out of range (1 to 64)",
+                    r.workers.unwrap_or_default()
+                ),
+            );
+            return None;
+        }
+        let burst = (r.limit + r.tolerance.unwrap_or(0)) * r.workers.unwrap_or(1).max(2) + 1;
+        if burst > MAX_BURST {
+            self.err(
+                loc,
+                &format!("{field}.workers"),
+                format!("the burst would be {burst} requests, more than {MAX_BURST}"),
+            )
+            .hint = Some(
+                "lower `workers` or `tolerance`, or state the limit over a shorter window".into(),
+            );
+            return None;
+        }
+        // Twice the documented rate: a correct limiter whose quota the burst spent refuses
+        // at least one of these, whatever its algorithm.
+        let interval = window / (2 * r.limit).min(u32::MAX as u64) as u32;
+        let phase = interval * PACED_REQUESTS as u32;
+        let paced = match r.paced {
+            Some(false) => None,
+            None if phase > PACED_AUTO_MAX => None,
+            Some(true) if phase > PACED_MAX => {
+                self.err(
+                    loc,
+                    &format!("{field}.paced"),
+                    format!(
+                        "the paced phase would take {} ({PACED_REQUESTS} requests {} apart), longer than {}",
+                        humantime::format_duration(phase),
+                        humantime::format_duration(interval),
+                        humantime::format_duration(PACED_MAX)
+                    ),
+                )
+                .hint = Some("set `paced: false`, or state the limit over a shorter window".into());
+                return None;
+            }
+            _ => Some(Paced {
+                requests: PACED_REQUESTS,
+                interval,
+            }),
+        };
         Some(RateLimitSpec {
             request,
             limit: r.limit,
@@ -137,6 +232,10 @@ impl Validator<'_> {
             concurrency: r.concurrency.unwrap_or(10).clamp(1, 100) as usize,
             clients,
             require_retry_after: r.require_retry_after,
+            workers: r.workers.unwrap_or(1),
+            lower_bound: r.lower_bound.unwrap_or(true),
+            paced,
+            policy: r.policy,
         })
     }
 }

@@ -666,4 +666,68 @@ mod tests {
             insta::assert_snapshot!(name, errors(&yaml));
         }
     }
+
+    /// The rate-limit kind's keys for workers, the lower bound, the paced phase and the
+    /// IETF policy: defaults, and each way they can be wrong.
+    #[test]
+    fn rate_limit_keys_default_and_are_bounded() {
+        let check = |keys: &str| {
+            format!(
+                "{HEAD}  - id: r\n    rate-limit: {{ request: {{ path: /x }}, limit: 20, window: 60s{keys} }}\n"
+            )
+        };
+        let spec = |keys: &str| {
+            let s = load_str(Path::new("s.yaml"), &check(keys), &[]).unwrap();
+            let CheckKindSpec::RateLimit(r) = &s.checks[0].kind else {
+                panic!("expected a rate-limit check")
+            };
+            (**r).clone()
+        };
+        let d = spec("");
+        assert_eq!(
+            (d.workers, d.lower_bound, d.policy.as_deref()),
+            (1, true, None)
+        );
+        assert_eq!(d.burst_size(), 41);
+        // 20 per minute paces every 1.5 s: 6 s, on by default.
+        assert_eq!(
+            d.paced,
+            Some(crate::suite::Paced {
+                requests: 4,
+                interval: Duration::from_millis(1500)
+            })
+        );
+        let w = spec(", workers: 4, lower-bound: false, policy: minute, paced: false");
+        assert_eq!(w.burst_size(), 81);
+        assert_eq!(
+            (w.lower_bound, w.policy.as_deref(), w.paced),
+            (false, Some("minute"), None)
+        );
+        // 20 per hour would pace for 6 minutes: off by default, refused when asked for.
+        let hour = |keys: &str| {
+            format!(
+                "{HEAD}  - id: r\n    rate-limit: {{ request: {{ path: /x }}, limit: 20, window: 1h{keys} }}\n"
+            )
+        };
+        let s = load_str(Path::new("s.yaml"), &hour(""), &[]).unwrap();
+        let CheckKindSpec::RateLimit(r) = &s.checks[0].kind else {
+            panic!("expected a rate-limit check")
+        };
+        assert_eq!(r.paced, None);
+        let e = errors(&hour(", paced: true"));
+        assert!(
+            e.contains("checks[0].rate-limit.paced: the paced phase would take 6m (4 requests 1m 30s apart), longer than 2m"),
+            "{e}"
+        );
+        assert!(e.contains("hint: set `paced: false`"), "{e}");
+        let e = errors(&format!(
+            "{HEAD}  - id: r\n    rate-limit: {{ request: {{ path: /x }}, limit: 10000, window: 60s, workers: 8 }}\n"
+        ));
+        assert!(
+            e.contains("the burst would be 80001 requests, more than 50000"),
+            "{e}"
+        );
+        let e = errors(&check(", workers: 0"));
+        assert!(e.contains("workers 0 is out of range (1 to 64)"), "{e}");
+    }
 }
