@@ -32,7 +32,10 @@ const LEAKS: &str = concat!(
 
 /// GET, HEAD and OPTIONS: what `mode: safe` sends.
 fn read_only(m: &reqwest::Method) -> bool {
-    matches!(*m, reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS)
+    matches!(
+        *m,
+        reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
+    )
 }
 
 pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome {

@@ -32,6 +32,7 @@ mod reports;
 mod requests;
 mod score;
 mod security;
+mod security_discover;
 mod shards;
 mod snapshots;
 mod suites;

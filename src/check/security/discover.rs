@@ -56,8 +56,7 @@ pub(super) async fn run(spec: &DiscoverSpec, cx: &CheckContext) -> Result<Found,
     let base = cx.base_url.trim_end_matches('/').to_string();
     let (doc, document_path) = match &spec.document {
         DiscoverDocument::File(path) => {
-            let text = crate::read::text(path, MAX_FILE)
-                .map_err(|e| format!("discover: {e}"))?;
+            let text = crate::read::text(path, MAX_FILE).map_err(|e| format!("discover: {e}"))?;
             let doc = Document::from_text(&text)
                 .map_err(|e| format!("discover: `{}`: {e}", path.display()))?;
             (doc, None)
@@ -184,8 +183,13 @@ impl Prober<'_> {
         plain.timeout = Some(PER_REQUEST);
         let curl = self.curl(method, url, headers);
         let built = plain.build(&self.cx.client)?;
-        let response =
-            http::send(&self.cx.client, built, self.cx.body_limit(), &self.cx.activity).await?;
+        let response = http::send(
+            &self.cx.client,
+            built,
+            self.cx.body_limit(),
+            &self.cx.activity,
+        )
+        .await?;
         Ok(Sent { curl, response })
     }
 

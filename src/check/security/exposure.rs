@@ -44,19 +44,19 @@ pub(super) fn lookalikes(origin: &str) -> Vec<(&'static str, String)> {
     };
     let mut out = vec![
         (
-            "a suffix",
+            "with a suffix",
             format!("{scheme}://{host}.harden-lookalike.test{port}"),
         ),
-        ("a prefix", format!("{scheme}://harden{host}{port}")),
+        ("with a prefix", format!("{scheme}://harden{host}{port}")),
     ];
     for (i, _) in host.match_indices('.').take(3) {
         out.push((
-            "a dot replaced",
+            "with a dot replaced",
             format!("{scheme}://{}x{}{port}", &host[..i], &host[i + 1..]),
         ));
     }
     let other = if scheme == "https" { "http" } else { "https" };
-    out.push(("the other scheme", format!("{other}://{host}{port}")));
+    out.push(("with the other scheme", format!("{other}://{host}{port}")));
     out
 }
 
@@ -90,7 +90,11 @@ async fn headers(p: &Prober<'_>, found: &mut Found) -> Result<(), String> {
                 format!("{CATEGORY}: the answer names its stack in `{name}: {value}`"),
                 format!(
                     "no `{name}` header{}: it tells an attacker which exploits to try",
-                    if name == "server" { " with a version" } else { "" }
+                    if name == "server" {
+                        " with a version"
+                    } else {
+                        ""
+                    }
                 ),
                 format!("{} from `{}`", sent.answer(), sent.curl),
                 false,
@@ -137,7 +141,7 @@ async fn cors(p: &Prober<'_>, found: &mut Found) -> Result<(), String> {
             "a foreign origin".into(),
             "https://attacker.harden.invalid".into(),
         ),
-        ("the `null` origin".into(), "null".into()),
+        ("the opaque origin".into(), "null".into()),
     ];
     for origin in &p.spec.origins {
         let sent = p
@@ -157,7 +161,7 @@ async fn cors(p: &Prober<'_>, found: &mut Found) -> Result<(), String> {
             ));
         }
         for (what, o) in lookalikes(origin) {
-            probes.push((format!("{what} of `{origin}`"), o));
+            probes.push((format!("`{origin}` {what}"), o));
         }
     }
     let mut refused = 0;
@@ -168,7 +172,7 @@ async fn cors(p: &Prober<'_>, found: &mut Found) -> Result<(), String> {
         if allows(&sent, origin) {
             found.assertions.push(sent.finding(
                 CATEGORY,
-                &format!("CORS allows `{origin}`, {what}"),
+                &format!("CORS allows `{origin}`: {what}"),
                 "not allowed: a page on that origin could read answers with the user's credentials",
             ));
         } else {
@@ -197,11 +201,11 @@ mod tests {
         assert_eq!(
             got,
             [
-                "a suffix: https://app.example.com.harden-lookalike.test",
-                "a prefix: https://hardenapp.example.com",
-                "a dot replaced: https://appxexample.com",
-                "a dot replaced: https://app.examplexcom",
-                "the other scheme: http://app.example.com",
+                "with a suffix: https://app.example.com.harden-lookalike.test",
+                "with a prefix: https://hardenapp.example.com",
+                "with a dot replaced: https://appxexample.com",
+                "with a dot replaced: https://app.examplexcom",
+                "with the other scheme: http://app.example.com",
             ]
         );
         let port: Vec<String> = lookalikes("http://localhost:3000")

@@ -205,7 +205,11 @@ struct Token {
 fn tokens(p: &Prober<'_>) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::new();
     let mut add = |raw: &str, header: Option<String>, source: String| {
-        let raw = raw.strip_prefix("Bearer ").unwrap_or(raw).trim().to_string();
+        let raw = raw
+            .strip_prefix("Bearer ")
+            .unwrap_or(raw)
+            .trim()
+            .to_string();
         if Jwt::parse(&raw).is_some() && !out.iter().any(|t| t.raw == raw) {
             out.push(Token {
                 raw,
@@ -338,7 +342,10 @@ async fn probe_token(
             let (input, signature) = (jwt.signing_input.clone(), jwt.signature.clone());
             let g = tokio::task::spawn_blocking(move || {
                 let start = Instant::now();
-                (guess_key(alg, &input, &signature, GUESS_BUDGET), start.elapsed())
+                (
+                    guess_key(alg, &input, &signature, GUESS_BUDGET),
+                    start.elapsed(),
+                )
             })
             .await
             .map_err(|e| format!("jwt: guessing the key stopped: {e}"))?;
@@ -437,7 +444,11 @@ async fn probe_token(
         if (200..300).contains(&sent.response.status) {
             found.assertions.push(sent.finding(
                 CATEGORY,
-                &format!("{} accepted the token from {} with {what}", op.label(), t.source),
+                &format!(
+                    "{} accepted the token from {} with {what}",
+                    op.label(),
+                    t.source
+                ),
                 &format!("refused (401 or 403): {why}"),
             ));
         } else {
@@ -466,7 +477,9 @@ mod tests {
     #[test]
     fn base64url_round_trips_every_length() {
         for n in 0..20u8 {
-            let bytes: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37).wrapping_add(250)).collect();
+            let bytes: Vec<u8> = (0..n)
+                .map(|i| i.wrapping_mul(37).wrapping_add(250))
+                .collect();
             assert_eq!(b64_decode(&b64_encode(&bytes)).unwrap(), bytes, "{n}");
         }
         assert_eq!(b64_encode(b"{\"alg\":\"HS256\"}"), "eyJhbGciOiJIUzI1NiJ9");
@@ -499,7 +512,10 @@ mod tests {
         let listed = sign(alg, b"changeme", &input);
         assert!(matches!(
             guess_key(alg, &input, &listed, Duration::from_secs(5)),
-            Guess::Found { kind: "a common weak key", .. }
+            Guess::Found {
+                kind: "a common weak key",
+                ..
+            }
         ));
         let strong = sign(alg, b"kq3L9-vX2pT8-wZ7mN4", &input);
         assert!(matches!(

@@ -78,7 +78,11 @@ pub(super) async fn run(p: &Prober<'_>, found: &mut Found) -> Result<(), String>
     // A service that answers every path alike (a single-page app's catch-all) is not
     // exposing each of them: an answer identical to a made-up path's is not a finding.
     let baseline = p
-        .send(Read::Get, &format!("{base}/harden-no-such-path-7f3a9c"), &p.headers)
+        .send(
+            Read::Get,
+            &format!("{base}/harden-no-such-path-7f3a9c"),
+            &p.headers,
+        )
         .await?;
     let same_as_baseline = |s: &Sent| {
         s.response.status == baseline.response.status && s.response.body == baseline.response.body
@@ -151,9 +155,8 @@ pub(super) async fn run(p: &Prober<'_>, found: &mut Found) -> Result<(), String>
             let status = sent.response.status;
             // A framework's own answer to OPTIONS (an `Allow` list, no body) is not an
             // endpoint of the API.
-            let framework_options = m == Read::Options
-                && (200..300).contains(&status)
-                && sent.response.body.is_empty();
+            let framework_options =
+                m == Read::Options && (200..300).contains(&status) && sent.response.body.is_empty();
             if refused(status) || framework_options {
                 methods_ok += 1;
                 continue;

@@ -114,7 +114,8 @@ impl Validator<'_> {
         }
         if d.jwt == Some(false) && d.unlisted == Some(false) && d.exposure == Some(false) {
             self.err(loc, field, "every probe family is switched off")
-                .hint = Some("remove `discover:` or switch on `jwt`, `unlisted` or `exposure`".into());
+                .hint =
+                Some("remove `discover:` or switch on `jwt`, `unlisted` or `exposure`".into());
             return None;
         }
         let headers = d.headers.as_ref().map(|h| {
