@@ -204,11 +204,12 @@ impl Validator<'_> {
             });
         }
         spec.mode = x.mode;
+        let had_discover = x.discover.is_some();
         spec.discover = x
             .discover
             .and_then(|d| self.security_discover(d, &format!("{field}.discover"), known));
         let empty = spec.auth_required.is_empty()
-            && spec.discover.is_none()
+            && !had_discover
             && spec.spoofable_identity.is_none()
             && spec.error_hygiene.is_none()
             && spec.cors.is_none()
@@ -218,6 +219,9 @@ impl Validator<'_> {
             self.err(loc, field, "this check asserts nothing").hint = Some(
                 "add a probe: `auth-required`, `spoofable-identity`, `error-hygiene`, `cors`, `webhook-signature`, `headers` or `discover`".into(),
             );
+            return None;
+        }
+        if had_discover && spec.discover.is_none() {
             return None;
         }
         Some(spec)

@@ -152,6 +152,58 @@ pub(crate) fn parse_origin(origin: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::parse_origin;
+    use crate::suite::{CheckKindSpec, DiscoverDocument, SecurityMode, load_str};
+    use std::path::Path;
+
+    const HEAD: &str =
+        "suite: s\nbase-url: http://127.0.0.1:9\nchecks:\n  - id: a\n    security:\n";
+
+    fn load(body: &str) -> Result<crate::suite::SecuritySpec, String> {
+        match load_str(Path::new("suite.yaml"), &format!("{HEAD}{body}"), &[]) {
+            Ok(s) => match &s.checks[0].kind {
+                CheckKindSpec::Security(x) => Ok(x.as_ref().clone()),
+                _ => Err("not a security check".into()),
+            },
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn discover_alone_is_a_check_with_every_family_on_and_the_default_document() {
+        let s = load("      discover: {}\n").unwrap();
+        let d = s.discover.unwrap();
+        assert!(matches!(d.document, DiscoverDocument::Service(ref p) if p == "/openapi.json"));
+        assert_eq!((d.jwt, d.unlisted, d.exposure), (None, None, None));
+        assert_eq!(s.mode, None);
+        let s = load("      mode: active\n      discover: { jwt: false }\n").unwrap();
+        assert_eq!(s.mode, Some(SecurityMode::Active));
+        assert_eq!(s.discover.unwrap().jwt, Some(false));
+    }
+
+    #[test]
+    fn a_missing_document_file_is_an_error_naming_it() {
+        let e = load("      discover: { document: no-such-openapi.yaml }\n").unwrap_err();
+        assert!(e.contains("no file `no-such-openapi.yaml`"), "{e}");
+        assert!(e.contains("discover.document"), "{e}");
+    }
+
+    #[test]
+    fn an_origin_that_is_not_one_is_an_error() {
+        let e = load("      discover: { origins: [app.example.com] }\n").unwrap_err();
+        assert!(e.contains("`app.example.com` is not an origin"), "{e}");
+    }
+
+    #[test]
+    fn every_family_switched_off_asserts_nothing() {
+        let e =
+            load("      discover: { jwt: false, unlisted: false, exposure: false }\n").unwrap_err();
+        assert!(e.contains("every probe family is switched off"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_mode_is_an_error() {
+        assert!(load("      mode: careful\n      discover: {}\n").is_err());
+    }
 
     #[test]
     fn an_origin_is_a_scheme_and_a_host() {
