@@ -20,6 +20,11 @@ struct Notes {
 impl Notes {
     /// `None` when the Python-backed tests are skipped here (see `python_venv`).
     fn start(flaw: &str) -> Option<Notes> {
+        Notes::start_with(flaw, "on")
+    }
+
+    /// With `DOCS=off`, no `/docs`, `/redoc` nor `/openapi.json`.
+    fn start_with(flaw: &str, docs: &str) -> Option<Notes> {
         let bin = python_venv()?;
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -30,6 +35,7 @@ impl Notes {
             .args(["--port", &port.to_string()])
             .current_dir(repo().join("fixtures/security-discover"))
             .env("FLAW", flaw)
+            .env("DOCS", docs)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -47,26 +53,42 @@ impl Notes {
 
     /// The service's notes and the write requests it received (`GET /harden-test/state`).
     fn state(&self) -> serde_json::Value {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        s.write_all(
-            b"GET /harden-test/state HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n",
-        )
-        .expect("send");
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).expect("read");
-        let (_, body) = raw.split_once("\r\n\r\n").expect("a head and a body");
-        serde_json::from_str(body).expect("JSON state")
+        let (status, body) = self.get("/harden-test/state");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("JSON state")
     }
 
     /// `harden check` of the fixture's suite against this service, `edit` applied to it.
     fn check(&self, edit: impl Fn(String) -> String) -> Output {
+        self.check_with(edit, None)
+    }
+
+    /// Likewise, with `document` written beside the suite as `openapi.json`.
+    fn check_with(&self, edit: impl Fn(String) -> String, document: Option<&str>) -> Output {
         let suite = std::fs::read_to_string(repo().join("fixtures/security-discover/suite.yaml"))
             .expect("the fixture's suite");
-        Harden::check_yaml(&edit(suite))
-            .args(["--var", &format!("port={}", self.port)])
-            .run()
+        let h = Harden::check_yaml(&edit(suite)).args(["--var", &format!("port={}", self.port)]);
+        if let Some(doc) = document {
+            std::fs::write(h.path("openapi.json"), doc).expect("write the document");
+        }
+        h.run()
+    }
+
+    /// One GET on a fresh connection: (status, body).
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        s.write_all(
+            format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .expect("send");
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).expect("read");
+        let (head, body) = raw.split_once("\r\n\r\n").expect("a head and a body");
+        let status = head[9..12].parse().expect("a status code");
+        (status, body.to_string())
     }
 }
 
@@ -291,4 +313,45 @@ fn look_alike_origins_allowed_by_a_loose_regex_are_found() {
         ],
         "{failed:#?}"
     );
+}
+
+/// `production: true`, the document read from a file beside the suite.
+fn production(suite: String) -> String {
+    suite.replace(
+        "      discover:\n",
+        "      discover:\n        production: true\n        document: openapi.json\n",
+    )
+}
+
+#[test]
+fn in_production_the_api_docs_are_unlisted_endpoints_and_a_service_without_them_passes() {
+    let Some(with_docs) = Notes::start("") else {
+        return;
+    };
+    let (status, document) = with_docs.get("/openapi.json");
+    assert_eq!(status, 200, "{document}");
+    let out = with_docs.check_with(production, Some(&document));
+    assert_eq!(out.code, 1, "{out}");
+    let failed: Vec<String> = assertions(&out)
+        .into_iter()
+        .filter(|a| a.ends_with("| FAIL"))
+        .map(|a| a.split(" | ").next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "API9:2023 Improper Inventory Management: GET /docs answers",
+            "API9:2023 Improper Inventory Management: GET /redoc answers",
+            "API9:2023 Improper Inventory Management: GET /openapi.json answers",
+        ],
+        "{out}"
+    );
+    drop(with_docs);
+
+    let Some(without) = Notes::start_with("", "off") else {
+        return;
+    };
+    assert_eq!(without.get("/docs").0, 404);
+    let out = without.check_with(production, Some(&document));
+    assert_eq!(out.code, 0, "{out}");
 }

@@ -183,7 +183,10 @@ mod tests {
     #[test]
     fn a_missing_document_file_is_an_error_naming_it() {
         let e = load("      discover: { document: no-such-openapi.yaml }\n").unwrap_err();
-        assert!(e.contains("no file `") && e.contains("no-such-openapi.yaml`"), "{e}");
+        assert!(
+            e.contains("no file `") && e.contains("no-such-openapi.yaml`"),
+            "{e}"
+        );
         assert!(e.contains("discover.document"), "{e}");
     }
 
