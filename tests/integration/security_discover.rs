@@ -355,3 +355,22 @@ fn in_production_the_api_docs_are_unlisted_endpoints_and_a_service_without_them_
     let out = without.check_with(production, Some(&document));
     assert_eq!(out.code, 0, "{out}");
 }
+
+#[test]
+fn a_check_whose_every_probe_is_held_back_in_safe_mode_is_skipped_not_passed() {
+    let Some(svc) = Notes::start("") else { return };
+    let yaml = format!(
+        "suite: held\nbase-url: http://127.0.0.1:{}\nchecks:\n  - id: writes\n    security:\n      auth-required: [{{ method: DELETE, path: /notes/1 }}]\n      webhook-signature: {{ path: /hook, secret: s }}\n",
+        svc.port
+    );
+    let before = svc.state();
+    let out = Harden::check_yaml(&yaml).run();
+    assert_eq!(out.status_of("writes"), "skip", "{out}");
+    let (_, message) = out.check("writes");
+    assert_eq!(
+        message,
+        "mode: safe (only GET, HEAD and OPTIONS are sent); not sent: auth-required DELETE /notes/1, webhook-signature",
+        "{out}"
+    );
+    assert_eq!(svc.state(), before, "a held-back probe was sent");
+}
