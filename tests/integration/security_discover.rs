@@ -374,3 +374,13 @@ fn a_check_whose_every_probe_is_held_back_in_safe_mode_is_skipped_not_passed() {
     );
     assert_eq!(svc.state(), before, "a held-back probe was sent");
 }
+
+#[test]
+fn a_finding_in_the_terminal_names_its_category_why_the_answer_and_a_masked_curl() {
+    let Some(svc) = Notes::start("jwt-unverified") else {
+        return;
+    };
+    let out = svc.check(|s| s);
+    assert_eq!(out.code, 1, "{out}");
+    crate::snapshots::pinned("security_discover_jwt_unverified_terminal", &out.stdout);
+}
