@@ -384,3 +384,38 @@ fn a_finding_in_the_terminal_names_its_category_why_the_answer_and_a_masked_curl
     assert_eq!(out.code, 1, "{out}");
     crate::snapshots::pinned("security_discover_jwt_unverified_terminal", &out.stdout);
 }
+
+#[test]
+fn a_token_only_captured_in_setup_is_sent_where_the_document_says_and_forged() {
+    let Some(svc) = Notes::start("jwt-unverified") else {
+        return;
+    };
+    let without_headers = |s: String| {
+        s.replace(
+            "        headers: { Authorization: \"Bearer ${token}\" }\n",
+            "",
+        )
+    };
+    let out = svc.check(without_headers);
+    assert_eq!(out.code, 1, "{out}");
+    let failed: Vec<String> = assertions(&out)
+        .into_iter()
+        .filter(|a| a.ends_with("| FAIL"))
+        .collect();
+    assert_eq!(failed.len(), 3, "{failed:#?}");
+    assert!(
+        failed[0].starts_with("API2:2023 Broken Authentication: GET /me accepted the token from capture `token` with `alg: none`")
+            && failed[0].contains("-H 'Authorization: ***'"),
+        "{}",
+        failed[0]
+    );
+    assert_masked(&out.results().to_string());
+
+    // The healthy service refuses every forgery of the same captured token.
+    drop(svc);
+    let Some(healthy) = Notes::start("") else {
+        return;
+    };
+    let out = healthy.check(without_headers);
+    assert_eq!(out.code, 0, "{out}");
+}
