@@ -3,12 +3,17 @@
 //! stack trace, CORS refuses foreign origins, webhooks verify HMAC signatures, and the
 //! security headers are there.
 
+mod discover;
+mod exposure;
+mod jwt;
+mod unlisted;
+
 use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::http::Response;
 use crate::suite::{
-    BodySpec, CorsSpec, RequestSpec, SecurityHeadersSpec, SecuritySpec, Target, Template,
-    WebhookSpec,
+    BodySpec, CorsSpec, RequestSpec, SecurityHeadersSpec, SecurityMode, SecuritySpec, Target,
+    Template, WebhookSpec,
 };
 use serde_json::Value;
 
@@ -25,9 +30,30 @@ const LEAKS: &str = concat!(
     r"|node_modules/|goroutine \d+ \[",
 );
 
+/// GET, HEAD and OPTIONS: what `mode: safe` sends.
+fn read_only(m: &reqwest::Method) -> bool {
+    matches!(
+        *m,
+        reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
+    )
+}
+
 pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome {
+    // Safe unless harden started the service itself (a service it did not start may be
+    // staging or production).
+    let default = if cx.logs.is_some() {
+        SecurityMode::Active
+    } else {
+        SecurityMode::Safe
+    };
+    let safe = spec.mode.unwrap_or(default) == SecurityMode::Safe;
+    let mut held: Vec<String> = Vec::new();
     let mut a = Vec::new();
     for req in &spec.auth_required {
+        if safe && !read_only(&req.method) {
+            held.push(format!("auth-required {}", describe(req, cx)));
+            continue;
+        }
         match probe(cx, req).await {
             Ok((label, r)) => a.push(Assertion::new(
                 format!("{label} without credentials"),
@@ -38,7 +64,11 @@ pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome 
             Err(e) => return CheckOutcome::error(e),
         }
     }
-    if let Some(req) = &spec.spoofable_identity {
+    if let Some(req) = spec
+        .spoofable_identity
+        .as_ref()
+        .filter(|r| !safe || read_only(&r.method) || !held_back(&mut held, "spoofable-identity"))
+    {
         match probe(cx, req).await {
             Ok((label, r)) => a.push(Assertion::new(
                 format!("{label} with a made-up identity in plain headers"),
@@ -49,7 +79,11 @@ pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome 
             Err(e) => return CheckOutcome::error(e),
         }
     }
-    if let Some(base) = &spec.error_hygiene {
+    if let Some(base) = spec
+        .error_hygiene
+        .as_ref()
+        .filter(|_| !safe || !held_back(&mut held, "error-hygiene"))
+    {
         match error_hygiene(cx, base).await {
             Ok(x) => a.extend(x),
             Err(e) => return CheckOutcome::error(e),
@@ -61,7 +95,11 @@ pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome 
             Err(e) => return CheckOutcome::error(e),
         }
     }
-    if let Some(w) = &spec.webhook {
+    if let Some(w) = spec
+        .webhook
+        .as_ref()
+        .filter(|_| !safe || !held_back(&mut held, "webhook-signature"))
+    {
         match webhook(cx, w).await {
             Ok(x) => a.extend(x),
             Err(e) => return CheckOutcome::error(e),
@@ -73,7 +111,35 @@ pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome 
             Err(e) => return CheckOutcome::error(e),
         }
     }
-    CheckOutcome::from_assertions(a, None)
+    let mut notes = Vec::new();
+    if let Some(d) = &spec.discover {
+        match discover::run(d, cx).await {
+            Ok(found) => {
+                a.extend(found.assertions);
+                notes.extend(found.notes);
+            }
+            Err(e) => return CheckOutcome::error(e),
+        }
+    }
+    if !held.is_empty() {
+        notes.push(format!(
+            "mode: safe (only GET, HEAD and OPTIONS are sent); not sent: {}",
+            held.join(", ")
+        ));
+    }
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
+    if a.is_empty() {
+        return CheckOutcome::skip(note.unwrap_or_else(|| "nothing was probed".into()));
+    }
+    let mut out = CheckOutcome::from_assertions(a, None);
+    out.note = note;
+    out
+}
+
+/// Records a probe `mode: safe` does not send; always true, for use in a filter.
+fn held_back(held: &mut Vec<String>, what: &str) -> bool {
+    held.push(what.to_string());
+    true
 }
 
 fn describe(req: &RequestSpec, cx: &CheckContext) -> String {

@@ -35,6 +35,7 @@ mod reports;
 mod requests;
 mod score;
 mod security;
+mod security_discover;
 mod shards;
 mod shop;
 mod snapshots;

@@ -44,7 +44,7 @@ fn filters() -> Vec<(String, &'static str)> {
     ]
 }
 
-fn pinned(name: &str, text: &str) {
+pub fn pinned(name: &str, text: &str) {
     let mut settings = insta::Settings::clone_current();
     for (re, to) in filters() {
         settings.add_filter(&re, to);

@@ -15,6 +15,7 @@ mod metrics;
 mod openapi;
 mod rate_limit;
 mod security;
+mod security_discover;
 
 pub(crate) use code::*;
 pub(crate) use command::*;
@@ -27,3 +28,4 @@ pub(crate) use metrics::*;
 pub(crate) use openapi::*;
 pub(crate) use rate_limit::*;
 pub(crate) use security::*;
+pub(crate) use security_discover::*;

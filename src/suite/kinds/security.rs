@@ -1,6 +1,7 @@
 //! The `security` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
+use super::{DiscoverRaw, DiscoverSpec, SecurityMode};
 use crate::suite::request::{RequestRaw, RequestSpec};
 use crate::suite::shapes::{Any, MapOrVarSchema};
 use crate::suite::template::Template;
@@ -27,6 +28,12 @@ pub(crate) struct SecurityRaw {
     pub webhook_signature: Option<WebhookRaw>,
     /// Security response headers the endpoint must send.
     pub headers: Option<SecurityHeadersRaw>,
+    /// `safe` sends only GET, HEAD and OPTIONS (the default against `base-url`); `active`
+    /// sends every probe (the default when harden started the service).
+    pub mode: Option<SecurityMode>,
+    /// Probes that look for themselves, from the service's OpenAPI document.
+    #[schemars(with = "Option<DiscoverRaw>")]
+    pub discover: Option<Spanned<DiscoverRaw>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -79,6 +86,8 @@ pub(crate) struct SecuritySpec {
     pub cors: Option<CorsSpec>,
     pub webhook: Option<WebhookSpec>,
     pub headers: Option<SecurityHeadersSpec>,
+    pub mode: Option<SecurityMode>,
+    pub discover: Option<DiscoverSpec>,
 }
 
 #[derive(Debug, Clone)]
@@ -207,7 +216,13 @@ impl Validator<'_> {
                 require,
             });
         }
+        spec.mode = x.mode;
+        let had_discover = x.discover.is_some();
+        spec.discover = x
+            .discover
+            .and_then(|d| self.security_discover(d, &format!("{field}.discover"), known));
         let empty = spec.auth_required.is_empty()
+            && !had_discover
             && spec.spoofable_identity.is_none()
             && spec.error_hygiene.is_none()
             && spec.cors.is_none()
@@ -215,8 +230,11 @@ impl Validator<'_> {
             && spec.headers.as_ref().is_none_or(|h| h.require.is_empty());
         if empty {
             self.err(loc, field, "this check asserts nothing").hint = Some(
-                "add a probe: `auth-required`, `spoofable-identity`, `error-hygiene`, `cors`, `webhook-signature` or `headers`".into(),
+                "add a probe: `auth-required`, `spoofable-identity`, `error-hygiene`, `cors`, `webhook-signature`, `headers` or `discover`".into(),
             );
+            return None;
+        }
+        if had_discover && spec.discover.is_none() {
             return None;
         }
         Some(spec)

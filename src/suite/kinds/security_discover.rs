@@ -1,0 +1,226 @@
+//! The `security` kind's probes that look without being told where (`discover:`): JWT
+//! forgeries, unlisted endpoints, and exposed headers and look-alike origins, each family
+//! behind its own switch, all read from the service's OpenAPI document. Also the check's
+//! `mode` (`safe` or `active`), which decides whether probes that could change state run.
+
+use crate::suite::shapes::{Any, MapOrVarSchema};
+use crate::suite::template::Template;
+use crate::suite::validator::{Known, Validator};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// What a `security` check may send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum SecurityMode {
+    /// Only GET, HEAD and OPTIONS: the default against `base-url` (a service harden did
+    /// not start). Probes that would send another method are not sent, and say so.
+    Safe,
+    /// Every probe: the default when harden started the service.
+    Active,
+}
+
+/// Probes that read the service's OpenAPI document and look for themselves; each family is
+/// on unless switched off. Everything they send is GET, HEAD or OPTIONS.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct DiscoverRaw {
+    /// The OpenAPI document: a path on the service (default `/openapi.json`) or a file
+    /// relative to the suite (JSON or YAML).
+    #[schemars(with = "Option<String>")]
+    pub document: Option<Spanned<String>>,
+    /// The suite's credentials, sent with every probe (a map, or `${var}` holding one).
+    /// A bearer JWT found here (or in a var or capture) is what the `jwt` family forges.
+    #[schemars(with = "Option<MapOrVarSchema>")]
+    pub headers: Option<Any>,
+    /// The service runs in production: `/docs`, `/redoc` and the OpenAPI document's own
+    /// path count as unlisted endpoints too.
+    #[serde(default)]
+    pub production: bool,
+    /// Origins the service allows (CORS); look-alikes of each must be refused.
+    #[serde(default)]
+    pub origins: Vec<String>,
+    /// API2: the suite's bearer JWTs re-sent forged (`alg: none`, another subject, a bad
+    /// signature, expired) and their HMAC key guessed (weak keys, every 6-digit number).
+    pub jwt: Option<bool>,
+    /// API9: common paths (`/debug`, `/admin`, `/.env`, ...) and the document's paths with
+    /// read-only methods it does not list.
+    pub unlisted: Option<bool>,
+    /// API8: headers that give the stack away (`X-Powered-By`, `Server` with a version)
+    /// and CORS look-alike origins.
+    pub exposure: Option<bool>,
+}
+
+/// Where the document comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum DiscoverDocument {
+    /// `GET` from the service.
+    Service(String),
+    /// A file, resolved against the suite's directory when the suite was loaded.
+    File(std::path::PathBuf),
+}
+
+/// A family's switch: `None` when the suite did not say (then a family with nothing to
+/// work on says so in a note instead of failing).
+#[derive(Debug, Clone)]
+pub(crate) struct DiscoverSpec {
+    pub document: DiscoverDocument,
+    pub headers: Option<Template>,
+    pub production: bool,
+    pub origins: Vec<String>,
+    pub jwt: Option<bool>,
+    pub unlisted: Option<bool>,
+    pub exposure: Option<bool>,
+}
+
+impl Validator<'_> {
+    pub(in crate::suite) fn security_discover(
+        &mut self,
+        d: Spanned<DiscoverRaw>,
+        field: &str,
+        known: &Known,
+    ) -> Option<DiscoverSpec> {
+        let loc = d.referenced;
+        let d = d.value;
+        let document = match d.document {
+            None => DiscoverDocument::Service("/openapi.json".into()),
+            Some(p) if p.value.starts_with('/') => DiscoverDocument::Service(p.value),
+            Some(p) => {
+                let path = self.dir.join(&p.value);
+                if !path.is_file() {
+                    self.err(
+                        p.referenced,
+                        &format!("{field}.document"),
+                        format!("no file `{}`", path.display()),
+                    )
+                    .hint = Some(
+                        "a path on the service starts with `/`; a file is relative to the suite"
+                            .into(),
+                    );
+                    return None;
+                }
+                DiscoverDocument::File(path)
+            }
+        };
+        for (i, o) in d.origins.iter().enumerate() {
+            if parse_origin(o).is_none() {
+                self.err(
+                    loc,
+                    &format!("{field}.origins[{i}]"),
+                    format!("`{o}` is not an origin (`https://host` or `http://host:port`)"),
+                );
+            }
+        }
+        if d.jwt == Some(false) && d.unlisted == Some(false) && d.exposure == Some(false) {
+            self.err(loc, field, "every probe family is switched off")
+                .hint =
+                Some("remove `discover:` or switch on `jwt`, `unlisted` or `exposure`".into());
+            return None;
+        }
+        let headers = d.headers.as_ref().map(|h| {
+            self.template(
+                h.value.clone(),
+                h.referenced,
+                &format!("{field}.headers"),
+                known,
+            )
+        });
+        Some(DiscoverSpec {
+            document,
+            headers,
+            production: d.production,
+            origins: d.origins,
+            jwt: d.jwt,
+            unlisted: d.unlisted,
+            exposure: d.exposure,
+        })
+    }
+}
+
+/// An origin's scheme and `host[:port]`: `https://app.example.com` -> (`https`,
+/// `app.example.com`); `None` for anything else (a path, another scheme, no host).
+pub(crate) fn parse_origin(origin: &str) -> Option<(&str, &str)> {
+    let (scheme, host) = origin.split_once("://")?;
+    let ok_host = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    (matches!(scheme, "http" | "https") && ok_host).then_some((scheme, host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_origin;
+    use crate::suite::{CheckKindSpec, DiscoverDocument, SecurityMode, load_str};
+    use std::path::Path;
+
+    const HEAD: &str =
+        "suite: s\nbase-url: http://127.0.0.1:9\nchecks:\n  - id: a\n    security:\n";
+
+    fn load(body: &str) -> Result<crate::suite::SecuritySpec, String> {
+        match load_str(Path::new("suite.yaml"), &format!("{HEAD}{body}"), &[]) {
+            Ok(s) => match &s.checks[0].kind {
+                CheckKindSpec::Security(x) => Ok(x.as_ref().clone()),
+                _ => Err("not a security check".into()),
+            },
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn discover_alone_is_a_check_with_every_family_on_and_the_default_document() {
+        let s = load("      discover: {}\n").unwrap();
+        let d = s.discover.unwrap();
+        assert!(matches!(d.document, DiscoverDocument::Service(ref p) if p == "/openapi.json"));
+        assert_eq!((d.jwt, d.unlisted, d.exposure), (None, None, None));
+        assert_eq!(s.mode, None);
+        let s = load("      mode: active\n      discover: { jwt: false }\n").unwrap();
+        assert_eq!(s.mode, Some(SecurityMode::Active));
+        assert_eq!(s.discover.unwrap().jwt, Some(false));
+    }
+
+    #[test]
+    fn a_missing_document_file_is_an_error_naming_it() {
+        let e = load("      discover: { document: no-such-openapi.yaml }\n").unwrap_err();
+        assert!(
+            e.contains("no file `") && e.contains("no-such-openapi.yaml`"),
+            "{e}"
+        );
+        assert!(e.contains("discover.document"), "{e}");
+    }
+
+    #[test]
+    fn an_origin_that_is_not_one_is_an_error() {
+        let e = load("      discover: { origins: [app.example.com] }\n").unwrap_err();
+        assert!(e.contains("`app.example.com` is not an origin"), "{e}");
+    }
+
+    #[test]
+    fn every_family_switched_off_asserts_nothing() {
+        let e =
+            load("      discover: { jwt: false, unlisted: false, exposure: false }\n").unwrap_err();
+        assert!(e.contains("every probe family is switched off"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_mode_is_an_error() {
+        assert!(load("      mode: careful\n      discover: {}\n").is_err());
+    }
+
+    #[test]
+    fn an_origin_is_a_scheme_and_a_host() {
+        assert_eq!(
+            parse_origin("https://app.example.com"),
+            Some(("https", "app.example.com"))
+        );
+        assert_eq!(
+            parse_origin("http://127.0.0.1:8080"),
+            Some(("http", "127.0.0.1:8080"))
+        );
+        assert_eq!(parse_origin("https://app.example.com/x"), None);
+        assert_eq!(parse_origin("ftp://app.example.com"), None);
+        assert_eq!(parse_origin("app.example.com"), None);
+        assert_eq!(parse_origin("https://"), None);
+    }
+}
