@@ -70,6 +70,10 @@ fn render_suite(
     format: JunitFormat,
 ) -> TestSuite {
     let mut ts = TestSuite::new(suite.name.as_str());
+    // Most readers show it, and Ant's schema requires it on each `<testsuite>`.
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&report.started_at) {
+        ts.set_timestamp(t);
+    }
     ts.add_property(Property::new(
         "harden.version",
         report.harden_version.as_str(),
@@ -353,6 +357,23 @@ mod flavour_tests {
             xml.contains("name=\"harden.check.create-run.file\""),
             "{xml}"
         );
+    }
+
+    #[test]
+    fn every_testsuite_has_a_timestamp_in_both_shapes() {
+        for format in [JunitFormat::Full, JunitFormat::Xunit] {
+            let xml = render_with(format);
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let suites: Vec<_> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name("testsuite"))
+                .collect();
+            assert!(!suites.is_empty());
+            for s in suites {
+                let t = s.attribute("timestamp").unwrap_or_else(|| panic!("{format:?}: {xml}"));
+                assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{t}");
+            }
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod load;
 mod logs;
 mod masking;
 mod metrics;
+mod newcomer;
 mod openapi;
 mod python;
 mod rate_limit;

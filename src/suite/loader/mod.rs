@@ -34,7 +34,7 @@ pub(crate) fn load(file: &Path, overrides: &[(String, String)]) -> Result<Suite,
         let mut err = plain_error(file, format!("cannot read suite: {e}"));
         match &e {
             crate::read::ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
-                err = err.with_hint("run `harden check PATH` with the suite file, or create `harden.yaml` or `checks/*.yaml`");
+                err = err.with_hint("pass the suite file's path, or create `harden.yaml` or `checks/*.yaml`");
             }
             crate::read::ReadError::TooLarge { .. } => {
                 err = err.with_hint("a suite is a YAML file; check the path, or split the suite into several files");
