@@ -234,7 +234,7 @@ pub(crate) fn evaluate(
         diff = diff.or(body_diff);
     }
     if let Some(max) = expect.max_duration {
-        out.push(Assertion::new(
+        out.push(Assertion::timing(
             "duration",
             format!("<= {}", crate::text::human_duration(max)),
             crate::text::human_duration(r.duration),

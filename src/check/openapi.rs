@@ -5,8 +5,8 @@
 //! says what was sent, the share of valid cases each operation refused, and the seed.
 
 use crate::check::context::CheckContext;
-use crate::http::Activity;
 use crate::check::outcome::{Assertion, CheckOutcome, Status};
+use crate::http::Activity;
 use crate::openapi::{Budget, Document, HttpRequest, HttpResponse, Options, Report, Sender, Sent};
 use crate::suite::{BodySpec, OpenApiDocument, OpenApiSpec, RequestSpec, Target, Template};
 use serde_json::Value;

@@ -5,8 +5,8 @@ use crate::cli::Cli;
 use crate::error::{
     EXIT_FAILED, EXIT_INSTANCE, EXIT_INTERRUPTED, EXIT_OK, EXIT_REPORT, EXIT_USAGE, Error,
 };
-use std::io::Write;
 use clap::CommandFactory;
+use std::io::Write;
 
 pub(crate) fn completions(shell: clap_complete::Shell) -> Result<u8, Error> {
     let mut cmd = Cli::command();
@@ -62,7 +62,10 @@ const EXIT_CODES: [(u8, &str); 6] = [
         EXIT_FAILED,
         "a gate failed: a critical check failed, a check failed or errored (without \\-\\-min\\-score), the score is below \\-\\-min\\-score, or it regressed more than \\-\\-max\\-regression",
     ),
-    (EXIT_USAGE, "usage error or invalid suite (nothing was started)"),
+    (
+        EXIT_USAGE,
+        "usage error or invalid suite (nothing was started)",
+    ),
     (
         EXIT_INSTANCE,
         "the service could not start, never became ready, or died during the run; for harden init, the service or the document's URL did not give the OpenAPI document",

@@ -161,6 +161,12 @@ fn render_suite(
                     note.as_str(),
                 ));
             }
+            if let Some(f) = &o.flaky {
+                ts.add_property(Property::new(
+                    format!("harden.check.{id}.flaky"),
+                    f.rule.as_str(),
+                ));
+            }
             ts.add_test_case(tc);
             continue;
         }
@@ -178,6 +184,16 @@ fn render_suite(
         }
         if o.attempts > 1 {
             tc.add_property(Property::new("harden.attempts", o.attempts.to_string()));
+        }
+        if o.measurements > 1 {
+            tc.add_property(Property::new(
+                "harden.measurements",
+                o.measurements.to_string(),
+            ));
+        }
+        if let Some(f) = &o.flaky {
+            // The rule it was counted by; the note says what failed first.
+            tc.add_property(Property::new("harden.flaky", f.rule.as_str()));
         }
         ts.add_test_case(tc);
     }
@@ -370,7 +386,9 @@ mod flavour_tests {
                 .collect();
             assert!(!suites.is_empty());
             for s in suites {
-                let t = s.attribute("timestamp").unwrap_or_else(|| panic!("{format:?}: {xml}"));
+                let t = s
+                    .attribute("timestamp")
+                    .unwrap_or_else(|| panic!("{format:?}: {xml}"));
                 assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{t}");
             }
         }

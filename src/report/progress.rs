@@ -147,11 +147,7 @@ fn draw(s: &mut State) {
 /// else 80.
 fn terminal_width() -> usize {
     let asked = terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| w.0 as usize);
-    let columns = || {
-        std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-    };
+    let columns = || std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
     fit_width(asked.or_else(columns))
 }
 
@@ -159,7 +155,11 @@ fn terminal_width() -> usize {
 /// line never reaches the last column (where terminals wrap, or defer the wrap, leaving a
 /// copy at each redraw).
 fn fit_width(columns: Option<usize>) -> usize {
-    columns.filter(|w| *w > 0).unwrap_or(80).saturating_sub(1).max(10)
+    columns
+        .filter(|w| *w > 0)
+        .unwrap_or(80)
+        .saturating_sub(1)
+        .max(10)
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ impl Terminal {
             return;
         };
         let (label, style) = match o.status {
+            Status::Pass if o.flaky.is_some() => ("FLAKY", YELLOW),
             Status::Pass => ("PASS ", GREEN),
             Status::Fail => ("FAIL ", RED),
             Status::Error => ("ERROR", RED),

@@ -5,6 +5,7 @@ mod dispatch;
 mod emit;
 mod event;
 mod imp;
+mod remeasure;
 mod signal;
 mod stop;
 mod variant;

@@ -12,6 +12,7 @@ mod severity;
 mod shapes;
 mod spec;
 mod template;
+mod timing;
 mod validator;
 
 pub(crate) use diagnostic::LoadErrors;
@@ -27,4 +28,5 @@ pub(crate) use request::*;
 pub(crate) use severity::Severity;
 pub(crate) use spec::*;
 pub(crate) use template::{Scope, Template, TemplateError, value_text};
+pub(crate) use timing::{FlakyRule, MAX_REMEASURE, TimingSpec};
 pub(crate) use validator::MAX_DURATION;

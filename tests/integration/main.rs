@@ -33,5 +33,6 @@ mod score;
 mod security;
 mod snapshots;
 mod suites;
+mod timing;
 mod tls;
 mod trials;

@@ -91,9 +91,7 @@ fn a_filter_that_matches_nothing_is_a_usage_error_naming_the_checks() {
 
 #[test]
 fn validate_hints_do_not_send_the_user_to_check() {
-    let out = Harden::new()
-        .args(["validate", "no-such-suite.yaml"])
-        .run();
+    let out = Harden::new().args(["validate", "no-such-suite.yaml"]).run();
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("hint:"), "{out}");
     assert!(!out.stderr.contains("harden check"), "{out}");
@@ -108,7 +106,10 @@ fn list_columns_line_up() {
     let out = Harden::new()
         .args([
             "list",
-            &repo().join("checks/orchestrator.yaml").display().to_string(),
+            &repo()
+                .join("checks/orchestrator.yaml")
+                .display()
+                .to_string(),
         ])
         .run();
     assert_eq!(out.code, 0, "{out}");
@@ -123,9 +124,7 @@ fn list_columns_line_up() {
     for line in &lines[1..] {
         for &s in &starts {
             assert!(
-                line.len() > s
-                    && line.as_bytes()[s - 1] == b' '
-                    && line.as_bytes()[s] != b' ',
+                line.len() > s && line.as_bytes()[s - 1] == b' ' && line.as_bytes()[s] != b' ',
                 "column at {s} misaligned in {line:?}\n{}",
                 out.stdout
             );
@@ -153,13 +152,24 @@ fn man_is_one_complete_page() {
             "no section for `harden {sub}`"
         );
     }
-    for flag in ["\\-\\-junit", "\\-\\-min\\-score", "\\-\\-from\\-openapi", "\\-\\-filter"] {
+    for flag in [
+        "\\-\\-junit",
+        "\\-\\-min\\-score",
+        "\\-\\-from\\-openapi",
+        "\\-\\-filter",
+    ] {
         assert!(page.contains(flag), "{flag} is not on the page");
     }
     assert!(page.contains(".SH \"EXIT STATUS\""), "{page}");
     assert!(page.contains("130"), "exit codes listed");
-    assert!(!page.contains("harden\\-check(1)"), "no page that does not exist");
-    assert!(!page.contains("harden-check(1)"), "no page that does not exist");
+    assert!(
+        !page.contains("harden\\-check(1)"),
+        "no page that does not exist"
+    );
+    assert!(
+        !page.contains("harden-check(1)"),
+        "no page that does not exist"
+    );
 }
 
 #[test]
