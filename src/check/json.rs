@@ -219,7 +219,11 @@ pub(crate) fn json_assertions(
     for ja in assertions {
         let selected = select(&ja.path, &ja.path_text, doc);
         for p in &ja.predicates {
-            let (a, d) = json_predicate(&ja.path_text, p, &selected, scope)?;
+            let (mut a, d) = json_predicate(&ja.path_text, p, &selected, scope)?;
+            // A path that matched nothing shows what the service said instead.
+            if !a.passed && selected.matches == 0 {
+                a.actual = crate::check::excerpt::no_match(&ja.path_text, doc, &r.body);
+            }
             diff = diff.or(d);
             out.push(a);
         }

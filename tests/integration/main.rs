@@ -29,6 +29,7 @@ mod rate_limit;
 mod reference;
 mod reports;
 mod requests;
+mod said;
 mod score;
 mod security;
 mod snapshots;
