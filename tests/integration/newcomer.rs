@@ -184,3 +184,87 @@ fn the_bundled_suite_cites_only_files_that_exist() {
         assert!(!text.contains("TARGET.md"), "{file} cites TARGET.md");
     }
 }
+
+/// The live status line in a real terminal (tmux) 50 columns wide, which exports no
+/// `$COLUMNS`: it fits, leaves no copy behind at each redraw, and Ctrl-C's message gets a
+/// line of its own.
+#[test]
+fn the_status_line_fits_a_narrow_terminal_and_ctrl_c_gets_its_own_line() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed: not checked");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut yaml = String::from(
+        "suite: narrow\ninstance:\n  command: [\"harden-fixture\", \"--port\", \"${PORT}\", \"--fault\", \"slow-endpoint=400ms\"]\n  ready: { http: /health/ready, timeout: 20s }\nchecks:\n",
+    );
+    for i in 0..20 {
+        yaml.push_str(&format!(
+            "  - id: a-check-with-a-rather-long-identifier-{i}\n    http: {{ request: {{ path: /runs/x }}, expect: {{ status: 404 }} }}\n"
+        ));
+    }
+    let suite = dir.path().join("suite.yaml");
+    std::fs::write(&suite, yaml).unwrap();
+    let socket = format!("harden-test-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .expect("run tmux")
+    };
+    let command = format!(
+        "trap true INT; env -u COLUMNS -u CI PATH='{}' '{}' check '{}' --jobs 1; sleep 30",
+        path_with_fixture(),
+        env!("CARGO_BIN_EXE_harden"),
+        suite.display()
+    );
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "50",
+        "-y",
+        "60",
+        &command,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let screen =
+        || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned();
+    let wait_for = |what: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let s = screen();
+            if s.contains(what) || std::time::Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let mut seen = wait_for("[3/20]");
+    for _ in 0..8 {
+        std::thread::sleep(Duration::from_millis(150));
+        let s = screen();
+        let status_lines: Vec<&str> = s.lines().filter(|l| l.starts_with('[')).collect();
+        assert!(status_lines.len() <= 1, "a stale status line:\n{s}");
+        assert!(
+            status_lines.iter().all(|l| l.chars().count() < 50),
+            "the status line reaches the last column:\n{s}"
+        );
+        seen = s;
+    }
+    assert!(seen.contains("PASS"), "{seen}");
+    tmux(&["send-keys", "-t", "t", "C-c"]);
+    let after = wait_for("harden: interrupted");
+    let _ = tmux(&["kill-server"]);
+    let line = after
+        .lines()
+        .find(|l| l.contains("harden: interrupted"))
+        .unwrap_or_else(|| panic!("no interrupt message:\n{after}"));
+    assert!(
+        line.starts_with("harden: interrupted"),
+        "the message shares its line: {line:?}\n{after}"
+    );
+}
