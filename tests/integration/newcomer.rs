@@ -205,10 +205,12 @@ fn the_status_line_fits_a_narrow_terminal_and_ctrl_c_gets_its_own_line() {
     }
     let suite = dir.path().join("suite.yaml");
     std::fs::write(&suite, yaml).unwrap();
-    let socket = format!("harden-test-{}", std::process::id());
+    // A server of its own, its socket in the temporary directory.
+    let socket = dir.path().join("tmux.sock");
     let tmux = |args: &[&str]| {
         Command::new("tmux")
-            .args(["-L", &socket])
+            .arg("-S")
+            .arg(&socket)
             .args(args)
             .output()
             .expect("run tmux")
