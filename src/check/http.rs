@@ -172,7 +172,14 @@ pub(crate) fn evaluate(
     }
     for (name, pred) in &expect.headers {
         let actual = r.header(name);
-        let shown = actual.clone().unwrap_or_else(|| "(absent)".into());
+        // A missing header shows the names the response has instead.
+        let shown = actual.clone().unwrap_or_else(|| {
+            if matches!(pred, HeaderPredicate::Absent) {
+                "(absent)".into()
+            } else {
+                crate::check::excerpt::absent_header(name, &r.headers)
+            }
+        });
         let prop = format!("header `{name}`");
         out.push(match pred {
             HeaderPredicate::Equals(t) => {
@@ -242,7 +249,7 @@ pub(crate) fn evaluate(
         diff = diff.or(body_diff);
     }
     if let Some(max) = expect.max_duration {
-        out.push(Assertion::new(
+        out.push(Assertion::timing(
             "duration",
             format!("<= {}", crate::text::human_duration(max)),
             crate::text::human_duration(r.duration),
@@ -276,12 +283,18 @@ pub(crate) fn text_assertions(
             }
             BodyPredicate::NotContains(t) => {
                 let want = t.expand_text(scope)?;
-                Assertion::new(
-                    label,
-                    format!("does not contain `{want}`"),
-                    shown,
-                    !text.contains(&want),
-                )
+                // Where the forbidden text is, not the start of the body.
+                match crate::check::excerpt::in_context(text, &want) {
+                    Some(found) if !want.is_empty() => {
+                        Assertion::new(label, format!("does not contain `{want}`"), found, false)
+                    }
+                    _ => Assertion::new(
+                        label,
+                        format!("does not contain `{want}`"),
+                        shown,
+                        !text.contains(&want),
+                    ),
+                }
             }
             BodyPredicate::Matches(re) => {
                 Assertion::new(label, format!("matches `{re}`"), shown, re.is_match(text))

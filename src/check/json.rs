@@ -247,6 +247,15 @@ pub(crate) fn json_assertions(
         let selected = select(path, text, doc);
         for p in &ja.predicates {
             let (mut a, d) = json_predicate(text, p, &selected, scope)?;
+            // A path that matched nothing shows what the service said instead (masked
+            // before the excerpt is cut from it).
+            if !a.passed && selected.matches == 0 {
+                let mut body = r.body.clone();
+                if let Some(redactor) = &r.redactor {
+                    redactor.text(&mut body);
+                }
+                a.actual = crate::check::excerpt::no_match(text, doc, &body);
+            }
             fit(&mut a.expected, r);
             fit(&mut a.actual, r);
             diff = diff.or(d);

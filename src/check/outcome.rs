@@ -1,5 +1,6 @@
 //! The result of one check: failures are data, never `Err`.
 
+use crate::suite::FlakyRule;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -41,6 +42,10 @@ pub(crate) struct Assertion {
     pub expected: String,
     pub actual: String,
     pub passed: bool,
+    /// A timing verdict (a duration, a latency percentile, a throughput): a busy machine
+    /// can fail it, so a failure is measured again before it counts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timing: bool,
 }
 
 impl Assertion {
@@ -55,8 +60,33 @@ impl Assertion {
             expected: expected.into(),
             actual: actual.into(),
             passed,
+            timing: false,
         }
     }
+
+    /// An assertion on a timing verdict (see `timing`).
+    pub(crate) fn timing(
+        property: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        passed: bool,
+    ) -> Self {
+        Assertion {
+            timing: true,
+            ..Assertion::new(property, expected, actual, passed)
+        }
+    }
+}
+
+/// A check that failed a timing verdict and then passed it when measured again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub(crate) struct Flaky {
+    /// How the suite counts it.
+    pub rule: FlakyRule,
+    /// How many measurements failed before the one that passed.
+    pub failed: u32,
+    /// What the first measurement said.
+    pub first_failure: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -83,6 +113,13 @@ pub(crate) struct CheckOutcome {
     pub findings: Vec<Finding>,
     /// 1 + retries used.
     pub attempts: u32,
+    /// How many times a failed timing verdict was measured, when more than once.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    #[schemars(default = "one")]
+    pub measurements: u32,
+    /// Set when a timing verdict failed, then passed when measured again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flaky: Option<Flaky>,
     #[serde(with = "secs")]
     #[schemars(with = "f64")]
     pub duration: Duration,
@@ -132,6 +169,15 @@ impl CheckOutcome {
         self
     }
 
+    /// Whether the check failed on timing verdicts only, so that measuring again could
+    /// change it.
+    pub(crate) fn failed_on_timing_only(&self) -> bool {
+        self.status == Status::Fail
+            && !self.assertions.is_empty()
+            && failed_assertions(&self.assertions).all(|a| a.timing)
+            && failed_assertions(&self.assertions).next().is_some()
+    }
+
     /// Pass when every assertion held, Fail otherwise.
     pub(crate) fn from_assertions(
         assertions: Vec<Assertion>,
@@ -163,6 +209,8 @@ impl CheckOutcome {
             figures: None,
             findings: Vec::new(),
             attempts: 1,
+            measurements: 1,
+            flaky: None,
             duration: Duration::ZERO,
         }
     }
@@ -186,9 +234,19 @@ impl CheckOutcome {
             figures: None,
             findings: Vec::new(),
             attempts: 1,
+            measurements: 1,
+            flaky: None,
             duration: Duration::ZERO,
         }
     }
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 /// Durations as fractional seconds in JSON.

@@ -15,10 +15,37 @@ const KILL_NET: Duration = Duration::from_millis(400);
 /// After a cancel, how much longer than the capped grace the run has to end by itself.
 const CANCEL_NET: Duration = Duration::from_secs(2);
 
+/// A `--filter` that selects no check of any suite is a mistake (a typo, a renamed
+/// check), not a run with nothing to score: say so, with the closest id.
+fn unmatched_filter(suites: &[crate::suite::Suite], filters: &[String]) -> Result<(), Error> {
+    let ids: Vec<&str> = suites
+        .iter()
+        .flat_map(|s| s.checks.iter().map(|c| c.id.as_str()))
+        .collect();
+    if filters.is_empty() || ids.iter().any(|id| runner::matches_filter(id, filters)) {
+        return Ok(());
+    }
+    let given: Vec<String> = filters.iter().map(|f| format!("`--filter {f}`")).collect();
+    let closest = filters
+        .iter()
+        .find_map(|f| crate::suggest::closest(f, &ids))
+        .map(|c| format!("did you mean `{c}`? "))
+        .unwrap_or_default();
+    let listed: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+    let listed: Vec<&str> = listed.iter().map(String::as_str).collect();
+    Err(Error::Usage(format!(
+        "{} {} no check\nhint: {closest}the checks are {} (`harden list` shows them all)",
+        given.join(" and "),
+        if given.len() == 1 { "matches" } else { "match" },
+        crate::text::short_list(&listed, 8)
+    )))
+}
+
 pub(crate) fn check(args: &CheckArgs) -> Result<u8, Error> {
     let paths = suites::resolve(&args.suite.suites)?;
     // Every suite is validated before anything is started.
     let suites = suites::load_all(&paths, &args.suite.vars)?;
+    unmatched_filter(&suites, &args.filter)?;
     let baseline = output::load_baseline(&args.gates)?;
     let partition = partition::resolve(args.partition, |k| std::env::var(k).ok())?;
     let slice = partition.map(|p| (p.k, p.n));

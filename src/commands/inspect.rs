@@ -21,30 +21,51 @@ pub(crate) fn validate(args: &SuiteArgs) -> Result<u8, Error> {
 pub(crate) fn list(args: &SuiteArgs) -> Result<u8, Error> {
     let paths = suites::resolve(&args.suites)?;
     let all = suites::load_all(&paths, &args.vars)?;
-    let w = all
-        .iter()
-        .flat_map(|s| s.checks.iter().map(|c| c.id.len()))
-        .max()
-        .unwrap_or(2)
-        .max(2);
-    println!(
-        "{:<w$}  {:<10}  {:<12}  {:<8}  location",
-        "id", "kind", "category", "severity"
-    );
+    let mut rows = vec![[
+        "id".to_string(),
+        "kind".into(),
+        "category".into(),
+        "severity".into(),
+        "location".into(),
+    ]];
     for s in &all {
         for c in &s.checks {
-            println!(
-                "{:<w$}  {:<10}  {:<12}  {:<8}  {}:{}",
-                c.id,
-                c.kind.name(),
-                c.category,
-                c.severity.as_str(),
-                c.pos.file.display(),
-                c.pos.line
-            );
+            rows.push([
+                c.id.to_string(),
+                c.kind.name().to_string(),
+                c.category.to_string(),
+                c.severity.as_str().to_string(),
+                format!("{}:{}", c.pos.file.display(), c.pos.line),
+            ]);
         }
     }
+    print!("{}", columns(&rows));
     Ok(crate::error::EXIT_OK)
+}
+
+/// Rows as columns two spaces apart, each as wide as its widest cell (in characters); the
+/// last column is not padded.
+fn columns<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < N {
+                let pad = widths[i] - cell.chars().count() + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 pub(crate) fn schema(results: bool) -> Result<u8, Error> {

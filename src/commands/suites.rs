@@ -24,7 +24,7 @@ pub(crate) fn resolve(given: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     if found.is_empty() {
         return Err(Error::Usage(
             "no suite given, and neither `harden.yaml` nor `checks/*.yaml` exists here\n\
-             hint: pass a suite file, e.g. `harden check checks/api.yaml`"
+             hint: pass a suite file, e.g. `checks/api.yaml`"
                 .into(),
         ));
     }

@@ -17,6 +17,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 const MAX_LINES: usize = 5000;
 /// Bytes of text kept in memory.
 const MAX_BYTES: usize = 4 * 1024 * 1024;
+/// Recent lines a failure's summary of the output folds (it shows far fewer).
+const MAX_SUMMARIZED: usize = 500;
 /// A longer line is split into pieces of this many bytes.
 pub(crate) const MAX_LINE: usize = 64 * 1024;
 
@@ -32,6 +34,8 @@ struct Inner {
     lines: VecDeque<LogLine>,
     bytes: usize,
     next_seq: u64,
+    /// The first lines the service wrote (its start-up), kept when the ring moves on.
+    head: Vec<String>,
     file: Option<std::io::LineWriter<std::fs::File>>,
 }
 
@@ -71,6 +75,9 @@ impl LogBuffer {
         }
         let seq = inner.next_seq;
         inner.next_seq += 1;
+        if inner.head.len() < crate::instance::logtail::HEAD_LINES {
+            inner.head.push(text.clone());
+        }
         inner.bytes += text.len();
         inner.lines.push_back(LogLine { seq, text });
         while inner.lines.len() > MAX_LINES || (inner.bytes > MAX_BYTES && inner.lines.len() > 1) {
@@ -92,6 +99,20 @@ impl LogBuffer {
             .skip(skip)
             .map(|l| l.text.clone())
             .collect()
+    }
+
+    /// The output as a failure shows it: the start-up lines, then the last `n` lines with
+    /// runs of alike lines folded (`instance/logtail.rs`).
+    pub(crate) fn summary(&self, n: usize) -> Vec<String> {
+        let inner = self.lock();
+        let skip = inner.lines.len().saturating_sub(MAX_SUMMARIZED);
+        let recent: Vec<(u64, String)> = inner
+            .lines
+            .iter()
+            .skip(skip)
+            .map(|l| (l.seq, l.text.clone()))
+            .collect();
+        crate::instance::logtail::summarize(&inner.head, &recent, n)
     }
 
     /// Sequence number the next line will get.

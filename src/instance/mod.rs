@@ -2,6 +2,7 @@
 //! scratch directory, its output captured, its readiness awaited, the whole group stopped.
 
 mod logbuf;
+mod logtail;
 mod process;
 mod ready;
 pub(crate) mod supervisor;
@@ -211,6 +212,6 @@ impl Instance {
     }
 
     pub(crate) fn log_tail(&self) -> Vec<String> {
-        self.logs.tail(LOG_TAIL_LINES)
+        self.logs.summary(LOG_TAIL_LINES)
     }
 }

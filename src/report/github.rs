@@ -44,6 +44,23 @@ pub(crate) fn annotations(report: &RunReport) -> Vec<String> {
             out.push(check_annotation(c));
         }
     }
+    // A flaky check counted by `warn` is a warning on its suite line.
+    for c in report.checks().map(|(_, c)| c) {
+        if let (Status::Pass, Some(f)) = (c.outcome.status, &c.outcome.flaky)
+            && f.rule == crate::suite::FlakyRule::Warn
+        {
+            out.push(format!(
+                "::warning file={},line={},title={}::{}",
+                escape_property(&c.info.file),
+                c.info.line,
+                escape_property(&format!("harden: {} is flaky", c.info.id)),
+                escape_data(&format!(
+                    "a timing verdict failed, then passed when measured again; first: {}",
+                    f.first_failure
+                ))
+            ));
+        }
+    }
     out.truncate(MAX_ANNOTATIONS);
     out
 }

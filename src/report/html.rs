@@ -304,6 +304,14 @@ fn check(out: &mut String, suite: &str, many_suites: bool, c: &CheckReport) {
             format!(" · {} attempts", o.attempts)
         } else {
             String::new()
+        } + &match (&o.flaky, o.measurements) {
+            (Some(f), m) => format!(
+                " · flaky ({} of {m} measurements failed, counted as {})",
+                f.failed,
+                f.rule.as_str()
+            ),
+            (None, m) if m > 1 => format!(" · {m} measurements"),
+            _ => String::new(),
         }
     );
     let _ = write!(

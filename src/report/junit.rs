@@ -70,6 +70,10 @@ fn render_suite(
     format: JunitFormat,
 ) -> TestSuite {
     let mut ts = TestSuite::new(suite.name.as_str());
+    // Most readers show it, and Ant's schema requires it on each `<testsuite>`.
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&report.started_at) {
+        ts.set_timestamp(t);
+    }
     ts.add_property(Property::new(
         "harden.version",
         report.harden_version.as_str(),
@@ -157,6 +161,12 @@ fn render_suite(
                     note.as_str(),
                 ));
             }
+            if let Some(f) = &o.flaky {
+                ts.add_property(Property::new(
+                    format!("harden.check.{id}.flaky"),
+                    f.rule.as_str(),
+                ));
+            }
             ts.add_test_case(tc);
             continue;
         }
@@ -174,6 +184,16 @@ fn render_suite(
         }
         if o.attempts > 1 {
             tc.add_property(Property::new("harden.attempts", o.attempts.to_string()));
+        }
+        if o.measurements > 1 {
+            tc.add_property(Property::new(
+                "harden.measurements",
+                o.measurements.to_string(),
+            ));
+        }
+        if let Some(f) = &o.flaky {
+            // The rule it was counted by; the note says what failed first.
+            tc.add_property(Property::new("harden.flaky", f.rule.as_str()));
         }
         ts.add_test_case(tc);
     }
@@ -353,6 +373,25 @@ mod flavour_tests {
             xml.contains("name=\"harden.check.create-run.file\""),
             "{xml}"
         );
+    }
+
+    #[test]
+    fn every_testsuite_has_a_timestamp_in_both_shapes() {
+        for format in [JunitFormat::Full, JunitFormat::Xunit] {
+            let xml = render_with(format);
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let suites: Vec<_> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name("testsuite"))
+                .collect();
+            assert!(!suites.is_empty());
+            for s in suites {
+                let t = s
+                    .attribute("timestamp")
+                    .unwrap_or_else(|| panic!("{format:?}: {xml}"));
+                assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{t}");
+            }
+        }
     }
 
     #[test]

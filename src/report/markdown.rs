@@ -280,6 +280,32 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
             check_section(&mut out, c);
         }
     }
+    let flaky: Vec<&CheckReport> = report
+        .checks()
+        .map(|(_, c)| c)
+        .filter(|c| c.outcome.status == Status::Pass && c.outcome.flaky.is_some())
+        .collect();
+    if !flaky.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Flaky checks ({}): a timing verdict failed, then passed when measured again\n",
+            flaky.len()
+        );
+        for c in flaky {
+            if let Some(f) = &c.outcome.flaky {
+                let _ = writeln!(
+                    out,
+                    "- 🔁 `{}` is flaky: {} of {} measurements failed, counted as {}; first: {}",
+                    cell(&c.info.id),
+                    f.failed,
+                    c.outcome.measurements,
+                    f.rule.as_str(),
+                    code(&f.first_failure)
+                );
+            }
+        }
+        out.push('\n');
+    }
     let passing: Vec<&CheckReport> = report
         .checks()
         .map(|(_, c)| c)

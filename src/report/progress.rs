@@ -142,10 +142,34 @@ fn draw(s: &mut State) {
     s.shown = true;
 }
 
+/// The width of the terminal on stderr, asked of the terminal itself (the `TIOCGWINSZ`
+/// ioctl, so a resized window is followed), else `$COLUMNS` (which shells rarely export),
+/// else 80.
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|w: &usize| *w > 20)
+    let asked = terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| w.0 as usize);
+    let columns = || std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    fit_width(asked.or_else(columns))
+}
+
+/// The status line's width on a terminal `columns` wide: one column short of it, so the
+/// line never reaches the last column (where terminals wrap, or defer the wrap, leaving a
+/// copy at each redraw).
+fn fit_width(columns: Option<usize>) -> usize {
+    columns
+        .filter(|w| *w > 0)
         .unwrap_or(80)
+        .saturating_sub(1)
+        .max(10)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_line_stays_short_of_the_last_column() {
+        assert_eq!(super::fit_width(Some(70)), 69);
+        assert_eq!(super::fit_width(Some(200)), 199);
+        assert_eq!(super::fit_width(None), 79);
+        assert_eq!(super::fit_width(Some(0)), 79);
+        assert_eq!(super::fit_width(Some(4)), 10);
+    }
 }

@@ -21,6 +21,8 @@ pub(crate) struct Terminal {
     progress: crate::report::progress::Progress,
     /// Shown in each suite's header line: `partition 2/3 (from CI_NODE_INDEX/CI_NODE_TOTAL)`.
     partition: Option<String>,
+    /// Checks not run for the reason the last one printed gave: folded into one line.
+    not_run: Option<(String, Vec<String>)>,
 }
 
 impl Terminal {
@@ -31,6 +33,7 @@ impl Terminal {
             width: 30,
             progress: crate::report::progress::Progress::new(),
             partition: None,
+            not_run: None,
         }
     }
 
@@ -39,14 +42,43 @@ impl Terminal {
     }
 
     fn line(&mut self, text: impl AsRef<str>) {
+        self.fold_not_run();
         self.progress.print(&mut self.out, text.as_ref());
+    }
+
+    /// Prints the checks folded after the last `not run:` one, if any.
+    fn fold_not_run(&mut self) {
+        if let Some((_, ids)) = self.not_run.take()
+            && !ids.is_empty()
+        {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let text = format!(
+                "        {DIM}... {} more {} not run for the same reason: {}{DIM:#}",
+                ids.len(),
+                if ids.len() == 1 { "check" } else { "checks" },
+                crate::text::short_list(&ids, 5)
+            );
+            self.progress.print(&mut self.out, &text);
+        }
     }
 
     fn finished(&mut self, index: usize, o: &CheckOutcome) {
         let Some(info) = self.checks.get(index).cloned() else {
             return;
         };
+        // Checks that never ran, one after another, for one reason: one line for them all.
+        let not_run = o
+            .message
+            .as_deref()
+            .filter(|m| m.starts_with("not run:") && o.assertions.is_empty());
+        if let (Some(m), Some((last, ids))) = (not_run, self.not_run.as_mut())
+            && m == last
+        {
+            ids.push(info.id.clone());
+            return;
+        }
         let (label, style) = match o.status {
+            Status::Pass if o.flaky.is_some() => ("FLAKY", YELLOW),
             Status::Pass => ("PASS ", GREEN),
             Status::Fail => ("FAIL ", RED),
             Status::Error => ("ERROR", RED),
@@ -72,6 +104,9 @@ impl Terminal {
         let failed: Vec<_> = crate::check::failed_assertions(&o.assertions).collect();
         if let (true, Some(m)) = (failed.is_empty(), &o.message) {
             self.line(format!("        {m}"));
+        }
+        if let Some(m) = not_run {
+            self.not_run = Some((m.to_string(), Vec::new()));
         }
         for a in failed {
             self.line(format!("        {BOLD}{}{BOLD:#}", a.property));
@@ -100,6 +135,7 @@ impl Terminal {
 
     /// Totals, score, per-category table, the baseline comparison and the verdict.
     pub(crate) fn summary(&mut self, report: &RunReport, score: &Score, verdict: &Verdict) {
+        self.fold_not_run();
         self.progress.stop();
         let text = summary_text(report, score, verdict);
         for l in text.lines() {

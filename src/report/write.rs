@@ -16,7 +16,10 @@ pub(crate) fn write_atomic(what: &'static str, path: &Path, contents: &str) -> R
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| fail(crate::reason::io(&e)))?;
+    // Created as any tool creates its output: 0666 less the umask (0644 under 022), not
+    // the private 0600 of a temporary file.
     let mut tmp = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .prefix(".harden-")
         .tempfile_in(dir)
         .map_err(|e| fail(crate::reason::io(&e)))?;

@@ -7,6 +7,7 @@ use crate::check::{self, CheckContext, CheckOutcome, Status};
 use crate::instance::{ExitInfo, LogBuffer};
 use crate::runner::emit::Emitter;
 use crate::runner::event::Event;
+use crate::runner::remeasure;
 use crate::runner::signal::{Abort, Interrupts};
 use crate::runner::stop::{Happened, Leftover, Next, decide};
 use crate::runner::variant::{self, VariantEnv};
@@ -170,6 +171,10 @@ async fn with_retries(
             retrying(attempt, o.message.take().unwrap_or_default());
             continue;
         }
+        o.attempts = attempt;
+        // A failed timing verdict is measured again before it counts.
+        let mut o =
+            remeasure::remeasure(o, spec.timing, || check::attempt(spec, cx), &mut retrying).await;
         o.attempts = attempt;
         return o;
     }

@@ -155,8 +155,13 @@ impl Event {
                     figures: _,
                     findings,
                     attempts: _,
+                    measurements: _,
+                    flaky,
                     duration: _,
                 } = outcome;
+                if let Some(flaky) = flaky {
+                    f(&mut flaky.first_failure);
+                }
                 for finding in findings {
                     f(&mut finding.file);
                     f(&mut finding.rule);

@@ -5,10 +5,11 @@ mod dispatch;
 mod emit;
 mod event;
 mod imp;
+mod remeasure;
 mod signal;
 mod stop;
 mod variant;
 
 pub(crate) use event::{CheckInfo, Event, EventSink};
-pub(crate) use imp::{RunOptions, run_suite};
+pub(crate) use imp::{RunOptions, matches_filter, run_suite};
 pub(crate) use signal::{ABORT_GRACE_CAP, Abort, Interrupts};

@@ -56,6 +56,11 @@ impl Interrupts {
                     _ = term.recv() => {}
                 }
                 seen += 1;
+                // On its own line: the status line (and the terminal's `^C`) are cleared
+                // from the line the cursor is on first.
+                if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                    eprint!("\r\x1b[2K");
+                }
                 if seen == 1 {
                     eprintln!(
                         "harden: interrupted; stopping the service and writing reports (again to kill now)"

@@ -14,6 +14,7 @@ mod spec;
 mod template;
 #[cfg(test)]
 mod templated_fields;
+mod timing;
 mod validator;
 
 pub(crate) use diagnostic::LoadErrors;
@@ -29,4 +30,5 @@ pub(crate) use request::*;
 pub(crate) use severity::Severity;
 pub(crate) use spec::*;
 pub(crate) use template::{Scope, Template, TemplateError, value_text};
+pub(crate) use timing::{FlakyRule, MAX_REMEASURE, TimingSpec};
 pub(crate) use validator::MAX_DURATION;

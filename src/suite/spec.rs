@@ -110,6 +110,8 @@ pub(crate) struct CheckSpec {
     pub severity: Severity,
     pub timeout: Duration,
     pub retries: u32,
+    /// The suite's `timing:` (re-measuring failed timing verdicts).
+    pub timing: crate::suite::TimingSpec,
     pub exclusive: bool,
     pub pos: SourcePos,
     /// Run against a dedicated instance started with these overrides.

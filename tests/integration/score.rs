@@ -150,6 +150,7 @@ fn sharded_and_merged_equals_unsharded() {
         "same score, categories and blocking checks"
     );
     assert_eq!(a["verdict"]["line"], b["verdict"]["line"]);
+    let digits = regex::Regex::new(r"\d+").unwrap();
     let summary = |r: &serde_json::Value| -> Vec<(String, String, String)> {
         r["suites"][0]["checks"]
             .as_array()
@@ -159,7 +160,10 @@ fn sharded_and_merged_equals_unsharded() {
                 (
                     c["id"].as_str().unwrap().into(),
                     c["status"].as_str().unwrap().into(),
-                    c["message"].as_str().unwrap_or("").into(),
+                    // What the service said (times, ids) differs between two runs.
+                    digits
+                        .replace_all(c["message"].as_str().unwrap_or(""), "#")
+                        .into_owned(),
                 )
             })
             .collect()

@@ -33,6 +33,10 @@ fn filters() -> Vec<(String, &'static str)> {
         (r#"(?m)^(  \| )?\{"timestamp".*\n?"#.into(), ""),
         (r"last \d+ lines".into(), "last [N] lines"),
         (
+            r"\.\.\. \d+ more like this".into(),
+            "... [N] more like this",
+        ),
+        (
             r"(?s)<system-out>.*?</system-out>".into(),
             "<system-out>[SERVICE OUTPUT]</system-out>",
         ),

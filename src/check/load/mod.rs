@@ -128,7 +128,7 @@ pub(crate) fn evaluate(spec: &LoadSpec, m: &Measured) -> CheckOutcome {
         ("max", t.max, m.max),
     ] {
         if let Some(b) = bound {
-            a.push(Assertion::new(
+            a.push(Assertion::timing(
                 format!("latency {name}"),
                 format!("<= {}", human_duration(b)),
                 human_duration(got),
@@ -154,7 +154,7 @@ pub(crate) fn evaluate(spec: &LoadSpec, m: &Measured) -> CheckOutcome {
         ));
     }
     if let Some(min) = t.min_rps {
-        a.push(Assertion::new(
+        a.push(Assertion::timing(
             "throughput",
             format!(">= {min} req/s"),
             format!("{:.0} req/s", m.rps()),

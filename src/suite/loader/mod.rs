@@ -10,6 +10,7 @@ use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw, SuiteRaw};
 use crate::suite::request::Target;
 use crate::suite::severity::Severity;
 use crate::suite::spec::*;
+use crate::suite::timing::{FlakyRule, TimingSpec};
 use crate::suite::validator::{Known, MAX_SIZE, Validator, parse_size};
 use regex::Regex;
 use serde::Deserialize;
@@ -34,10 +35,14 @@ pub(crate) fn load(file: &Path, overrides: &[(String, String)]) -> Result<Suite,
         let mut err = plain_error(file, format!("cannot read suite: {e}"));
         match &e {
             crate::read::ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
-                err = err.with_hint("run `harden check PATH` with the suite file, or create `harden.yaml` or `checks/*.yaml`");
+                err = err.with_hint(
+                    "pass the suite file's path, or create `harden.yaml` or `checks/*.yaml`",
+                );
             }
             crate::read::ReadError::TooLarge { .. } => {
-                err = err.with_hint("a suite is a YAML file; check the path, or split the suite into several files");
+                err = err.with_hint(
+                    "a suite is a YAML file; check the path, or split the suite into several files",
+                );
             }
             crate::read::ReadError::Io(_) => {}
         }
@@ -284,6 +289,10 @@ impl Validator<'_> {
             }
         }
         let limits = self.limits(raw.limits);
+        let timing = self.timing(raw.timing, raw.suite.referenced);
+        for c in &mut checks {
+            c.timing = timing;
+        }
         let mut category_weights = std::collections::BTreeMap::new();
         if let Some(sc) = raw.score {
             for (cat, w) in sc.category_weights {
@@ -377,6 +386,40 @@ impl Validator<'_> {
                 CheckKindSpec::OpenApi(Box::new(self.openapi(*x, field, known)?))
             }
         })
+    }
+
+    fn timing(&mut self, raw: Option<raw::TimingRaw>, at: Location) -> TimingSpec {
+        let mut timing = TimingSpec::default();
+        let Some(raw) = raw else { return timing };
+        if let Some(n) = raw.remeasure {
+            if n > crate::suite::MAX_REMEASURE {
+                self.err(
+                    at,
+                    "timing.remeasure",
+                    format!(
+                        "`remeasure: {n}` is more than {}",
+                        crate::suite::MAX_REMEASURE
+                    ),
+                )
+                .hint =
+                    Some("each measurement repeats the whole check; 2 is usually enough".into());
+            }
+            timing.remeasure = n.min(crate::suite::MAX_REMEASURE);
+        }
+        if let Some(rule) = raw.flaky {
+            match FlakyRule::parse(&rule.value) {
+                Some(r) => timing.flaky = r,
+                None => {
+                    self.err(
+                        rule.referenced,
+                        "timing.flaky",
+                        format!("unknown rule `{}`", rule.value),
+                    )
+                    .hint = Some(crate::suggest::one_of(&rule.value, &FlakyRule::NAMES));
+                }
+            }
+        }
+        timing
     }
 
     fn limits(&mut self, raw: Option<raw::LimitsRaw>) -> Limits {
@@ -526,6 +569,7 @@ impl Validator<'_> {
             severity: severity.unwrap_or(default_severity),
             timeout,
             retries: c.retries.unwrap_or(0),
+            timing: TimingSpec::default(),
             exclusive: c.exclusive.unwrap_or(exclusive_default),
             pos,
             variant,
@@ -546,6 +590,30 @@ mod tests {
     }
 
     const HEAD: &str = "suite: s\nbase-url: http://127.0.0.1:9\nchecks:\n";
+
+    #[test]
+    fn timing_is_read_for_every_check_and_checked() {
+        let check =
+            "  - id: a\n    http: { request: { path: /x }, expect: { max-duration: 1s } }\n";
+        let s = load_str(Path::new("s.yaml"), &format!("{HEAD}{check}"), &[]).unwrap();
+        assert_eq!(s.checks[0].timing, TimingSpec::default());
+        let yaml = format!("timing: {{ remeasure: 4, flaky: fail }}\n{HEAD}{check}");
+        let s = load_str(Path::new("s.yaml"), &yaml, &[]).unwrap();
+        assert_eq!(
+            s.checks[0].timing,
+            TimingSpec {
+                remeasure: 4,
+                flaky: FlakyRule::Fail
+            }
+        );
+        let e = errors(&format!("timing: {{ flaky: wran }}\n{HEAD}{check}"));
+        assert!(
+            e.contains("timing.flaky: unknown rule `wran`") && e.contains("did you mean `warn`?"),
+            "{e}"
+        );
+        let e = errors(&format!("timing: {{ remeasure: 9 }}\n{HEAD}{check}"));
+        assert!(e.contains("`remeasure: 9` is more than 5"), "{e}");
+    }
 
     #[test]
     fn valid_suite_becomes_a_spec_with_defaults() {
