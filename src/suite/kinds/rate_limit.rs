@@ -223,6 +223,10 @@ impl Validator<'_> {
                 interval,
             }),
         };
+        let mut policy = r.policy;
+        if let Some(p) = &mut policy {
+            self.expand_now(p, loc, &format!("{field}.policy"));
+        }
         Some(RateLimitSpec {
             request,
             limit: r.limit,
@@ -235,7 +239,7 @@ impl Validator<'_> {
             workers: r.workers.unwrap_or(1),
             lower_bound: r.lower_bound.unwrap_or(true),
             paced,
-            policy: r.policy,
+            policy,
         })
     }
 }

@@ -30,7 +30,8 @@ pub(crate) struct SecurityRaw {
     pub headers: Option<SecurityHeadersRaw>,
     /// `safe` sends only GET, HEAD and OPTIONS (the default against `base-url`); `active`
     /// sends every probe (the default when harden started the service).
-    pub mode: Option<SecurityMode>,
+    #[schemars(with = "Option<SecurityMode>")]
+    pub mode: Option<Spanned<String>>,
     /// Probes that look for themselves, from the service's OpenAPI document.
     #[schemars(with = "Option<DiscoverRaw>")]
     pub discover: Option<Spanned<DiscoverRaw>>,
@@ -216,7 +217,22 @@ impl Validator<'_> {
                 require,
             });
         }
-        spec.mode = x.mode;
+        if let Some(mut m) = x.mode {
+            self.expand_now(&mut m.value, m.referenced, &format!("{field}.mode"));
+            spec.mode = match m.value.as_str() {
+                "safe" => Some(SecurityMode::Safe),
+                "active" => Some(SecurityMode::Active),
+                other => {
+                    self.err(
+                        m.referenced,
+                        &format!("{field}.mode"),
+                        format!("unknown mode `{other}`"),
+                    )
+                    .hint = Some(crate::suggest::one_of(other, &["safe", "active"]));
+                    None
+                }
+            };
+        }
         let had_discover = x.discover.is_some();
         spec.discover = x
             .discover

@@ -83,7 +83,13 @@ impl Validator<'_> {
     ) -> Option<DiscoverSpec> {
         let loc = d.referenced;
         let d = d.value;
-        let document = match d.document {
+        let document = d.document.map(|mut p| {
+            self.expand_now(&mut p.value, p.referenced, &format!("{field}.document"));
+            p
+        });
+        let mut origins = d.origins;
+        self.expand_all_now(&mut origins, loc, &format!("{field}.origins"));
+        let document = match document {
             None => DiscoverDocument::Service("/openapi.json".into()),
             Some(p) if p.value.starts_with('/') => DiscoverDocument::Service(p.value),
             Some(p) => {
@@ -103,7 +109,7 @@ impl Validator<'_> {
                 DiscoverDocument::File(path)
             }
         };
-        for (i, o) in d.origins.iter().enumerate() {
+        for (i, o) in origins.iter().enumerate() {
             if parse_origin(o).is_none() {
                 self.err(
                     loc,
@@ -130,7 +136,7 @@ impl Validator<'_> {
             document,
             headers,
             production: d.production,
-            origins: d.origins,
+            origins,
             jwt: d.jwt,
             unlisted: d.unlisted,
             exposure: d.exposure,

@@ -406,7 +406,8 @@ impl Validator<'_> {
             }
             timing.remeasure = n.min(crate::suite::MAX_REMEASURE);
         }
-        if let Some(rule) = raw.flaky {
+        if let Some(mut rule) = raw.flaky {
+            self.expand_now(&mut rule.value, rule.referenced, "timing.flaky");
             match FlakyRule::parse(&rule.value) {
                 Some(r) => timing.flaky = r,
                 None => {
