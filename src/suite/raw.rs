@@ -14,6 +14,7 @@ use crate::suite::kinds::{
 };
 use crate::suite::request::StepRaw;
 use crate::suite::shapes::{Any, CommandSchema, PortSchema, StatusSchema};
+use crate::suite::timing::TimingRaw;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
@@ -57,19 +58,6 @@ pub(crate) struct SuiteRaw {
     /// Timing verdicts on a busy machine: a failed `max-duration`, latency percentile or
     /// throughput is measured again before it counts (docs/RELIABILITY.md).
     pub timing: Option<TimingRaw>,
-}
-
-/// How failed timing verdicts are measured again, and how a check that then passes counts.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct TimingRaw {
-    /// Measurements after the first when a check fails on timing verdicts only (0 to 5,
-    /// default 2; 0 counts the first measurement). Each repeats the whole check.
-    pub remeasure: Option<u32>,
-    /// How a check that failed, then passed when measured again, counts: `pass`, `warn`
-    /// (the default: a pass shown as a warning) or `fail`.
-    #[schemars(with = "Option<String>")]
-    pub flaky: Option<Spanned<String>>,
 }
 
 /// Read limits: sizes such as `16MiB`, `512KiB` or a number of bytes.

@@ -2,7 +2,23 @@
 //! latency percentile or throughput is measured again, and how a check that then passes
 //! counts.
 
+use crate::suite::validator::Validator;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_saphyr::{Location, Spanned};
+
+/// How failed timing verdicts are measured again, and how a check that then passes counts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct TimingRaw {
+    /// Measurements after the first when a check fails on timing verdicts only (0 to 5,
+    /// default 2; 0 counts the first measurement). Each repeats the whole check.
+    pub remeasure: Option<u32>,
+    /// How a check that failed, then passed when measured again, counts: `pass`, `warn`
+    /// (the default: a pass shown as a warning) or `fail`.
+    #[schemars(with = "Option<String>")]
+    pub flaky: Option<Spanned<String>>,
+}
 
 /// The suite's `timing:` settings, copied to each of its checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,5 +76,42 @@ impl FlakyRule {
             FlakyRule::Warn => "warn",
             FlakyRule::Fail => "fail",
         }
+    }
+}
+
+impl Validator<'_> {
+    pub(in crate::suite) fn timing(&mut self, raw: Option<TimingRaw>, at: Location) -> TimingSpec {
+        let mut timing = TimingSpec::default();
+        let Some(raw) = raw else { return timing };
+        if let Some(n) = raw.remeasure {
+            if n > crate::suite::MAX_REMEASURE {
+                self.err(
+                    at,
+                    "timing.remeasure",
+                    format!(
+                        "`remeasure: {n}` is more than {}",
+                        crate::suite::MAX_REMEASURE
+                    ),
+                )
+                .hint =
+                    Some("each measurement repeats the whole check; 2 is usually enough".into());
+            }
+            timing.remeasure = n.min(crate::suite::MAX_REMEASURE);
+        }
+        if let Some(mut rule) = raw.flaky {
+            self.expand_now(&mut rule.value, rule.referenced, "timing.flaky");
+            match FlakyRule::parse(&rule.value) {
+                Some(r) => timing.flaky = r,
+                None => {
+                    self.err(
+                        rule.referenced,
+                        "timing.flaky",
+                        format!("unknown rule `{}`", rule.value),
+                    )
+                    .hint = Some(crate::suggest::one_of(&rule.value, &FlakyRule::NAMES));
+                }
+            }
+        }
+        timing
     }
 }

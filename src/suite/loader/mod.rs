@@ -10,7 +10,7 @@ use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw, SuiteRaw};
 use crate::suite::request::Target;
 use crate::suite::severity::Severity;
 use crate::suite::spec::*;
-use crate::suite::timing::{FlakyRule, TimingSpec};
+use crate::suite::timing::TimingSpec;
 use crate::suite::validator::{Known, MAX_SIZE, Validator, parse_size};
 use regex::Regex;
 use serde::Deserialize;
@@ -388,41 +388,6 @@ impl Validator<'_> {
         })
     }
 
-    fn timing(&mut self, raw: Option<raw::TimingRaw>, at: Location) -> TimingSpec {
-        let mut timing = TimingSpec::default();
-        let Some(raw) = raw else { return timing };
-        if let Some(n) = raw.remeasure {
-            if n > crate::suite::MAX_REMEASURE {
-                self.err(
-                    at,
-                    "timing.remeasure",
-                    format!(
-                        "`remeasure: {n}` is more than {}",
-                        crate::suite::MAX_REMEASURE
-                    ),
-                )
-                .hint =
-                    Some("each measurement repeats the whole check; 2 is usually enough".into());
-            }
-            timing.remeasure = n.min(crate::suite::MAX_REMEASURE);
-        }
-        if let Some(mut rule) = raw.flaky {
-            self.expand_now(&mut rule.value, rule.referenced, "timing.flaky");
-            match FlakyRule::parse(&rule.value) {
-                Some(r) => timing.flaky = r,
-                None => {
-                    self.err(
-                        rule.referenced,
-                        "timing.flaky",
-                        format!("unknown rule `{}`", rule.value),
-                    )
-                    .hint = Some(crate::suggest::one_of(&rule.value, &FlakyRule::NAMES));
-                }
-            }
-        }
-        timing
-    }
-
     fn limits(&mut self, raw: Option<raw::LimitsRaw>) -> Limits {
         let mut limits = Limits::default();
         let Some(raw) = raw else { return limits };
@@ -582,6 +547,7 @@ impl Validator<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suite::timing::FlakyRule;
 
     fn errors(yaml: &str) -> String {
         match load_str(Path::new("suite.yaml"), yaml, &[]) {
