@@ -146,9 +146,14 @@ fn the_github_action_runs_harden_check_and_sets_its_outputs() {
     }
 
     // A failing gate: the step fails with harden's code, and the outputs say why.
+    std::fs::write(
+        dir.path().join("failing.yaml"),
+        "suite: failing\nchecks:\n  - id: missing-tool\n    dependency: { binaries: [no-such-tool-zz] }\n",
+    )
+    .unwrap();
     let failing = [
-        ("SUITES", ""),
-        ("ARGS", "--filter no-such-check"),
+        ("SUITES", "failing.yaml"),
+        ("ARGS", ""),
         ("PARTITION", ""),
         ("REPORTS", "failing"),
     ];
@@ -156,8 +161,11 @@ fn the_github_action_runs_harden_check_and_sets_its_outputs() {
     assert_eq!(code, 1, "{stderr}\n{outputs}");
     assert_eq!(output(&outputs, "exit-code"), "1");
     assert_eq!(output(&outputs, "ready"), "false");
-    assert_eq!(output(&outputs, "score"), "");
-    assert_eq!(output(&outputs, "verdict"), "NOT READY: no check ran");
+    assert_eq!(output(&outputs, "score"), "0");
+    assert_eq!(
+        output(&outputs, "verdict"),
+        "NOT READY: 1 check did not pass: missing-tool"
+    );
 
     // The partition input is harden's --partition: the second of three slices of 4 checks.
     let shard = [
