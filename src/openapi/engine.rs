@@ -333,6 +333,13 @@ impl Run<'_> {
                     .retain(|(l, n, _)| !(*l == Location::Path && *n == link.param));
                 c.params.push((Location::Path, link.param.clone(), value));
                 let method = self.doc.operations[link.to].method.clone();
+                // The same call without credentials first, on a resource that exists: a
+                // refusal then says the credentials were checked, not that the id was unknown.
+                if !self.doc.operations[link.to].credentials.is_empty() {
+                    let mut bare = c.clone();
+                    bare.without_credentials = true;
+                    self.one(bare).await;
+                }
                 let req = self.render(&c);
                 let Some(resp) = self.one(c.clone()).await else {
                     continue;
