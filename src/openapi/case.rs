@@ -23,6 +23,18 @@ pub(crate) enum Phase {
 }
 
 impl Phase {
+    pub(crate) const ALL: [Phase; 4] = [
+        Phase::Coverage,
+        Phase::Random,
+        Phase::Negative,
+        Phase::Stateful,
+    ];
+
+    /// The phase named `name` (as `name()` writes it).
+    pub(crate) fn from_name(name: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.name() == name)
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Phase::Coverage => "coverage",
