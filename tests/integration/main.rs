@@ -24,6 +24,7 @@ mod logs;
 mod masking;
 mod metrics;
 mod openapi;
+mod openapi_config;
 mod openapi_faults;
 mod python;
 mod rate_limit;
