@@ -247,3 +247,21 @@ fn keys_written_wrong_are_refused_with_where_and_a_hint() {
         );
     }
 }
+
+#[test]
+fn harden_schema_shows_every_key() {
+    let out = Harden::new().args(["schema"]).run();
+    assert_eq!(out.code, 0, "{out}");
+    for key in [
+        "max-examples",
+        "seed",
+        "phases",
+        "include",
+        "exclude",
+        "ignore",
+        "operation-id",
+        "YAML file relative to the suite",
+    ] {
+        assert!(out.stdout.contains(key), "`harden schema` lacks {key}");
+    }
+}
