@@ -6,7 +6,7 @@
 
 use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome, Status};
-use crate::http::Activity;
+use crate::http::{Activity, RequestError, Transport};
 use crate::openapi::{Budget, Document, HttpRequest, HttpResponse, Options, Report, Sender, Sent};
 use crate::suite::{BodySpec, OpenApiDocument, OpenApiSpec, RequestSpec, Target, Template};
 use serde_json::Value;
@@ -240,7 +240,18 @@ impl Sender for Client {
             let built = plain.build(&client).map_err(|e| e.to_string())?;
             let r = crate::http::send(&client, built, limit, &activity)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    // The engine names the request; the reason is enough here.
+                    RequestError::Transport {
+                        kind: Transport::TimedOut,
+                        ..
+                    } => format!(
+                        "timed out after {}",
+                        humantime::format_duration(per_request)
+                    ),
+                    RequestError::Transport { kind, .. } => kind.to_string(),
+                    other => other.to_string(),
+                })?;
             let body = r.raw.unwrap_or_else(|| r.body.into_bytes());
             Ok(HttpResponse {
                 status: r.status,
