@@ -138,7 +138,9 @@ PY
       h_found=$(python3 - "$work/h.json" "$code" "$op" "$rc" <<'PY'
 import json, os, re, sys
 path, code, op, rc = sys.argv[1:]
-if not os.path.exists(path):
+try:
+    results = json.load(open(path))
+except (OSError, ValueError):
     print(f"error({rc})")
     sys.exit()
 rules = {"ST101": "not_a_server_error", "ST103": "status_code_conformance",
@@ -146,7 +148,7 @@ rules = {"ST101": "not_a_server_error", "ST103": "status_code_conformance",
          "ST108": "response_schema_conformance", "ST201": "negative_data_rejection",
          "ST301": "use_after_free", "ST302": "ensure_resource_availability",
          "ST401": "ignored_auth"}
-failed = [a["property"] for a in json.load(open(path))["suites"][0]["checks"][0]["assertions"]
+failed = [a["property"] for a in results["suites"][0]["checks"][0]["assertions"]
           if not a["passed"]]
 if code == "-":
     print("; ".join(sorted(failed)) or "nothing")
