@@ -1,11 +1,11 @@
 //! The lending library of `fixtures/openapi-faults`: a FastAPI service with one planted
 //! API fault at a time (`FAULTS=<name>`) and the same OpenAPI document whatever the fault.
 //!
-//! Proven here today: each fault is real (a request that shows it on the faulty service
-//! and not on the healthy one) and the document is byte-identical across faults.
-//! Ignored until the property-based `openapi` engine lands: the default `openapi` check
-//! (fixtures/openapi-faults/harden.yaml) finds each fault, naming its rule and operation,
-//! and gives the healthy service no finding but the documented framework behaviours.
+//! Proven here: each fault is real (a request that shows it on the faulty service and not
+//! on the healthy one) and the document is byte-identical across faults; the default
+//! `openapi` check (fixtures/openapi-faults/harden.yaml, a new seed each run) finds each
+//! fault, naming its rule and operation, its finding's words pinned by a snapshot; and the
+//! healthy service gets no finding but the documented framework behaviours.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
