@@ -274,11 +274,6 @@ fn ascii_json(json: &str) -> String {
     out
 }
 
-/// RFC 3986 percent-encoding: every byte but the unreserved characters as `%XX`.
-pub(crate) fn percent_encode(s: &str) -> String {
-    percent(s, false)
-}
-
 fn percent(s: &str, lower: bool) -> String {
     let mut out = String::new();
     for b in s.bytes() {

@@ -6,7 +6,7 @@
 
 use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome, Status};
-use crate::http::Activity;
+use crate::http::{Activity, RequestError, Transport};
 use crate::openapi::{Budget, Document, HttpRequest, HttpResponse, Options, Report, Sender, Sent};
 use crate::suite::{BodySpec, OpenApiDocument, OpenApiSpec, RequestSpec, Target, Template};
 use serde_json::Value;
@@ -46,16 +46,23 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
     if selected.is_empty() {
         return CheckOutcome::error("no operation of the document is selected");
     }
-    let seed = seed();
+    let seed = spec.seed.unwrap_or_else(seed);
+    let defaults = Budget::default();
     let opts = Options {
         seed,
         budget: Budget {
             // Leave a quarter of the check's time for the last requests and the report.
             time: timeout.mul_f64(0.75),
-            ..Budget::default()
+            max_examples: spec.max_examples.unwrap_or(defaults.max_examples),
+            ..defaults
         },
         headers,
         base_url: cx.base_url.clone(),
+        phases: spec
+            .phases
+            .clone()
+            .unwrap_or_else(|| crate::openapi::case::Phase::ALL.to_vec()),
+        ignore: spec.ignore.clone(),
     };
     let sender = Arc::new(Client {
         client: cx.client.clone(),
@@ -98,13 +105,16 @@ fn seed() -> u64 {
     nanos ^ (u64::from(std::process::id()) << 32)
 }
 
-/// The operations the check's `tags` and `paths` select, in document order.
-fn selected(doc: &Document, spec: &OpenApiSpec) -> Vec<usize> {
+/// The operations the check's `tags`, `paths`, `include` and `exclude` select, in
+/// document order.
+pub(crate) fn selected(doc: &Document, spec: &OpenApiSpec) -> Vec<usize> {
     (0..doc.operations.len())
         .filter(|&i| {
             let op = &doc.operations[i];
             spec.paths.as_ref().is_none_or(|g| g.is_match(&op.path))
                 && (spec.tags.is_empty() || spec.tags.iter().any(|t| op.tags.contains(t)))
+                && (spec.include.is_empty() || spec.include.iter().any(|m| m.matches(op)))
+                && !spec.exclude.iter().any(|m| m.matches(op))
         })
         .collect()
 }
@@ -198,7 +208,8 @@ pub(crate) fn outcome(
     o
 }
 
-/// harden's HTTP client as the engine's `Sender`.
+/// harden's HTTP layer as the engine's `Sender`: content codings, the body limit and
+/// transport errors are those of every other kind.
 struct Client {
     client: reqwest::Client,
     base_url: String,
@@ -211,55 +222,42 @@ impl Sender for Client {
     fn send(&self, req: HttpRequest) -> Sent {
         let client = self.client.clone();
         let url = format!("{}{}", self.base_url, req.target);
-        let limit = self.limit;
+        let limit = crate::http::BodyLimit {
+            bytes: self.limit,
+            setting: "limits.body",
+        };
+        let activity = self.activity.clone();
         let per_request = self.per_request;
-        self.activity.set(&format!("{} {url}", req.method));
-        let exchange = async move {
+        Box::pin(async move {
             let method =
                 reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| e.to_string())?;
-            let mut b = client.request(method, &url);
-            for (k, v) in &req.headers {
-                b = b.header(k, v);
-            }
+            let mut plain = crate::http::Plain::new(method, url);
+            plain.headers = req.headers.into_iter().map(|(k, v)| (k, Some(v))).collect();
             if let Some(body) = req.body {
-                b = b.body(body);
+                plain.body = crate::http::Body::Bytes(body);
             }
-            let mut resp = b.send().await.map_err(|e| crate::reason::chain(&e))?;
-            let status = resp.status().as_u16();
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(|e| crate::reason::chain(&e))? {
-                if (body.len() + chunk.len()) as u64 > limit {
-                    return Err(format!(
-                        "{url}: the body is larger than the `limits.body` setting"
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(HttpResponse {
-                status,
-                headers,
-                body,
-            })
-        };
-        Box::pin(async move {
-            tokio::time::timeout(per_request, exchange)
+            plain.timeout = Some(per_request);
+            let built = plain.build(&client).map_err(|e| e.to_string())?;
+            let r = crate::http::send(&client, built, limit, &activity)
                 .await
-                .unwrap_or_else(|_| {
-                    Err(format!(
+                .map_err(|e| match e {
+                    // The engine names the request; the reason is enough here.
+                    RequestError::Transport {
+                        kind: Transport::TimedOut,
+                        ..
+                    } => format!(
                         "timed out after {}",
                         humantime::format_duration(per_request)
-                    ))
-                })
+                    ),
+                    RequestError::Transport { kind, .. } => kind.to_string(),
+                    other => other.to_string(),
+                })?;
+            let body = r.raw.unwrap_or_else(|| r.body.into_bytes());
+            Ok(HttpResponse {
+                status: r.status,
+                headers: r.headers,
+                body,
+            })
         })
     }
 }

@@ -29,11 +29,6 @@ mod tls;
 pub(crate) use body::{BodyError, BodyLimit, stream_body};
 pub(crate) use client::{builder as client_builder, client};
 pub(crate) use error::{BodyProblem, RequestError, Transport, transport_error};
-#[expect(
-    unused_imports,
-    reason = "a `Plain` request's body, for callers without a suite (none yet)"
-)]
-pub(crate) use request::Body;
-pub(crate) use request::{Built, Plain, build};
+pub(crate) use request::{Body, Built, Plain, build};
 pub(crate) use response::{Response, Started};
 pub(crate) use send::{Activity, begin, send};

@@ -23,6 +23,8 @@ pub(crate) enum Body {
     Text(String),
     /// `application/x-www-form-urlencoded`.
     Form(Vec<(String, String)>),
+    /// Bytes sent as they are (not necessarily UTF-8), with no content type of harden's.
+    Bytes(Vec<u8>),
 }
 
 /// One request as plain values: what [`build`] makes of a suite's request, and what code
@@ -108,6 +110,7 @@ impl Plain {
             Body::Json(v) => builder.json(&v),
             Body::Text(t) => builder.body(t),
             Body::Form(f) => builder.form(&f),
+            Body::Bytes(b) => builder.body(b),
         };
         if let Some(t) = self.timeout {
             builder = builder.timeout(t);

@@ -23,6 +23,18 @@ pub(crate) enum Phase {
 }
 
 impl Phase {
+    pub(crate) const ALL: [Phase; 4] = [
+        Phase::Coverage,
+        Phase::Random,
+        Phase::Negative,
+        Phase::Stateful,
+    ];
+
+    /// The phase named `name` (as `name()` writes it).
+    pub(crate) fn from_name(name: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.name() == name)
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Phase::Coverage => "coverage",
@@ -148,8 +160,20 @@ fn form(v: &Value) -> String {
     }
 }
 
+/// RFC 3986 percent-encoding: every byte but the unreserved characters as `%XX`. Written
+/// here, not borrowed from `redact`, so the engine imports nothing of harden's (the suite
+/// layer names the engine's rules and phases).
 fn enc(s: &str) -> String {
-    crate::redact::percent_encode(s)
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// Header names whose values a report never shows.

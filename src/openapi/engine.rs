@@ -55,6 +55,29 @@ pub(crate) struct Options {
     pub headers: Vec<(String, String)>,
     /// For the `curl` commands of findings.
     pub base_url: String,
+    /// The phases that run (the order is fixed).
+    pub phases: Vec<Phase>,
+    /// Findings not reported.
+    pub ignore: Vec<Silence>,
+}
+
+/// A rule switched off: for one operation (`METHOD /path` or its operationId) or all, for
+/// one status or all.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Silence {
+    pub rule: Rule,
+    pub operation: Option<String>,
+    pub status: Option<u16>,
+}
+
+impl Silence {
+    pub(crate) fn covers(&self, op: &super::document::Operation, rule: Rule, status: u16) -> bool {
+        self.rule == rule
+            && self.status.is_none_or(|s| s == status)
+            && self.operation.as_ref().is_none_or(|o| {
+                op.operation_id.as_ref() == Some(o) || op.label().eq_ignore_ascii_case(o)
+            })
+    }
 }
 
 /// One broken rule, with what a person needs to act on it.
@@ -148,6 +171,9 @@ pub(crate) async fn run(
     };
     let b = &opts.budget;
     for phase in [Phase::Coverage, Phase::Random, Phase::Negative] {
+        if !opts.phases.contains(&phase) {
+            continue;
+        }
         let mut cases = Vec::new();
         for &i in selected {
             let mut rng = Rng::new(opts.seed ^ (i as u64).wrapping_mul(0x9E37_79B9) ^ phase as u64);
@@ -177,7 +203,9 @@ pub(crate) async fn run(
         }
         r.batch(unique).await;
     }
-    r.stateful(selected).await;
+    if opts.phases.contains(&Phase::Stateful) {
+        r.stateful(selected).await;
+    }
     r.shrink().await;
     r.report.dropped = r.planner.checker.dropped;
     r.report
@@ -283,6 +311,15 @@ impl Run<'_> {
         resp: &HttpResponse,
         violation: Violation,
     ) {
+        let op = &self.doc.operations[case.op];
+        if self
+            .opts
+            .ignore
+            .iter()
+            .any(|s| s.covers(op, violation.rule, resp.status))
+        {
+            return;
+        }
         if self.seen.insert((case.op, violation.rule, resp.status)) {
             self.pending.push(Pending {
                 case: case.clone(),
@@ -333,6 +370,13 @@ impl Run<'_> {
                     .retain(|(l, n, _)| !(*l == Location::Path && *n == link.param));
                 c.params.push((Location::Path, link.param.clone(), value));
                 let method = self.doc.operations[link.to].method.clone();
+                // The same call without credentials first, on a resource that exists: a
+                // refusal then says the credentials were checked, not that the id was unknown.
+                if !self.doc.operations[link.to].credentials.is_empty() {
+                    let mut bare = c.clone();
+                    bare.without_credentials = true;
+                    self.one(bare).await;
+                }
                 let req = self.render(&c);
                 let Some(resp) = self.one(c.clone()).await else {
                     continue;

@@ -70,6 +70,8 @@ fn opts(seed: u64) -> Options {
         budget: Budget::default(),
         headers: vec![],
         base_url: "http://127.0.0.1:9".into(),
+        phases: Phase::ALL.to_vec(),
+        ignore: vec![],
     }
 }
 

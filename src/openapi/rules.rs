@@ -20,6 +20,23 @@ pub(crate) enum Rule {
 }
 
 impl Rule {
+    pub(crate) const ALL: [Rule; 9] = [
+        Rule::NotAServerError,
+        Rule::StatusCodeConformance,
+        Rule::ContentTypeConformance,
+        Rule::ResponseSchemaConformance,
+        Rule::ResponseHeadersConformance,
+        Rule::NegativeDataRejection,
+        Rule::IgnoredAuth,
+        Rule::UseAfterFree,
+        Rule::EnsureResourceAvailability,
+    ];
+
+    /// The rule named `name` (as `name()` writes it).
+    pub(crate) fn from_name(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.name() == name)
+    }
+
     /// The Schemathesis check's name.
     pub(crate) fn name(self) -> &'static str {
         match self {

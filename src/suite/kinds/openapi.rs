@@ -18,6 +18,25 @@ pub(crate) struct OpenApiRaw {
     /// Where the document is: a path on the service (default `/openapi.json`), or a JSON
     /// or YAML file relative to the suite.
     pub document: Option<String>,
+    /// Random examples per operation (default 25); the coverage and negative phases get up
+    /// to 3x and 2x as many.
+    pub max_examples: Option<u32>,
+    /// The seed of the run (default: a new one each run, shown in the report): the same
+    /// seed sends the same requests.
+    pub seed: Option<u64>,
+    /// The phases that run, in their fixed order (default all): `coverage`, `random`,
+    /// `negative`, `stateful`.
+    pub phases: Option<Vec<String>>,
+    /// Only operations that match one of these (each key given must match).
+    #[serde(default)]
+    pub include: Vec<OperationRaw>,
+    /// No operation that matches one of these.
+    #[serde(default)]
+    pub exclude: Vec<OperationRaw>,
+    /// Findings not reported: a rule, on every operation or one (`METHOD /path` or its
+    /// operationId), for every status or one.
+    #[serde(default)]
+    pub ignore: Vec<IgnoreRaw>,
     /// Only operations with one of these tags.
     #[serde(default)]
     pub tags: Vec<String>,
@@ -27,6 +46,52 @@ pub(crate) struct OpenApiRaw {
     /// Headers sent with every call (a map, or `${var}` holding one), e.g. credentials.
     #[schemars(with = "Option<MapOrVarSchema>")]
     pub headers: Option<Any>,
+}
+
+/// Operations selected by path (a glob), method, tag or operationId: all given must match.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct OperationRaw {
+    pub path: Option<String>,
+    pub method: Option<String>,
+    pub tag: Option<String>,
+    pub operation_id: Option<String>,
+}
+
+/// A rule switched off, for one operation and one status or for all.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct IgnoreRaw {
+    /// The rule's name (`status_code_conformance`, ...).
+    pub rule: String,
+    /// `METHOD /path` or an operationId; every operation when absent.
+    pub operation: Option<String>,
+    /// One status; every status when absent.
+    pub status: Option<u16>,
+}
+
+/// An operation selector, validated.
+#[derive(Debug, Clone)]
+pub(crate) struct OperationMatch {
+    pub path: Option<globset::GlobMatcher>,
+    pub method: Option<String>,
+    pub tag: Option<String>,
+    pub operation_id: Option<String>,
+}
+
+impl OperationMatch {
+    pub(crate) fn matches(&self, op: &crate::openapi::document::Operation) -> bool {
+        self.path.as_ref().is_none_or(|g| g.is_match(&op.path))
+            && self
+                .method
+                .as_ref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(&op.method))
+            && self.tag.as_ref().is_none_or(|t| op.tags.contains(t))
+            && self
+                .operation_id
+                .as_ref()
+                .is_none_or(|id| op.operation_id.as_ref() == Some(id))
+    }
 }
 
 /// Where an OpenAPI document comes from.
@@ -44,6 +109,13 @@ pub(crate) struct OpenApiSpec {
     pub tags: Vec<String>,
     pub paths: Option<globset::GlobSet>,
     pub headers: Option<Template>,
+    pub max_examples: Option<usize>,
+    pub seed: Option<u64>,
+    /// The phases that run; `None`: all.
+    pub phases: Option<Vec<crate::openapi::case::Phase>>,
+    pub include: Vec<OperationMatch>,
+    pub exclude: Vec<OperationMatch>,
+    pub ignore: Vec<crate::openapi::engine::Silence>,
 }
 
 impl Validator<'_> {
@@ -133,11 +205,100 @@ impl Validator<'_> {
                 known,
             )
         });
+        let mut phases = None;
+        if let Some(names) = &o.phases {
+            let mut got = Vec::new();
+            for n in names {
+                match crate::openapi::case::Phase::from_name(n) {
+                    Some(p) => got.push(p),
+                    None => {
+                        self.err(
+                            loc,
+                            &format!("{field}.phases"),
+                            format!("unknown phase `{n}`"),
+                        )
+                        .hint = Some("the phases are coverage, random, negative, stateful".into());
+                    }
+                }
+            }
+            phases = Some(got);
+        }
+        if o.max_examples == Some(0) {
+            self.err(loc, &format!("{field}.max-examples"), "must be at least 1")
+                .hint = Some("leave `max-examples` out for the default, 25".into());
+        }
+        let include = self.operation_matches(&o.include, loc, &format!("{field}.include"));
+        let exclude = self.operation_matches(&o.exclude, loc, &format!("{field}.exclude"));
+        let mut ignore = Vec::new();
+        for (n, i) in o.ignore.iter().enumerate() {
+            match crate::openapi::rules::Rule::from_name(&i.rule) {
+                Some(rule) => ignore.push(crate::openapi::engine::Silence {
+                    rule,
+                    operation: i.operation.clone(),
+                    status: i.status,
+                }),
+                None => {
+                    let names: Vec<&str> = crate::openapi::rules::Rule::ALL
+                        .iter()
+                        .map(|r| r.name())
+                        .collect();
+                    self.err(
+                        loc,
+                        &format!("{field}.ignore[{n}].rule"),
+                        format!("unknown rule `{}`", i.rule),
+                    )
+                    .hint = Some(format!("the rules are {}", names.join(", ")));
+                }
+            }
+        }
         Some(OpenApiSpec {
             document,
             tags: o.tags,
             paths,
             headers,
+            max_examples: o.max_examples.map(|n| n as usize),
+            seed: o.seed,
+            phases,
+            include,
+            exclude,
+            ignore,
         })
+    }
+
+    fn operation_matches(
+        &mut self,
+        raw: &[OperationRaw],
+        loc: serde_saphyr::Location,
+        field: &str,
+    ) -> Vec<OperationMatch> {
+        let mut out = Vec::new();
+        for (n, r) in raw.iter().enumerate() {
+            if r.path.is_none() && r.method.is_none() && r.tag.is_none() && r.operation_id.is_none()
+            {
+                self.err(loc, &format!("{field}[{n}]"), "matches every operation")
+                    .hint =
+                    Some("give one or more of `path`, `method`, `tag`, `operation-id`".into());
+                continue;
+            }
+            let path = match r.path.as_deref().map(globset::Glob::new) {
+                None => None,
+                Some(Ok(g)) => Some(g.compile_matcher()),
+                Some(Err(e)) => {
+                    self.err(
+                        loc,
+                        &format!("{field}[{n}].path"),
+                        format!("invalid glob: {e}"),
+                    );
+                    continue;
+                }
+            };
+            out.push(OperationMatch {
+                path,
+                method: r.method.clone(),
+                tag: r.tag.clone(),
+                operation_id: r.operation_id.clone(),
+            });
+        }
+        out
     }
 }
