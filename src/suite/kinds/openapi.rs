@@ -132,6 +132,30 @@ impl Validator<'_> {
         }
         self.expand_all_now(&mut o.tags, loc, &format!("{field}.tags"));
         self.expand_all_now(&mut o.paths, loc, &format!("{field}.paths"));
+        if let Some(phases) = &mut o.phases {
+            self.expand_all_now(phases, loc, &format!("{field}.phases"));
+        }
+        for (key, list) in [("include", &mut o.include), ("exclude", &mut o.exclude)] {
+            for (n, r) in list.iter_mut().enumerate() {
+                let at = format!("{field}.{key}[{n}]");
+                for (name, value) in [
+                    ("path", &mut r.path),
+                    ("method", &mut r.method),
+                    ("tag", &mut r.tag),
+                    ("operation-id", &mut r.operation_id),
+                ] {
+                    if let Some(v) = value {
+                        self.expand_now(v, loc, &format!("{at}.{name}"));
+                    }
+                }
+            }
+        }
+        for (n, i) in o.ignore.iter_mut().enumerate() {
+            self.expand_now(&mut i.rule, loc, &format!("{field}.ignore[{n}].rule"));
+            if let Some(op) = &mut i.operation {
+                self.expand_now(op, loc, &format!("{field}.ignore[{n}].operation"));
+            }
+        }
         let document = match o.document {
             None => OpenApiDocument::Service("/openapi.json".into()),
             Some(p) if p.starts_with('/') => OpenApiDocument::Service(p),
