@@ -7,6 +7,7 @@
 use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome, Status};
 use crate::http::{Activity, RequestError, Transport};
+use crate::openapi::engine::Applied;
 use crate::openapi::{Budget, Document, HttpRequest, HttpResponse, Options, Report, Sender, Sent};
 use crate::suite::{BodySpec, OpenApiDocument, OpenApiSpec, RequestSpec, Target, Template};
 use serde_json::Value;
@@ -42,6 +43,10 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
         Ok(d) => d,
         Err(e) => return CheckOutcome::error(e),
     };
+    let auth = match auth(spec, cx, &doc) {
+        Ok(a) => a,
+        Err(e) => return CheckOutcome::error(e),
+    };
     let selected = selected(&doc, spec);
     if selected.is_empty() {
         return CheckOutcome::error("no operation of the document is selected");
@@ -63,6 +68,7 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
             .clone()
             .unwrap_or_else(|| crate::openapi::case::Phase::ALL.to_vec()),
         ignore: spec.ignore.clone(),
+        auth,
     };
     let sender = Arc::new(Client {
         client: cx.client.clone(),
@@ -78,6 +84,77 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
         OpenApiDocument::Service(path) => format!("GET {path}"),
     };
     outcome(&report, &doc, &selected, &source)
+}
+
+/// The check's `auth`, expanded, as the credentials each security scheme sends.
+fn auth(spec: &OpenApiSpec, cx: &CheckContext, doc: &Document) -> Result<Vec<Applied>, String> {
+    let given = match spec.auth.as_ref().map(|a| a.expand(&cx.scope)) {
+        None => return Ok(Vec::new()),
+        Some(Ok(Value::Object(m))) => m,
+        Some(Ok(other)) => return Err(format!("`auth` must be a map, found `{other}`")),
+        Some(Err(e)) => return Err(e.to_string()),
+    };
+    let mut out = Vec::new();
+    for (name, v) in given {
+        let Some(s) = doc.schemes.iter().find(|s| s.name == name) else {
+            let names: Vec<&str> = doc.schemes.iter().map(|s| s.name.as_str()).collect();
+            return Err(if names.is_empty() {
+                format!("`auth.{name}`: the document has no security schemes")
+            } else {
+                format!(
+                    "`auth.{name}`: the document has no security scheme `{name}`; {}",
+                    crate::suggest::one_of(&name, &names)
+                )
+            });
+        };
+        let value = match (s.http.as_deref(), &v) {
+            (Some("basic"), Value::Object(m)) => {
+                let part = |k: &str| m.get(k).map(crate::suite::value_text).unwrap_or_default();
+                format!(
+                    "Basic {}",
+                    base64(format!("{}:{}", part("username"), part("password")).as_bytes())
+                )
+            }
+            (Some("basic"), _) => {
+                return Err(format!(
+                    "`auth.{name}`: an http basic scheme takes `{{ username, password }}`"
+                ));
+            }
+            (_, Value::Object(_) | Value::Array(_)) => {
+                return Err(format!("`auth.{name}`: give the credential as a string"));
+            }
+            (Some("bearer"), v) => format!("Bearer {}", crate::suite::value_text(v)),
+            (_, v) => crate::suite::value_text(v),
+        };
+        out.push(Applied {
+            scheme: name,
+            at: s.at.clone(),
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// Standard base64 with padding, for `Authorization: Basic`.
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// `GET path` with the check's headers (already expanded: taken literally).
@@ -259,5 +336,15 @@ impl Sender for Client {
                 body,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_is_standard_and_padded() {
+        assert_eq!(super::base64(b"user:pass"), "dXNlcjpwYXNz");
+        assert_eq!(super::base64(b"a"), "YQ==");
+        assert_eq!(super::base64(b"ab"), "YWI=");
     }
 }

@@ -195,11 +195,24 @@ fn is_credential(name: &str) -> bool {
 impl Case {
     /// The request: `base_path` (the document's server path) before the operation's path,
     /// `shared` headers (the check's) before the case's own.
+    #[cfg(test)]
     pub(crate) fn render(
         &self,
         op: &Operation,
         base_path: &str,
         shared: &[(String, String)],
+    ) -> HttpRequest {
+        self.render_with(op, base_path, shared, &[])
+    }
+
+    /// As `render`, with the credentials of `auth` whose scheme the operation requires
+    /// (none when the case is sent without credentials); they win over generated values.
+    pub(crate) fn render_with(
+        &self,
+        op: &Operation,
+        base_path: &str,
+        shared: &[(String, String)],
+        auth: &[super::engine::Applied],
     ) -> HttpRequest {
         let mut path = op.path.clone();
         let mut query: Vec<String> = Vec::new();
@@ -228,6 +241,26 @@ impl Case {
                     headers.push((name.clone(), if t.is_ascii() { t } else { enc(&t) }));
                 }
                 Location::Cookie => cookies.push(format!("{name}={}", enc(&text(v)))),
+            }
+        }
+        if !self.without_credentials {
+            use super::document::Credential;
+            for a in auth.iter().filter(|a| op.schemes.contains(&a.scheme)) {
+                match &a.at {
+                    Credential::Header(h) => {
+                        headers.retain(|(k, _)| !k.eq_ignore_ascii_case(h));
+                        headers.push((h.clone(), a.value.clone()));
+                    }
+                    Credential::Query(q) => {
+                        let key = format!("{}=", enc(q));
+                        query.retain(|kv| !kv.starts_with(&key));
+                        query.push(format!("{key}{}", enc(&a.value)));
+                    }
+                    Credential::Cookie(c) => {
+                        cookies.retain(|kv| !kv.starts_with(&format!("{c}=")));
+                        cookies.push(format!("{c}={}", enc(&a.value)));
+                    }
+                }
             }
         }
         if !cookies.is_empty() {

@@ -46,6 +46,14 @@ pub(crate) struct OpenApiRaw {
     /// Headers sent with every call (a map, or `${var}` holding one), e.g. credentials.
     #[schemars(with = "Option<MapOrVarSchema>")]
     pub headers: Option<Any>,
+    /// Credentials by the document's security scheme name (`components.securitySchemes`),
+    /// each sent only where an operation's `security` requires that scheme: a string for
+    /// an `apiKey` (its header, query or cookie) or an `http` bearer scheme (sent as
+    /// `Authorization: Bearer …`), `{ username, password }` for `http` basic. Use `${var}`
+    /// of `vars`/`secrets`; secrets are masked in every output. The `ignored_auth` rule
+    /// calls the secured operations without them.
+    #[schemars(with = "Option<MapOrVarSchema>")]
+    pub auth: Option<Any>,
 }
 
 /// Operations selected by path (a glob), method, tag or operationId: all given must match.
@@ -109,6 +117,8 @@ pub(crate) struct OpenApiSpec {
     pub tags: Vec<String>,
     pub paths: Option<globset::GlobSet>,
     pub headers: Option<Template>,
+    /// Credentials by security scheme name, expanded when the check runs.
+    pub auth: Option<Template>,
     pub max_examples: Option<usize>,
     pub seed: Option<u64>,
     /// The phases that run; `None`: all.
@@ -205,6 +215,36 @@ impl Validator<'_> {
                 known,
             )
         });
+        if let (Some(a), OpenApiDocument::File { doc, shown }) = (&o.auth, &document)
+            && let Some(given) = a.value.as_object()
+        {
+            let names: Vec<&str> = doc
+                .pointer("/components/securitySchemes")
+                .and_then(Value::as_object)
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            for k in given.keys().filter(|k| !names.contains(&k.as_str())) {
+                let hint = if names.is_empty() {
+                    format!("`{shown}` has no `components.securitySchemes`")
+                } else {
+                    crate::suggest::one_of(k, &names)
+                };
+                self.err(
+                    a.referenced,
+                    &format!("{field}.auth"),
+                    format!("`{shown}` has no security scheme `{k}`"),
+                )
+                .hint = Some(hint);
+            }
+        }
+        let auth = o.auth.as_ref().map(|h| {
+            self.template(
+                h.value.clone(),
+                h.referenced,
+                &format!("{field}.auth"),
+                known,
+            )
+        });
         let mut phases = None;
         if let Some(names) = &o.phases {
             let mut got = Vec::new();
@@ -256,6 +296,7 @@ impl Validator<'_> {
             tags: o.tags,
             paths,
             headers,
+            auth,
             max_examples: o.max_examples.map(|n| n as usize),
             seed: o.seed,
             phases,

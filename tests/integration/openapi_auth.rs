@@ -1,0 +1,113 @@
+//! The `openapi` kind's `auth`: credentials by security scheme on the lending library of
+//! `fixtures/openapi-faults` (its `HTTPBearer` scheme), without `headers`.
+
+use crate::harness::{Harden, Output, path_with_python, repo};
+
+fn library(fault: &str, auth: &str) -> Option<Output> {
+    let path = path_with_python()?;
+    let dir = repo().join("fixtures/openapi-faults");
+    Some(
+        Harden::check_yaml(&format!(
+            r#"suite: library
+instance:
+  command: ["uvicorn", "app:app", "--app-dir", "{dir}", "--host", "127.0.0.1", "--port", "${{PORT}}", "--log-level", "warning"]
+  env: {{ LIBRARY_TOKEN: "library-token-7f3a" }}
+  ready: {{ http: /health, timeout: 30s }}
+vars:
+  token: {auth}
+secrets: [token]
+checks:
+  - id: api
+    openapi:
+      seed: 11
+      auth: {{ HTTPBearer: "${{token}}" }}
+"#,
+            dir = dir.display(),
+        ))
+        .env("FAULTS", fault)
+        .env("PATH", &path)
+        .run(),
+    )
+}
+
+fn note(out: &Output) -> String {
+    out.results()["suites"][0]["checks"][0]["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn failed(out: &Output) -> Vec<String> {
+    out.results()["suites"][0]["checks"][0]["assertions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["passed"] == false)
+        .map(|a| a["property"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn auth_by_scheme_exercises_the_secured_operations_and_ignored_auth_still_finds() {
+    let Some(ok) = library("", "library-token-7f3a") else {
+        return;
+    };
+    // POST /books needs the bearer token: with it, it is not refused.
+    assert!(!note(&ok).contains("POST /books"), "{}", note(&ok));
+    let Some(bad) = library("ignored-auth", "library-token-7f3a") else {
+        return;
+    };
+    assert!(
+        failed(&bad).iter().any(|p| p.ends_with("ignored_auth")),
+        "{:?}",
+        failed(&bad)
+    );
+    for out in [&ok, &bad] {
+        assert!(!all_text(out).contains("library-token-7f3a"));
+    }
+}
+
+#[test]
+fn a_wrong_credential_is_reported_as_valid_requests_refused() {
+    let Some(out) = library("", "not-the-token") else {
+        return;
+    };
+    let n = note(&out);
+    assert!(
+        n.contains("valid requests refused") && n.contains("POST /books"),
+        "{n}\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    let text = all_text(&out);
+    let at = text
+        .find("not-the-token")
+        .map(|i| &text[i.saturating_sub(300)..i + 20]);
+    assert!(at.is_none(), "{at:?}");
+}
+
+/// Everything harden wrote: its stdout and stderr and every report file (not the suite).
+fn all_text(out: &Output) -> String {
+    let mut text = format!("{}\n{}", out.stdout, out.stderr);
+    for e in walk(out.dir.path()) {
+        if !e.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            text.push_str(&String::from_utf8_lossy(
+                &std::fs::read(&e).unwrap_or_default(),
+            ));
+        }
+    }
+    text
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
