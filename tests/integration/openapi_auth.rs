@@ -111,3 +111,60 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A suite whose check reads the library's document from `document` with `auth` given.
+fn suite(document: &str, auth: &str) -> Harden {
+    let dir = repo().join("fixtures/openapi-faults");
+    let h = Harden::check_yaml(&format!(
+        r#"suite: library
+instance:
+  command: ["uvicorn", "app:app", "--app-dir", "{dir}", "--host", "127.0.0.1", "--port", "${{PORT}}", "--log-level", "warning"]
+  ready: {{ http: /health, timeout: 30s }}
+checks:
+  - id: api
+    openapi:
+      document: {document}
+      auth: {auth}
+"#,
+        dir = dir.display(),
+    ));
+    std::fs::copy(dir.join("openapi.json"), h.dir.path().join("library.json")).expect("copy");
+    h
+}
+
+#[test]
+fn an_unknown_scheme_of_a_document_file_is_refused_at_load_time() {
+    let at = regex::Regex::new(r"suite\.yaml:\d+:\d+").expect("regex");
+    let out = suite("library.json", "{ HTTPBaerer: x }").run();
+    assert_eq!(out.code, 2, "{out}");
+    let text = out.to_string();
+    assert!(text.contains("no security scheme `HTTPBaerer`"), "{text}");
+    assert!(text.contains("did you mean `HTTPBearer`?"), "{text}");
+    assert!(at.is_match(&text), "no file:line:col in {text}");
+    // Named right, the same suite loads.
+    let named = Harden::new();
+    let written = suite("library.json", "{ HTTPBearer: x }");
+    for f in ["suite.yaml", "library.json"] {
+        std::fs::copy(written.path(f), named.path(f)).expect("copy");
+    }
+    let file = named.path("suite.yaml");
+    let ok = named.args(["validate", &file]).run();
+    assert_eq!(ok.code, 0, "{ok}");
+}
+
+#[test]
+fn an_unknown_scheme_of_a_fetched_document_is_an_error_of_the_check() {
+    let Some(path) = path_with_python() else {
+        return;
+    };
+    let out = suite("/openapi.json", "{ bearer: x }")
+        .env("PATH", &path)
+        .run();
+    let check = &out.results()["suites"][0]["checks"][0];
+    assert_eq!(check["status"], "error", "{out}");
+    let message = check["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("no security scheme `bearer`") && message.contains("`HTTPBearer`"),
+        "{message}"
+    );
+}
