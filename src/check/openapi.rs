@@ -38,6 +38,10 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
             }
             Ok(r) => Document::from_text(&r.body).map_err(|e| format!("GET {path}: {e}")),
         },
+        OpenApiDocument::Url(url) => match from_url(url, cx, timeout).await {
+            Ok(d) => Ok(d),
+            Err(e) => return CheckOutcome::error(e),
+        },
     };
     let doc = match doc {
         Ok(d) => d,
@@ -82,8 +86,42 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
     let source = match &spec.document {
         OpenApiDocument::File { shown, .. } => format!("`{shown}`"),
         OpenApiDocument::Service(path) => format!("GET {path}"),
+        OpenApiDocument::Url(url) => format!("`{url}`"),
     };
     outcome(&report, &doc, &selected, &source)
+}
+
+/// The document at `url`, read up to the size a document may be. No header of the check
+/// goes with it: the URL may be another host than the service.
+async fn from_url(url: &str, cx: &CheckContext, timeout: Duration) -> Result<Document, String> {
+    let limit = crate::openapi::document::MAX_DOCUMENT_BYTES as u64;
+    let mut plain = crate::http::Plain::new(reqwest::Method::GET, url.to_string());
+    plain.compressed = true;
+    plain.timeout = Some(timeout.div_f64(3.0).min(Duration::from_secs(30)));
+    let built = plain
+        .build(&cx.client)
+        .map_err(|e| format!("the document `{url}`: {e}"))?;
+    let body = crate::http::BodyLimit {
+        bytes: limit,
+        setting: "document",
+    };
+    let r = match crate::http::send(&cx.client, built, body, &cx.activity).await {
+        Ok(r) => r,
+        Err(RequestError::Body { .. }) => {
+            return Err(format!(
+                "the document `{url}` is larger than the {} a document may be",
+                crate::read::size(limit)
+            ));
+        }
+        Err(RequestError::Transport { kind, .. }) => {
+            return Err(format!("the document `{url}` could not be fetched: {kind}"));
+        }
+        Err(e) => return Err(format!("the document `{url}`: {e}")),
+    };
+    if !(200..300).contains(&r.status) {
+        return Err(format!("the document `{url}` answered {}", r.status));
+    }
+    Document::from_text(&r.body).map_err(|e| format!("the document `{url}`: {e}"))
 }
 
 /// The check's `auth`, expanded, as the credentials each security scheme sends.

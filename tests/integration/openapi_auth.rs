@@ -168,3 +168,70 @@ fn an_unknown_scheme_of_a_fetched_document_is_an_error_of_the_check() {
         "{message}"
     );
 }
+
+/// Serves `body` on 127.0.0.1 to each of up to `n` requests, from a thread; its port.
+fn serve(body: Vec<u8>, n: usize) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let Ok(mut s) = stream else { continue };
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    port
+}
+
+#[test]
+fn the_document_is_read_from_a_url() {
+    let Some(path) = path_with_python() else {
+        return;
+    };
+    let json = std::fs::read(repo().join("fixtures/openapi-faults/openapi.json")).expect("read");
+    let port = serve(json, 4);
+    let out = suite(
+        &format!("http://127.0.0.1:{port}/openapi.json"),
+        "{ HTTPBearer: library-token }",
+    )
+    .env("PATH", &path)
+    .env("FAULTS", "ignored-auth")
+    .run();
+    let n = note(&out);
+    assert!(
+        n.contains(&format!("`http://127.0.0.1:{port}/openapi.json`")),
+        "{n}"
+    );
+    assert!(!n.contains("POST /books"), "{n}");
+    assert!(
+        failed(&out).iter().any(|p| p.ends_with("ignored_auth")),
+        "{:?}",
+        failed(&out)
+    );
+}
+
+#[test]
+fn an_unreachable_document_url_is_an_error_of_the_check_naming_it() {
+    let Some(path) = path_with_python() else {
+        return;
+    };
+    // A port nothing listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind")
+        .port();
+    let url = format!("http://127.0.0.1:{port}/openapi.yaml");
+    let out = suite(&url, "{}").env("PATH", &path).run();
+    let check = &out.results()["suites"][0]["checks"][0];
+    assert_eq!(check["status"], "error", "{out}");
+    let message = check["message"].as_str().unwrap_or_default();
+    assert!(message.contains(&format!("`{url}`")), "{message}");
+}

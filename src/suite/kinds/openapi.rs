@@ -15,8 +15,9 @@ use std::sync::Arc;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct OpenApiRaw {
-    /// Where the document is: a path on the service (default `/openapi.json`), or a JSON
-    /// or YAML file relative to the suite.
+    /// Where the document is: a path on the service (default `/openapi.json`), a JSON
+    /// or YAML file relative to the suite, or an `http://`/`https://` URL (fetched when
+    /// the check runs, without the check's headers, up to the 32 MiB a document may be).
     pub document: Option<String>,
     /// Random examples per operation (default 25); the coverage and negative phases get up
     /// to 3x and 2x as many.
@@ -51,7 +52,8 @@ pub(crate) struct OpenApiRaw {
     /// an `apiKey` (its header, query or cookie) or an `http` bearer scheme (sent as
     /// `Authorization: Bearer …`), `{ username, password }` for `http` basic. Use `${var}`
     /// of `vars`/`secrets`; secrets are masked in every output. The `ignored_auth` rule
-    /// calls the secured operations without them.
+    /// calls the secured operations without them. A name the document does not have is
+    /// refused at load time for a file, an error of the check for a fetched document.
     #[schemars(with = "Option<MapOrVarSchema>")]
     pub auth: Option<Any>,
 }
@@ -107,6 +109,8 @@ impl OperationMatch {
 pub(crate) enum OpenApiDocument {
     /// Fetched from the service at this path.
     Service(String),
+    /// Fetched from this `http://` or `https://` URL.
+    Url(String),
     /// Read (and parsed) when the suite was loaded.
     File { shown: String, doc: Arc<Value> },
 }
@@ -145,6 +149,17 @@ impl Validator<'_> {
         let document = match o.document {
             None => OpenApiDocument::Service("/openapi.json".into()),
             Some(p) if p.starts_with('/') => OpenApiDocument::Service(p),
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                if let Err(e) = reqwest::Url::parse(&u) {
+                    self.err(
+                        loc,
+                        &format!("{field}.document"),
+                        format!("invalid URL `{u}`: {e}"),
+                    );
+                    return None;
+                }
+                OpenApiDocument::Url(u)
+            }
             Some(rel) => {
                 let path = self.dir.join(&rel);
                 // JSON, else YAML (as the engine reads a document; `suite` sits below it).
