@@ -235,3 +235,12 @@ fn an_unreachable_document_url_is_an_error_of_the_check_naming_it() {
     let message = check["message"].as_str().unwrap_or_default();
     assert!(message.contains(&format!("`{url}`")), "{message}");
 }
+
+#[test]
+fn harden_schema_shows_auth_and_document_urls() {
+    let out = Harden::new().args(["schema"]).run();
+    assert_eq!(out.code, 0, "{out}");
+    for says in ["security scheme name", "`http://`/`https://` URL"] {
+        assert!(out.stdout.contains(says), "`harden schema` lacks {says}");
+    }
+}
