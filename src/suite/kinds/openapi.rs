@@ -146,6 +146,29 @@ impl Validator<'_> {
         }
         self.expand_all_now(&mut o.tags, loc, &format!("{field}.tags"));
         self.expand_all_now(&mut o.paths, loc, &format!("{field}.paths"));
+        if let Some(p) = &mut o.phases {
+            self.expand_all_now(p, loc, &format!("{field}.phases"));
+        }
+        for (key, list) in [("include", &mut o.include), ("exclude", &mut o.exclude)] {
+            for (n, r) in list.iter_mut().enumerate() {
+                for (name, v) in [
+                    ("path", &mut r.path),
+                    ("method", &mut r.method),
+                    ("tag", &mut r.tag),
+                    ("operation-id", &mut r.operation_id),
+                ] {
+                    if let Some(v) = v {
+                        self.expand_now(v, loc, &format!("{field}.{key}[{n}].{name}"));
+                    }
+                }
+            }
+        }
+        for (n, i) in o.ignore.iter_mut().enumerate() {
+            self.expand_now(&mut i.rule, loc, &format!("{field}.ignore[{n}].rule"));
+            if let Some(op) = &mut i.operation {
+                self.expand_now(op, loc, &format!("{field}.ignore[{n}].operation"));
+            }
+        }
         let document = match o.document {
             None => OpenApiDocument::Service("/openapi.json".into()),
             Some(p) if p.starts_with('/') => OpenApiDocument::Service(p),
