@@ -7,6 +7,7 @@
 use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome, Status};
 use crate::http::{Activity, RequestError, Transport};
+use crate::openapi::engine::Applied;
 use crate::openapi::{Budget, Document, HttpRequest, HttpResponse, Options, Report, Sender, Sent};
 use crate::suite::{BodySpec, OpenApiDocument, OpenApiSpec, RequestSpec, Target, Template};
 use serde_json::Value;
@@ -37,9 +38,17 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
             }
             Ok(r) => Document::from_text(&r.body).map_err(|e| format!("GET {path}: {e}")),
         },
+        OpenApiDocument::Url(url) => match from_url(url, cx, timeout).await {
+            Ok(d) => Ok(d),
+            Err(e) => return CheckOutcome::error(e),
+        },
     };
     let doc = match doc {
         Ok(d) => d,
+        Err(e) => return CheckOutcome::error(e),
+    };
+    let auth = match auth(spec, cx, &doc) {
+        Ok(a) => a,
         Err(e) => return CheckOutcome::error(e),
     };
     let selected = selected(&doc, spec);
@@ -63,6 +72,7 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
             .clone()
             .unwrap_or_else(|| crate::openapi::case::Phase::ALL.to_vec()),
         ignore: spec.ignore.clone(),
+        auth,
     };
     let sender = Arc::new(Client {
         client: cx.client.clone(),
@@ -76,8 +86,113 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
     let source = match &spec.document {
         OpenApiDocument::File { shown, .. } => format!("`{shown}`"),
         OpenApiDocument::Service(path) => format!("GET {path}"),
+        OpenApiDocument::Url(url) => format!("`{url}`"),
     };
     outcome(&report, &doc, &selected, &source)
+}
+
+/// The document at `url`, read up to the size a document may be. No header of the check
+/// goes with it: the URL may be another host than the service.
+async fn from_url(url: &str, cx: &CheckContext, timeout: Duration) -> Result<Document, String> {
+    let limit = crate::openapi::document::MAX_DOCUMENT_BYTES as u64;
+    let mut plain = crate::http::Plain::new(reqwest::Method::GET, url.to_string());
+    plain.compressed = true;
+    plain.timeout = Some(timeout.div_f64(3.0).min(Duration::from_secs(30)));
+    let built = plain
+        .build(&cx.client)
+        .map_err(|e| format!("the document `{url}`: {e}"))?;
+    let body = crate::http::BodyLimit {
+        bytes: limit,
+        setting: "document",
+    };
+    let r = match crate::http::send(&cx.client, built, body, &cx.activity).await {
+        Ok(r) => r,
+        Err(RequestError::Body { .. }) => {
+            return Err(format!(
+                "the document `{url}` is larger than the {} a document may be",
+                crate::read::size(limit)
+            ));
+        }
+        Err(RequestError::Transport { kind, .. }) => {
+            return Err(format!("the document `{url}` could not be fetched: {kind}"));
+        }
+        Err(e) => return Err(format!("the document `{url}`: {e}")),
+    };
+    if !(200..300).contains(&r.status) {
+        return Err(format!("the document `{url}` answered {}", r.status));
+    }
+    Document::from_text(&r.body).map_err(|e| format!("the document `{url}`: {e}"))
+}
+
+/// The check's `auth`, expanded, as the credentials each security scheme sends.
+fn auth(spec: &OpenApiSpec, cx: &CheckContext, doc: &Document) -> Result<Vec<Applied>, String> {
+    let given = match spec.auth.as_ref().map(|a| a.expand(&cx.scope)) {
+        None => return Ok(Vec::new()),
+        Some(Ok(Value::Object(m))) => m,
+        Some(Ok(other)) => return Err(format!("`auth` must be a map, found `{other}`")),
+        Some(Err(e)) => return Err(e.to_string()),
+    };
+    let mut out = Vec::new();
+    for (name, v) in given {
+        let Some(s) = doc.schemes.iter().find(|s| s.name == name) else {
+            let names: Vec<&str> = doc.schemes.iter().map(|s| s.name.as_str()).collect();
+            return Err(if names.is_empty() {
+                format!("`auth.{name}`: the document has no security schemes")
+            } else {
+                format!(
+                    "`auth.{name}`: the document has no security scheme `{name}`; {}",
+                    crate::suggest::one_of(&name, &names)
+                )
+            });
+        };
+        let value = match (s.http.as_deref(), &v) {
+            (Some("basic"), Value::Object(m)) => {
+                let part = |k: &str| m.get(k).map(crate::suite::value_text).unwrap_or_default();
+                format!(
+                    "Basic {}",
+                    base64(format!("{}:{}", part("username"), part("password")).as_bytes())
+                )
+            }
+            (Some("basic"), _) => {
+                return Err(format!(
+                    "`auth.{name}`: an http basic scheme takes `{{ username, password }}`"
+                ));
+            }
+            (_, Value::Object(_) | Value::Array(_)) => {
+                return Err(format!("`auth.{name}`: give the credential as a string"));
+            }
+            (Some("bearer"), v) => format!("Bearer {}", crate::suite::value_text(v)),
+            (_, v) => crate::suite::value_text(v),
+        };
+        out.push(Applied {
+            scheme: name,
+            at: s.at.clone(),
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// Standard base64 with padding, for `Authorization: Basic`.
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// `GET path` with the check's headers (already expanded: taken literally).
@@ -259,5 +374,15 @@ impl Sender for Client {
                 body,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_is_standard_and_padded() {
+        assert_eq!(super::base64(b"user:pass"), "dXNlcjpwYXNz");
+        assert_eq!(super::base64(b"a"), "YQ==");
+        assert_eq!(super::base64(b"ab"), "YWI=");
     }
 }

@@ -195,11 +195,24 @@ fn is_credential(name: &str) -> bool {
 impl Case {
     /// The request: `base_path` (the document's server path) before the operation's path,
     /// `shared` headers (the check's) before the case's own.
+    #[cfg(test)]
     pub(crate) fn render(
         &self,
         op: &Operation,
         base_path: &str,
         shared: &[(String, String)],
+    ) -> HttpRequest {
+        self.render_with(op, base_path, shared, &[])
+    }
+
+    /// As `render`, with the credentials of `auth` whose scheme the operation requires
+    /// (none when the case is sent without credentials); they win over generated values.
+    pub(crate) fn render_with(
+        &self,
+        op: &Operation,
+        base_path: &str,
+        shared: &[(String, String)],
+        auth: &[super::engine::Applied],
     ) -> HttpRequest {
         let mut path = op.path.clone();
         let mut query: Vec<String> = Vec::new();
@@ -228,6 +241,26 @@ impl Case {
                     headers.push((name.clone(), if t.is_ascii() { t } else { enc(&t) }));
                 }
                 Location::Cookie => cookies.push(format!("{name}={}", enc(&text(v)))),
+            }
+        }
+        if !self.without_credentials {
+            use super::document::Credential;
+            for a in auth.iter().filter(|a| op.schemes.contains(&a.scheme)) {
+                match &a.at {
+                    Credential::Header(h) => {
+                        headers.retain(|(k, _)| !k.eq_ignore_ascii_case(h));
+                        headers.push((h.clone(), a.value.clone()));
+                    }
+                    Credential::Query(q) => {
+                        let key = format!("{}=", enc(q));
+                        query.retain(|kv| !kv.starts_with(&key));
+                        query.push(format!("{key}{}", enc(&a.value)));
+                    }
+                    Credential::Cookie(c) => {
+                        cookies.retain(|kv| !kv.starts_with(&format!("{c}=")));
+                        cookies.push(format!("{c}={}", enc(&a.value)));
+                    }
+                }
             }
         }
         if !cookies.is_empty() {
@@ -382,5 +415,58 @@ mod tests {
             r.curl("http://127.0.0.1:1/"),
             "curl -X POST 'http://127.0.0.1:1/a' -H 'Authorization: ***' --data-binary \"$(printf '\\xff\\x61')\""
         );
+    }
+
+    #[test]
+    fn each_scheme_credential_goes_where_its_scheme_says_and_only_where_required() {
+        use crate::openapi::document::Credential;
+        use crate::openapi::engine::Applied;
+        let d = Document::new(json!({"openapi": "3.1.0",
+            "components": {"securitySchemes": {
+                "h": {"type": "apiKey", "in": "header", "name": "X-Key"},
+                "q": {"type": "apiKey", "in": "query", "name": "key"},
+                "c": {"type": "apiKey", "in": "cookie", "name": "sid"}}},
+            "paths": {
+                "/a": {"get": {"security": [{"q": [], "c": []}], "responses": {}}},
+                "/b": {"get": {"responses": {}}},
+                "/c": {"get": {"security": [{"h": []}], "responses": {}}}}}))
+        .unwrap();
+        let auth: Vec<Applied> = d
+            .schemes
+            .iter()
+            .map(|s| Applied {
+                scheme: s.name.clone(),
+                at: s.at.clone(),
+                value: format!("v-{}", s.name),
+            })
+            .collect();
+        assert_eq!(auth[1].at, Credential::Query("key".into()));
+        let bare = |op: usize| Case {
+            op,
+            params: vec![],
+            body: None,
+            intent: Intent::Valid,
+            without_credentials: false,
+            phase: Phase::Random,
+        };
+        let a = bare(0).render_with(&d.operations[0], "", &[], &auth);
+        assert_eq!(a.target, "/a?key=v-q");
+        assert_eq!(
+            a.headers,
+            vec![("cookie".to_string(), "sid=v-c".to_string())]
+        );
+        let b = bare(1).render_with(&d.operations[1], "", &[], &auth);
+        assert_eq!((b.target.as_str(), b.headers.len()), ("/b", 0));
+        let c = bare(2).render_with(
+            &d.operations[2],
+            "",
+            &[("x-key".into(), "old".into())],
+            &auth,
+        );
+        assert_eq!(c.headers, vec![("x-key".to_string(), "v-h".to_string())]);
+        let mut without = bare(0);
+        without.without_credentials = true;
+        let w = without.render_with(&d.operations[0], "", &[], &auth);
+        assert_eq!((w.target.as_str(), w.headers.len()), ("/a", 0));
     }
 }

@@ -86,6 +86,18 @@ pub(crate) struct Operation {
     /// Where the credentials of its security requirement go; empty when it needs none
     /// (or one of its alternatives is `{}`).
     pub credentials: Vec<Credential>,
+    /// The names of the security schemes its requirement names (any alternative); empty
+    /// when it needs none.
+    pub schemes: Vec<String>,
+}
+
+/// A security scheme of `components.securitySchemes`: its name, where its credential
+/// goes, and for an `http` scheme its `scheme` (`bearer`, `basic`), lower case.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Scheme {
+    pub name: String,
+    pub at: Credential,
+    pub http: Option<String>,
 }
 
 impl Operation {
@@ -115,6 +127,8 @@ pub(crate) struct Document {
     /// The first server's path (`/v1`), variables at their defaults; empty for `/`.
     pub base_path: String,
     pub operations: Vec<Operation>,
+    /// `components.securitySchemes`, in document order.
+    pub schemes: Vec<Scheme>,
 }
 
 /// Parses document text: JSON, else YAML.
@@ -158,6 +172,7 @@ impl Document {
         Ok(Document {
             base_path,
             operations,
+            schemes: schemes(&raw),
         })
     }
 }
@@ -259,6 +274,11 @@ fn operations(doc: &Value) -> Vec<Operation> {
                     .map(|rs| rs.iter().map(|(s, r)| response(doc, s, r)).collect())
                     .unwrap_or_default(),
                 credentials: credentials(doc, security),
+                schemes: if credentials(doc, security).is_empty() {
+                    Vec::new()
+                } else {
+                    scheme_names(security)
+                },
             });
         }
     }
@@ -342,6 +362,63 @@ fn response(doc: &Value, status: &str, r: &Value) -> ResponseSpec {
     }
 }
 
+/// The scheme names a `security` value requires, each once.
+fn scheme_names(security: Option<&Value>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in security
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|r| r.keys())
+    {
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    out
+}
+
+/// `components.securitySchemes`, each with where its credential goes.
+fn schemes(doc: &Value) -> Vec<Scheme> {
+    let Some(all) = doc
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    all.iter()
+        .map(|(name, s)| {
+            let s = resolve(doc, s);
+            Scheme {
+                name: name.clone(),
+                at: placement(s),
+                http: (s.get("type").and_then(Value::as_str) == Some("http")).then(|| {
+                    s.get("scheme")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_ascii_lowercase()
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Where a scheme's credential goes: an `apiKey` in its header, query or cookie; every
+/// other type in `Authorization`.
+fn placement(s: &Value) -> Credential {
+    match (
+        s.get("type").and_then(Value::as_str),
+        s.get("in").and_then(Value::as_str),
+        s.get("name").and_then(Value::as_str),
+    ) {
+        (Some("apiKey"), Some("query"), Some(n)) => Credential::Query(n.to_string()),
+        (Some("apiKey"), Some("cookie"), Some(n)) => Credential::Cookie(n.to_string()),
+        (Some("apiKey"), _, Some(n)) => Credential::Header(n.to_ascii_lowercase()),
+        _ => Credential::Header("authorization".into()),
+    }
+}
+
 fn credentials(doc: &Value, security: Option<&Value>) -> Vec<Credential> {
     let Some(reqs) = security.and_then(Value::as_array) else {
         return Vec::new();
@@ -364,16 +441,7 @@ fn credentials(doc: &Value, security: Option<&Value>) -> Vec<Credential> {
         let Some(s) = schemes.and_then(|s| s.get(name)).map(|s| resolve(doc, s)) else {
             continue;
         };
-        let c = match (
-            s.get("type").and_then(Value::as_str),
-            s.get("in").and_then(Value::as_str),
-            s.get("name").and_then(Value::as_str),
-        ) {
-            (Some("apiKey"), Some("query"), Some(n)) => Credential::Query(n.to_string()),
-            (Some("apiKey"), Some("cookie"), Some(n)) => Credential::Cookie(n.to_string()),
-            (Some("apiKey"), _, Some(n)) => Credential::Header(n.to_ascii_lowercase()),
-            _ => Credential::Header("authorization".into()),
-        };
+        let c = placement(s);
         if !out.contains(&c) {
             out.push(c);
         }

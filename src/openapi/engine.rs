@@ -59,6 +59,18 @@ pub(crate) struct Options {
     pub phases: Vec<Phase>,
     /// Findings not reported.
     pub ignore: Vec<Silence>,
+    /// Credentials by security scheme (the check's `auth`): each sent only where an
+    /// operation's security requires its scheme, and not by the cases sent without them.
+    pub auth: Vec<Applied>,
+}
+
+/// One credential of a security scheme, as it is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Applied {
+    pub scheme: String,
+    pub at: super::document::Credential,
+    /// The header, query or cookie value (`Bearer …`, `Basic …` for `http` schemes).
+    pub value: String,
 }
 
 /// A rule switched off: for one operation (`METHOD /path` or its operationId) or all, for
@@ -231,10 +243,11 @@ impl Run<'_> {
     }
 
     fn render(&self, case: &Case) -> HttpRequest {
-        case.render(
+        case.render_with(
             &self.doc.operations[case.op],
             &self.doc.base_path,
             &self.opts.headers,
+            &self.opts.auth,
         )
     }
 

@@ -72,6 +72,7 @@ fn opts(seed: u64) -> Options {
         base_url: "http://127.0.0.1:9".into(),
         phases: Phase::ALL.to_vec(),
         ignore: vec![],
+        auth: vec![],
     }
 }
 

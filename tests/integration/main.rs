@@ -26,6 +26,7 @@ mod masking;
 mod metrics;
 mod newcomer;
 mod openapi;
+mod openapi_auth;
 mod openapi_config;
 mod openapi_faults;
 mod python;

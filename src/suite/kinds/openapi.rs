@@ -15,8 +15,9 @@ use std::sync::Arc;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct OpenApiRaw {
-    /// Where the document is: a path on the service (default `/openapi.json`), or a JSON
-    /// or YAML file relative to the suite.
+    /// Where the document is: a path on the service (default `/openapi.json`), a JSON
+    /// or YAML file relative to the suite, or an `http://`/`https://` URL (fetched when
+    /// the check runs, without the check's headers, up to the 32 MiB a document may be).
     pub document: Option<String>,
     /// Random examples per operation (default 25); the coverage and negative phases get up
     /// to 3x and 2x as many.
@@ -46,6 +47,15 @@ pub(crate) struct OpenApiRaw {
     /// Headers sent with every call (a map, or `${var}` holding one), e.g. credentials.
     #[schemars(with = "Option<MapOrVarSchema>")]
     pub headers: Option<Any>,
+    /// Credentials by the document's security scheme name (`components.securitySchemes`),
+    /// each sent only where an operation's `security` requires that scheme: a string for
+    /// an `apiKey` (its header, query or cookie) or an `http` bearer scheme (sent as
+    /// `Authorization: Bearer …`), `{ username, password }` for `http` basic. Use `${var}`
+    /// of `vars`/`secrets`; secrets are masked in every output. The `ignored_auth` rule
+    /// calls the secured operations without them. A name the document does not have is
+    /// refused at load time for a file, an error of the check for a fetched document.
+    #[schemars(with = "Option<MapOrVarSchema>")]
+    pub auth: Option<Any>,
 }
 
 /// Operations selected by path (a glob), method, tag or operationId: all given must match.
@@ -99,6 +109,8 @@ impl OperationMatch {
 pub(crate) enum OpenApiDocument {
     /// Fetched from the service at this path.
     Service(String),
+    /// Fetched from this `http://` or `https://` URL.
+    Url(String),
     /// Read (and parsed) when the suite was loaded.
     File { shown: String, doc: Arc<Value> },
 }
@@ -109,6 +121,8 @@ pub(crate) struct OpenApiSpec {
     pub tags: Vec<String>,
     pub paths: Option<globset::GlobSet>,
     pub headers: Option<Template>,
+    /// Credentials by security scheme name, expanded when the check runs.
+    pub auth: Option<Template>,
     pub max_examples: Option<usize>,
     pub seed: Option<u64>,
     /// The phases that run; `None`: all.
@@ -159,6 +173,17 @@ impl Validator<'_> {
         let document = match o.document {
             None => OpenApiDocument::Service("/openapi.json".into()),
             Some(p) if p.starts_with('/') => OpenApiDocument::Service(p),
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                if let Err(e) = reqwest::Url::parse(&u) {
+                    self.err(
+                        loc,
+                        &format!("{field}.document"),
+                        format!("invalid URL `{u}`: {e}"),
+                    );
+                    return None;
+                }
+                OpenApiDocument::Url(u)
+            }
             Some(rel) => {
                 let path = self.dir.join(&rel);
                 // JSON, else YAML (as the engine reads a document; `suite` sits below it).
@@ -229,6 +254,36 @@ impl Validator<'_> {
                 known,
             )
         });
+        if let (Some(a), OpenApiDocument::File { doc, shown }) = (&o.auth, &document)
+            && let Some(given) = a.value.as_object()
+        {
+            let names: Vec<&str> = doc
+                .pointer("/components/securitySchemes")
+                .and_then(Value::as_object)
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            for k in given.keys().filter(|k| !names.contains(&k.as_str())) {
+                let hint = if names.is_empty() {
+                    format!("`{shown}` has no `components.securitySchemes`")
+                } else {
+                    crate::suggest::one_of(k, &names)
+                };
+                self.err(
+                    a.referenced,
+                    &format!("{field}.auth"),
+                    format!("`{shown}` has no security scheme `{k}`"),
+                )
+                .hint = Some(hint);
+            }
+        }
+        let auth = o.auth.as_ref().map(|h| {
+            self.template(
+                h.value.clone(),
+                h.referenced,
+                &format!("{field}.auth"),
+                known,
+            )
+        });
         let mut phases = None;
         if let Some(names) = &o.phases {
             let mut got = Vec::new();
@@ -280,6 +335,7 @@ impl Validator<'_> {
             tags: o.tags,
             paths,
             headers,
+            auth,
             max_examples: o.max_examples.map(|n| n as usize),
             seed: o.seed,
             phases,
