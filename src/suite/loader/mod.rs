@@ -205,8 +205,13 @@ impl Validator<'_> {
         }
     }
     fn suite(&mut self, raw: SuiteRaw, overrides: &[(String, String)]) -> Suite {
+        // A var `--var` replaces is not read from the suite (nor its environment).
         let mut vars = match raw.vars {
-            Some(v) => self.vars_now(v.value, v.referenced),
+            Some(mut v) => {
+                v.value
+                    .retain(|k, _| !overrides.iter().any(|(o, _)| o == k));
+                self.vars_now(v.value, v.referenced)
+            }
             None => Default::default(),
         };
         for (k, v) in overrides {
