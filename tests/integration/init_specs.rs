@@ -202,7 +202,10 @@ fn init_logs_in_with_an_oauth2_password_flow() {
     );
     // The password and the token it buys are secrets.
     let secrets = suite["secrets"].as_array().cloned().unwrap_or_default();
-    for s in ["oauth2passwordbearer_password", "oauth2passwordbearer_token"] {
+    for s in [
+        "oauth2passwordbearer_password",
+        "oauth2passwordbearer_token",
+    ] {
         assert!(secrets.contains(&Value::from(s)), "{text}");
     }
     assert_eq!(
@@ -398,7 +401,10 @@ fn init_on_an_oauth2_password_service_logs_in_and_passes() {
     let names: Vec<&str> = steps.iter().filter_map(|s| s["name"].as_str()).collect();
     assert_eq!(names, ["create", "read", "delete"], "{text}");
     let secrets = parsed["secrets"].as_array().cloned().unwrap_or_default();
-    for s in ["oauth2passwordbearer_password", "oauth2passwordbearer_token"] {
+    for s in [
+        "oauth2passwordbearer_password",
+        "oauth2passwordbearer_token",
+    ] {
         assert!(secrets.contains(&Value::from(s)), "{text}");
     }
     let run = |password: &str| {

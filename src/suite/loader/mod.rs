@@ -641,6 +641,15 @@ mod tests {
                 && message.contains("set `HARDEN_UNSET_FOR_THIS_TEST` in the environment"),
             "{message}"
         );
+        // `--var key=...` replaces the suite's value: its environment is not read.
+        let unset = yaml.replacen("env.HOME}\", ", "env.HARDEN_UNSET_FOR_THIS_TEST}\", ", 1);
+        let s = load_str(
+            Path::new("s.yaml"),
+            &unset,
+            &[("key".into(), "given".into())],
+        )
+        .unwrap();
+        assert_eq!(s.vars["key"], Value::String("given".into()));
         let message = errors(&yaml.replacen("${env.HOME}\", ", "${other}\", ", 1));
         assert!(
             message.contains("vars.key") && message.contains("`${other}`"),
