@@ -239,15 +239,33 @@ mod tests {
                 "/t": {"get": {"security": [{"t": []}, {}], "responses": {"200": {"description": "ok"}}}}}}),
         );
         let y = &w.yaml;
-        assert!(y.contains(r#""query":{"key":"${env.Q}"}"#), "{y}");
+        assert!(y.contains(r#""query":{"key":"${q}"}"#), "{y}");
+        assert!(y.contains(r#""headers":{"Cookie":"session=${c}"}"#), "{y}");
         assert!(
-            y.contains(r#""headers":{"Cookie":"session=${env.C}"}"#),
+            y.contains(r#""headers":{"Authorization":"Basic ${b_credentials}"}"#),
             "{y}"
         );
-        assert!(
-            y.contains(r#""headers":{"Authorization":"Basic ${env.B_CREDENTIALS}"}"#),
-            "{y}"
-        );
+        // Each credential a var read from the environment, and a secret.
+        for (var, env) in [("q", "Q"), ("c", "C"), ("b_credentials", "B_CREDENTIALS")] {
+            assert!(
+                y.contains(&format!("\n  {var}: \"${{env.{env}}}\"\n")),
+                "{y}"
+            );
+        }
+        assert!(y.contains("secrets: [q, c, b_credentials, t_token]"), "{y}");
+        // Unset, each is an error naming it; given (`--var`), the suite loads.
+        let e = crate::suite::load_str(Path::new("harden.yaml"), y, &[])
+            .map(drop)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("undefined variable `env.T_TOKEN`"), "{e}");
+        let given: Vec<(String, String)> = ["q", "c", "b_credentials", "t_token"]
+            .iter()
+            .map(|v| (v.to_string(), "init-test-credential".to_string()))
+            .collect();
+        let suite = crate::suite::load_str(Path::new("harden.yaml"), y, &given)
+            .unwrap_or_else(|e| panic!("{e}\n{y}"));
+        assert_eq!(suite.secrets, ["q", "c", "b_credentials", "t_token"]);
         // `{}` among the alternatives: the operation may be called without credentials.
         assert!(y.contains(r#"request: {"path":"/t"}"#), "{y}");
         assert_eq!(w.env, ["Q", "C", "B_CREDENTIALS", "T_TOKEN"]);

@@ -222,6 +222,54 @@ impl Validator<'_> {
         }
     }
 
+    /// `vars:` as the suite loads: `${env.NAME}` and `${run.id}` in a value expanded now,
+    /// so a var holding a credential from the environment sends its value wherever it is
+    /// used. A var cannot name another var or a capture (they are not known yet).
+    pub(crate) fn vars_now(
+        &mut self,
+        vars: Map<String, Value>,
+        loc: Location,
+    ) -> Map<String, Value> {
+        let scope = Scope::default();
+        vars.into_iter()
+            .map(|(k, v)| {
+                let field = format!("vars.{k}");
+                let t = match Template::new(v.clone()) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.err(loc, &field, e);
+                        return (k, v);
+                    }
+                };
+                for name in &t.refs() {
+                    if let Some(var) = name.strip_prefix("env.") {
+                        self.env_refs.insert(var.to_string());
+                    } else if name != crate::suite::template::RUN_ID {
+                        self.err(loc, &field, format!("`${{{name}}}` is not known in `vars:`"))
+                            .hint = Some(
+                            "a var can use `${env.NAME}` and `${run.id}`; use the other var where this one is used"
+                                .into(),
+                        );
+                        return (k, v);
+                    }
+                }
+                match t.expand(&scope) {
+                    Ok(x) => (k, x),
+                    Err(TemplateError::Undefined(name)) => {
+                        let var = name.trim_start_matches("env.");
+                        self.err(loc, &field, format!("undefined variable `{name}`"))
+                            .hint = Some(format!("set `{var}` in the environment"));
+                        (k, v)
+                    }
+                    Err(e) => {
+                        self.err(loc, &field, e);
+                        (k, v)
+                    }
+                }
+            })
+            .collect()
+    }
+
     /// [`Validator::now`] in place: `text` expanded when the suite loads (left as written,
     /// with the error recorded, when it cannot be).
     pub(crate) fn expand_now(&mut self, text: &mut String, loc: Location, field: &str) {

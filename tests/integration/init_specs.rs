@@ -114,15 +114,22 @@ fn init_puts_the_servers_base_path_in_every_path() {
     );
 }
 
-/// Defect 5: a credential the operation requires is sent, from `${env.NAME}`.
+/// Defect 5: a credential the operation requires is sent: a var read from `${env.NAME}`,
+/// listed under `secrets:`.
 #[test]
 fn init_sends_the_credentials_an_operation_requires() {
     let (run, text, _dir) = init_from(&data("petstore3.json"));
     assert_eq!(run.code, 0, "{run}");
     let suite = yaml(&text);
     let req = &check(&suite, "get-store-inventory")["http"]["request"];
-    // From the environment: harden masks every `${env.NAME}` value in every output.
-    assert_eq!(req["headers"]["api_key"], "${env.API_KEY}", "{text}");
+    assert_eq!(req["headers"]["api_key"], "${api_key}", "{text}");
+    assert_eq!(suite["vars"]["api_key"], "${env.API_KEY}", "{text}");
+    assert!(
+        suite["secrets"]
+            .as_array()
+            .is_some_and(|s| s.contains(&Value::from("api_key"))),
+        "{text}"
+    );
     assert!(run.stderr.contains("API_KEY"), "{run}");
     // An operation without a security requirement gets no credential.
     let logout = &check(&suite, "get-user-logout")["http"]["request"];
@@ -187,8 +194,20 @@ fn init_logs_in_with_an_oauth2_password_flow() {
     assert_eq!(login["request"]["method"], "POST", "{text}");
     assert_eq!(
         login["request"]["form"]["username"],
-        "${env.OAUTH2PASSWORDBEARER_USERNAME}"
+        "${oauth2passwordbearer_username}"
     );
+    assert_eq!(
+        suite["vars"]["oauth2passwordbearer_password"],
+        "${env.OAUTH2PASSWORDBEARER_PASSWORD}"
+    );
+    // The password and the token it buys are secrets.
+    let secrets = suite["secrets"].as_array().cloned().unwrap_or_default();
+    for s in [
+        "oauth2passwordbearer_password",
+        "oauth2passwordbearer_token",
+    ] {
+        assert!(secrets.contains(&Value::from(s)), "{text}");
+    }
     assert_eq!(
         login["capture"]["oauth2passwordbearer_token"],
         "$.access_token"
@@ -381,6 +400,13 @@ fn init_on_an_oauth2_password_service_logs_in_and_passes() {
         .clone();
     let names: Vec<&str> = steps.iter().filter_map(|s| s["name"].as_str()).collect();
     assert_eq!(names, ["create", "read", "delete"], "{text}");
+    let secrets = parsed["secrets"].as_array().cloned().unwrap_or_default();
+    for s in [
+        "oauth2passwordbearer_password",
+        "oauth2passwordbearer_token",
+    ] {
+        assert!(secrets.contains(&Value::from(s)), "{text}");
+    }
     let run = |password: &str| {
         Harden::new()
             .args(["check", &suite.display().to_string()])

@@ -95,3 +95,35 @@ fn validate_rejects_a_missing_literal_working_directory() {
         );
     }
 }
+
+/// A var whose value is `${env.NAME}` sends the environment's value in a header (it was
+/// sent as the literal text `${env.NAME}`), masked as a secret; unset, it is an error
+/// naming it before anything starts.
+#[test]
+fn a_var_read_from_the_environment_is_sent_in_a_header() {
+    let suite = r#"suite: env-var
+instance:
+  command: ["harden-hostile", "--port", "${PORT}"]
+  ready: { http: /health }
+vars:
+  token: "${env.HARDEN_TEST_VAR_TOKEN}"
+secrets: [token]
+checks:
+  - id: sent
+    http: { request: { path: /reflect, headers: { authorization: "${token}" } }, expect: { json: { "$.raw": "var-token-5e1d" } } }
+"#;
+    let out = Harden::check_yaml(suite)
+        .env("HARDEN_TEST_VAR_TOKEN", "var-token-5e1d")
+        .run();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("PASS  sent"), "{out}");
+    assert!(!out.stdout.contains("var-token-5e1d"), "{out}");
+    let unset = Harden::check_yaml(suite).run();
+    assert_eq!(unset.code, 2, "{unset}");
+    assert!(
+        unset
+            .stderr
+            .contains("vars.token: undefined variable `env.HARDEN_TEST_VAR_TOKEN`"),
+        "{unset}"
+    );
+}

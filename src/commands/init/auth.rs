@@ -1,7 +1,8 @@
-//! Credentials from a document's security schemes: each one read from the environment as
-//! `${env.NAME}` (harden masks every such value in every output), applied where an
-//! operation requires its scheme; an OAuth2 password flow becomes a `setup:` step that
-//! logs in at its `tokenUrl` and captures the token.
+//! Credentials from a document's security schemes: each one a var read from the
+//! environment (`api_key: "${env.API_KEY}"`), listed under `secrets:` (masked in every
+//! output) and used as `${api_key}` where an operation requires its scheme; an OAuth2
+//! password flow becomes a `setup:` step that logs in at its `tokenUrl` and captures the
+//! token, a secret too.
 
 use crate::openapi::resolve::resolve;
 use serde_json::{Value, json};
@@ -18,6 +19,10 @@ pub(super) enum Apply {
 pub(super) struct Auth {
     /// Environment variables the user sets.
     pub env: Vec<String>,
+    /// `vars:` entries: a var name and its `${env.NAME}`.
+    pub vars: Vec<(String, String)>,
+    /// What `secrets:` lists: every credential var and captured token.
+    pub secrets: Vec<String>,
     /// Steps of `setup:` (JSON objects of the step grammar).
     pub setup: Vec<Value>,
     /// Scheme name -> how it is applied.
@@ -47,13 +52,16 @@ pub(super) fn var_name(s: &str) -> String {
 }
 
 impl Auth {
-    /// `${env.VAR}` for a credential, remembered to be printed.
+    /// `${var}` for a credential: the var reads `${env.VAR}` (its name remembered to be
+    /// printed) and is listed as a secret.
     fn secret(&mut self, var: &str) -> String {
         let env = var.to_ascii_uppercase();
         if !self.env.contains(&env) {
             self.env.push(env.clone());
+            self.vars.push((var.to_string(), format!("${{env.{env}}}")));
+            self.secrets.push(var.to_string());
         }
-        format!("${{env.{env}}}")
+        format!("${{{var}}}")
     }
 
     /// Reads `components.securitySchemes`; `base_path` is where a relative `tokenUrl` is.
@@ -108,6 +116,7 @@ impl Auth {
                             json!({"username": user, "password": password}),
                         );
                     }
+                    auth.secrets.push(token.clone());
                     auth.setup.push(json!({
                         "name": format!("log in ({name})"),
                         "request": request,
@@ -133,7 +142,7 @@ impl Auth {
     }
 
     /// An `Authorization` header parameter (a FastAPI `Header()` taken by hand) is a
-    /// credential too: from `${env.AUTHORIZATION}`.
+    /// credential too: `${authorization}`, from `${env.AUTHORIZATION}`.
     pub(super) fn authorization_parameter(&mut self) -> Apply {
         let v = self.secret("authorization");
         Apply::Header("Authorization".into(), v)

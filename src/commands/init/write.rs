@@ -289,7 +289,7 @@ pub(super) fn suite(input: &Input, auth: Auth) -> Written {
     if cx.auth.env.iter().any(|v| v == "AUTHORIZATION") {
         headers
             .entry("Authorization".to_string())
-            .or_insert(Value::from("${env.AUTHORIZATION}"));
+            .or_insert(Value::from("${authorization}"));
     }
     let mut openapi = Map::new();
     openapi.insert(
@@ -347,17 +347,30 @@ pub(super) fn suite(input: &Input, auth: Auth) -> Written {
             ""
         }
     );
-    if !cx.placeholders.is_empty() {
+    if !cx.placeholders.is_empty() || !cx.auth.vars.is_empty() {
         let _ = writeln!(y, "vars:");
+        if !cx.auth.env.is_empty() {
+            let _ = writeln!(
+                y,
+                "  # Credentials from the environment: {}",
+                cx.auth.env.join(", ")
+            );
+        }
+        for (name, value) in &cx.auth.vars {
+            let _ = writeln!(y, "  {name}: {}", j(&Value::from(value.as_str())));
+        }
         for (name, value) in &cx.placeholders {
+            if cx.auth.vars.iter().any(|(n, _)| n == name) {
+                continue;
+            }
             let _ = writeln!(y, "  {name}: {}   # TODO: a real value", j(value));
         }
     }
-    if !cx.auth.env.is_empty() {
+    if !cx.auth.secrets.is_empty() {
         let _ = writeln!(
             y,
-            "# Credentials come from the environment (masked as *** in every output): {}",
-            cx.auth.env.join(", ")
+            "secrets: [{}]   # masked as *** in every output",
+            cx.auth.secrets.join(", ")
         );
     }
     if !cx.auth.setup.is_empty() {

@@ -205,7 +205,15 @@ impl Validator<'_> {
         }
     }
     fn suite(&mut self, raw: SuiteRaw, overrides: &[(String, String)]) -> Suite {
-        let mut vars = raw.vars.map(|v| v.value).unwrap_or_default();
+        // A var `--var` replaces is not read from the suite (nor its environment).
+        let mut vars = match raw.vars {
+            Some(mut v) => {
+                v.value
+                    .retain(|k, _| !overrides.iter().any(|(o, _)| o == k));
+                self.vars_now(v.value, v.referenced)
+            }
+            None => Default::default(),
+        };
         for (k, v) in overrides {
             vars.insert(k.clone(), Value::String(v.clone()));
         }
@@ -613,6 +621,40 @@ mod tests {
         assert!(load_str(Path::new("s.yaml"), yaml, &[]).is_err());
         let s = load_str(Path::new("s.yaml"), yaml, &[("extra".into(), "1".into())]).unwrap();
         assert_eq!(s.vars["extra"], Value::String("1".into()));
+    }
+
+    /// A var whose value is `${env.NAME}` holds the environment's value wherever it is used
+    /// (a header, a path); an unset one is an error naming it, as elsewhere.
+    #[test]
+    fn a_var_reads_the_environment_when_the_suite_loads() {
+        let home = std::env::var("HOME").unwrap_or_default();
+        let yaml = "suite: s\nbase-url: http://127.0.0.1:9\nvars: { key: \"${env.HOME}\", both: \"k=${env.HOME}\", plain: \"$${env.HOME}\" }\nchecks:\n  - id: a\n    http: { request: { path: /x, headers: { X-Key: \"${key}\" } }, expect: { status: 200 } }\n";
+        let s = load_str(Path::new("s.yaml"), yaml, &[]).unwrap();
+        assert_eq!(s.vars["key"], Value::String(home.clone()));
+        assert_eq!(s.vars["both"], Value::String(format!("k={home}")));
+        assert_eq!(s.vars["plain"], Value::String("${env.HOME}".into()));
+        let message =
+            errors(&yaml.replacen("env.HOME}\", ", "env.HARDEN_UNSET_FOR_THIS_TEST}\", ", 1));
+        assert!(
+            message.contains("undefined variable `env.HARDEN_UNSET_FOR_THIS_TEST`")
+                && message.contains("vars.key")
+                && message.contains("set `HARDEN_UNSET_FOR_THIS_TEST` in the environment"),
+            "{message}"
+        );
+        // `--var key=...` replaces the suite's value: its environment is not read.
+        let unset = yaml.replacen("env.HOME}\", ", "env.HARDEN_UNSET_FOR_THIS_TEST}\", ", 1);
+        let s = load_str(
+            Path::new("s.yaml"),
+            &unset,
+            &[("key".into(), "given".into())],
+        )
+        .unwrap();
+        assert_eq!(s.vars["key"], Value::String("given".into()));
+        let message = errors(&yaml.replacen("${env.HOME}\", ", "${other}\", ", 1));
+        assert!(
+            message.contains("vars.key") && message.contains("`${other}`"),
+            "{message}"
+        );
     }
 
     /// `secrets:` names vars, `env.NAME` and captures made anywhere; anything else is an
