@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod instance;
+mod limits;
 
 /// Names harden defines for every instance.
 pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
@@ -394,40 +395,6 @@ impl Validator<'_> {
                 CheckKindSpec::OpenApi(Box::new(self.openapi(*x, field, known)?))
             }
         })
-    }
-
-    fn limits(&mut self, raw: Option<raw::LimitsRaw>) -> Limits {
-        let mut limits = Limits::default();
-        let Some(raw) = raw else { return limits };
-        for (value, field, slot) in [
-            (raw.body, "limits.body", &mut limits.body),
-            (raw.exposition, "limits.exposition", &mut limits.exposition),
-            (
-                raw.command_output,
-                "limits.command-output",
-                &mut limits.command_output,
-            ),
-        ] {
-            let Some(v) = value else { continue };
-            let Some(text) = self.now(&v.value, v.referenced, field) else {
-                continue;
-            };
-            match parse_size(&text) {
-                Some(n) if (1024..=MAX_SIZE).contains(&n) => *slot = n,
-                Some(_) => {
-                    self.err(
-                        v.referenced,
-                        field,
-                        format!("size `{}` is out of range (1KiB to 4GiB)", v.value),
-                    );
-                }
-                None => {
-                    self.err(v.referenced, field, format!("invalid size `{}`", v.value))
-                        .hint = Some("write sizes like `512KiB`, `16MiB` or `1GiB`".into());
-                }
-            }
-        }
-        limits
     }
 
     fn check(
