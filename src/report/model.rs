@@ -213,6 +213,7 @@ impl EventSink for Recorder {
             } => {
                 if let Some(c) = self.suite().and_then(|s| s.checks.get_mut(*index)) {
                     c.outcome = outcome.clone();
+                    c.outcome.duration = crate::check::whole_micros(outcome.duration);
                     c.log_tail = log_tail.clone();
                 }
             }
