@@ -183,7 +183,7 @@ impl Parser {
             return Err(format!("invalid metric name `{name}` in {word}"));
         }
         self.om_family(name)?;
-        let cur = self.om.current.as_mut().expect("om_family sets the family");
+        let cur = self.om.current.as_mut().ok_or("no family for this line")?;
         if cur.sampled {
             return Err(format!("{word} for `{name}` comes after its samples"));
         }
@@ -333,7 +333,11 @@ impl Parser {
             let fam = self.om.current.as_ref().map_or(0, |c| c.fam);
             self.om_reserve(name, MetricType::Untyped, fam)?;
         }
-        let cur = self.om.current.as_ref().expect("a sample has a family");
+        let cur = self
+            .om
+            .current
+            .as_ref()
+            .ok_or("no family for this sample")?;
         let (family, kind, fam) = (cur.name.clone(), cur.kind, cur.fam);
         let suffix = &name[family.len()..];
         om_type_rules(kind, &family, name, suffix, &labels, value, tail.exemplar)?;
@@ -358,7 +362,11 @@ impl Parser {
         value: f64,
         ts: Option<f64>,
     ) -> Result<(), String> {
-        let cur = self.om.current.as_mut().expect("a sample has a family");
+        let cur = self
+            .om
+            .current
+            .as_mut()
+            .ok_or("no family for this sample")?;
         cur.sampled = true;
         let group_labels: Labels = labels
             .iter()
@@ -417,7 +425,10 @@ impl Parser {
                 ..HistogramPoint::default()
             });
         }
-        let p = cur.point.as_mut().expect("just set");
+        let p = cur
+            .point
+            .as_mut()
+            .ok_or("no histogram point for this sample")?;
         debug_assert_eq!(p.ts.is_some(), ts.is_some());
         match suffix {
             "_bucket" => {

@@ -186,20 +186,10 @@ impl Validator<'_> {
             }
             Some(rel) => {
                 let path = self.dir.join(&rel);
-                // JSON, else YAML (as the engine reads a document; `suite` sits below it).
+                // JSON or YAML, read as the engine reads a document.
                 let doc = crate::read::text(&path, crate::read::SUITE_FILE)
                     .map_err(|e| e.to_string())
-                    .and_then(|t| {
-                        serde_json::from_str::<Value>(&t).or_else(|json| {
-                            serde_saphyr::from_str::<Value>(&t).map_err(|yaml| {
-                                if t.trim_start().starts_with(['{', '[']) {
-                                    format!("it is not JSON: {json}")
-                                } else {
-                                    format!("it is neither JSON nor YAML: {yaml}")
-                                }
-                            })
-                        })
-                    });
+                    .and_then(|t| crate::openapi::document::parse(&t).map_err(|e| e.to_string()));
                 match doc {
                     Ok(doc) if doc.get("paths").is_some_and(Value::is_object) => {
                         OpenApiDocument::File {
