@@ -1,6 +1,7 @@
 //! The expect grammar every kind shares: what a response must satisfy (status, headers,
 //! JSON predicates, schemas, bodies), as written and validated.
 
+use crate::suite::located::Spanned;
 use crate::suite::shapes::{Any, StatusSchema};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
@@ -8,7 +9,6 @@ use regex::Regex;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,6 +5,7 @@ mod expect;
 mod kind;
 mod kinds;
 mod loader;
+mod located;
 mod presets;
 mod raw;
 mod request;

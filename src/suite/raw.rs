@@ -12,13 +12,13 @@ use crate::suite::kinds::{
     CodeRaw, CommandRaw, DependencyRaw, HealthRaw, HttpRaw, LoadRaw, LogsRaw, MetricsRaw,
     OpenApiRaw, RateLimitRaw, SecurityRaw,
 };
+use crate::suite::located::{Location, Spanned};
 use crate::suite::request::StepRaw;
 use crate::suite::shapes::{Any, CommandSchema, PortSchema, StatusSchema};
 use crate::suite::timing::TimingRaw;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
 
 /// A harden check suite.
@@ -50,6 +50,10 @@ pub(crate) struct SuiteRaw {
     #[serde(default)]
     pub teardown: Vec<StepRaw>,
     /// The checks.
+    #[expect(
+        dead_code,
+        reason = "the loader reads each check from the tree on its own; the field makes the key required and is the JSON Schema's"
+    )]
     pub checks: Vec<CheckRaw>,
     /// How the readiness score weighs this suite's checks.
     pub score: Option<ScoreRaw>,

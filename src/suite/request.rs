@@ -2,6 +2,7 @@
 //! an action (one request or steps), as written and validated.
 
 use crate::suite::expect::{ExpectRaw, ExpectSpec};
+use crate::suite::located::{Location, Spanned};
 use crate::suite::shapes::{Any, CaptureSchema, MapOrVarSchema};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
@@ -9,7 +10,6 @@ use regex::Regex;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

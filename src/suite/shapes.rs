@@ -1,9 +1,9 @@
 //! Shapes the raw types share: a located value of any YAML shape, and the JSON Schema
 //! shapes of fields the loader reads as located values.
 
+use crate::suite::located::Spanned;
 use schemars::JsonSchema;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
 /// A located value of any YAML shape.

@@ -41,6 +41,8 @@ pub(crate) struct Suite {
     /// Environment variables the suite reads through `${env.NAME}` (secret when their name
     /// says so, or when `secrets:` lists `env.NAME`).
     pub env_refs: Vec<String>,
+    /// Every name a `--var` may set: the suite's `vars:` and the names its `${...}` use.
+    pub var_names: std::collections::BTreeSet<String>,
     /// Category to score weight multiplier.
     pub category_weights: std::collections::BTreeMap<String, f64>,
     pub limits: Limits,

@@ -2,10 +2,10 @@
 //! latency percentile or throughput is measured again, and how a check that then passes
 //! counts.
 
+use crate::suite::located::{Location, Spanned};
 use crate::suite::validator::Validator;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_saphyr::{Location, Spanned};
 
 /// How failed timing verdicts are measured again, and how a check that then passes counts.
 #[derive(Debug, Deserialize, JsonSchema)]

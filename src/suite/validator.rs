@@ -3,11 +3,11 @@
 //! argument lists and environments.
 
 use crate::suite::diagnostic::LoadError;
+use crate::suite::located::{Location, Spanned};
 use crate::suite::shapes::Any;
 use crate::suite::template::{Scope, Template, TemplateError};
 use regex::Regex;
 use serde_json::{Map, Value};
-use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,20 +46,29 @@ pub(crate) struct Validator<'a> {
     pub(crate) env_refs: BTreeSet<String>,
     /// Every name a step captures, anywhere in the suite (a capture may be a secret).
     pub(crate) captures: BTreeSet<String>,
-    pub(crate) lines: Vec<&'a str>,
+    /// The suite file's text, for the source line an error shows.
+    pub(crate) text: &'a str,
+    /// Where each line of `text` starts, found on the first error.
+    pub(crate) line_starts: std::cell::OnceCell<Vec<usize>>,
     pub(crate) dir: PathBuf,
     pub(crate) errors: Vec<LoadError>,
     /// The suite's `vars:` with `--var` applied: what a field read at load time expands with.
     pub(crate) vars: Arc<Map<String, Value>>,
+    /// Every name a `${...}` of the suite refers to (a `--var` may set one of them).
+    pub(crate) refs: BTreeSet<String>,
 }
 
 /// Variable names visible at some point of the suite, for "undefined variable" errors.
 #[derive(Clone, Default)]
 pub(crate) struct Known(pub(crate) BTreeSet<String>);
 
+/// In a [`Known`], stands for every name: where the suite's `vars:` or `setup:` could not be
+/// read, a name is not called undefined for want of them.
+pub(crate) const ANY_NAME: &str = "*";
+
 impl Known {
     pub(crate) fn has(&self, name: &str) -> bool {
-        if name == crate::suite::template::RUN_ID {
+        if name == crate::suite::template::RUN_ID || self.0.contains(ANY_NAME) {
             return true;
         }
         if let Some(var) = name.strip_prefix("env.") {
@@ -67,6 +76,24 @@ impl Known {
         }
         self.0.contains(name)
     }
+}
+
+/// Line `line` (1-based) of `text`, through an index of line starts built once.
+pub(crate) fn source_line(
+    text: &str,
+    starts: &std::cell::OnceCell<Vec<usize>>,
+    line: u64,
+) -> Option<String> {
+    let starts = starts.get_or_init(|| {
+        std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect()
+    });
+    let i = usize::try_from(line.checked_sub(1)?).ok()?;
+    let start = *starts.get(i)?;
+    let end = starts.get(i + 1).map_or(text.len(), |e| e - 1);
+    let l = text.get(start..end)?;
+    Some(l.strip_suffix('\r').unwrap_or(l).to_string())
 }
 
 impl Validator<'_> {
@@ -84,11 +111,7 @@ impl Validator<'_> {
             field: (!field.is_empty()).then(|| field.to_string()),
             message: message.into(),
             hint: None,
-            source_line: self
-                .lines
-                .get(line.saturating_sub(1) as usize)
-                .map(|s| s.to_string())
-                .filter(|_| line > 0),
+            source_line: source_line(self.text, &self.line_starts, line),
         });
         let last = self.errors.len() - 1;
         &mut self.errors[last]
@@ -158,6 +181,7 @@ impl Validator<'_> {
         match Template::new(value.clone()) {
             Ok(t) => {
                 for name in t.refs() {
+                    self.refs.insert(name.clone());
                     if let Some(var) = name.strip_prefix("env.") {
                         self.env_refs.insert(var.to_string());
                     }
@@ -197,6 +221,7 @@ impl Validator<'_> {
             if let Some(var) = name.strip_prefix("env.") {
                 self.env_refs.insert(var.to_string());
             }
+            self.refs.insert(name);
         }
         let scope = Scope {
             vars: self.vars.clone(),

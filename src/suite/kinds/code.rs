@@ -1,11 +1,11 @@
 //! The `code` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
+use crate::suite::located::Spanned;
 use crate::suite::validator::Validator;
 use regex::Regex;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_saphyr::Spanned;
 use std::path::PathBuf;
 
 /// Source hygiene budgets.

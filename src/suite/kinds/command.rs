@@ -2,13 +2,13 @@
 //! Schema), the validated spec the runner sees, and the validator between them.
 
 use crate::suite::expect::{BodyExpectRaw, BodyPredicate};
+use crate::suite::located::Spanned;
 use crate::suite::shapes::{Any, CommandSchema};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

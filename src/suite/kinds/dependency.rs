@@ -2,13 +2,13 @@
 //! Schema), the validated spec the runner sees, and the validator between them.
 
 use crate::suite::expect::CompareOp;
+use crate::suite::located::Spanned;
 use crate::suite::shapes::Any;
 use crate::suite::validator::Validator;
 use regex::Regex;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 use std::path::PathBuf;
 
 /// What must be present before anything starts.

@@ -2,12 +2,12 @@
 //! Schema), the validated spec the runner sees, and the validator between them.
 
 use crate::suite::expect::ExpectRaw;
+use crate::suite::located::Spanned;
 use crate::suite::request::{RequestRaw, StepRaw, StepSpec};
 use crate::suite::shapes::{Any, CaptureSchema};
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
 /// An `http` check: one `request` + `expect`, or a list of `steps`.

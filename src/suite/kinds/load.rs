@@ -2,12 +2,12 @@
 //! Schema), the validated spec the runner sees, and the validator between them.
 
 use crate::suite::expect::StatusMatcher;
+use crate::suite::located::Spanned;
 use crate::suite::request::{RequestRaw, RequestSpec};
 use crate::suite::shapes::{Any, StatusSchema};
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_saphyr::Spanned;
 use std::time::Duration;
 
 /// A load run.

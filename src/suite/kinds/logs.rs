@@ -1,6 +1,7 @@
 //! The `logs` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
+use crate::suite::located::Spanned;
 use crate::suite::request::{RequestRaw, StepRaw, StepSpec};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
@@ -8,7 +9,6 @@ use regex::Regex;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

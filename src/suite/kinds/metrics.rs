@@ -1,11 +1,11 @@
 //! The `metrics` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
+use crate::suite::located::{Location, Spanned};
 use crate::suite::request::{RequestRaw, StepRaw, StepSpec};
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
 
 /// A metrics scrape.

@@ -1,13 +1,13 @@
 //! The `openapi` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
+use crate::suite::located::Spanned;
 use crate::suite::shapes::{Any, MapOrVarSchema};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 use std::sync::Arc;
 
 /// Every operation of an OpenAPI document (or those selected), called with the document's
@@ -338,7 +338,7 @@ impl Validator<'_> {
     fn operation_matches(
         &mut self,
         raw: &[OperationRaw],
-        loc: serde_saphyr::Location,
+        loc: crate::suite::located::Location,
         field: &str,
     ) -> Vec<OperationMatch> {
         let mut out = Vec::new();

@@ -1,11 +1,11 @@
 //! The `rate-limit` kind whole: its keys as written (`…Raw`, whose doc comments are the JSON
 //! Schema), the validated spec the runner sees, and the validator between them.
 
+use crate::suite::located::Spanned;
 use crate::suite::request::{RequestRaw, RequestSpec};
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_saphyr::Spanned;
 use std::time::Duration;
 
 /// A rate-limit probe.

@@ -2,6 +2,7 @@
 //! Schema), the validated spec the runner sees, and the validator between them.
 
 use super::{DiscoverRaw, DiscoverSpec, SecurityMode};
+use crate::suite::located::Spanned;
 use crate::suite::request::{RequestRaw, RequestSpec};
 use crate::suite::shapes::{Any, MapOrVarSchema};
 use crate::suite::template::Template;
@@ -9,7 +10,6 @@ use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 
 /// Security probes; a check may combine several.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -3,12 +3,12 @@
 //! behind its own switch, all read from the service's OpenAPI document. Also the check's
 //! `mode` (`safe` or `active`), which decides whether probes that could change state run.
 
+use crate::suite::located::Spanned;
 use crate::suite::shapes::{Any, MapOrVarSchema};
 use crate::suite::template::Template;
 use crate::suite::validator::{Known, Validator};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_saphyr::Spanned;
 
 /// What a `security` check may send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

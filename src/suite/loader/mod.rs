@@ -6,22 +6,23 @@
 use crate::suite::diagnostic::{LoadError, LoadErrors};
 use crate::suite::expect::StatusMatcher;
 use crate::suite::kind::CheckKind;
+use crate::suite::located::Location;
 use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw, SuiteRaw};
 use crate::suite::request::Target;
 use crate::suite::severity::Severity;
 use crate::suite::spec::*;
 use crate::suite::timing::TimingSpec;
-use crate::suite::validator::{Known, MAX_SIZE, Validator, parse_size};
-use regex::Regex;
-use serde::Deserialize;
+use crate::suite::validator::{ANY_NAME, Known, MAX_SIZE, Validator, parse_size};
 use serde_json::Value;
-use serde_saphyr::Location;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod de;
 mod instance;
 mod limits;
+mod read;
+mod tree;
 
 /// Names harden defines for every instance.
 pub(crate) const BUILTIN_VARS: [&str; 3] = ["PORT", "BASE_URL", "INSTANCE_DIR"];
@@ -57,7 +58,6 @@ pub(crate) fn load_str(
     text: &str,
     overrides: &[(String, String)],
 ) -> Result<Suite, LoadErrors> {
-    let raw = parse(file, text).map_err(|e| LoadErrors(vec![*e]))?;
     let dir = file
         .parent()
         .map(Path::to_path_buf)
@@ -67,12 +67,33 @@ pub(crate) fn load_str(
         file: file.to_path_buf(),
         env_refs: BTreeSet::new(),
         captures: BTreeSet::new(),
-        lines: text.lines().collect(),
+        text,
+        line_starts: Default::default(),
         dir,
         errors: Vec::new(),
         vars: Default::default(),
+        refs: BTreeSet::new(),
     };
-    let suite = cx.suite(raw, overrides);
+    let (mut root, duplicates) = match tree::parse(text) {
+        Ok(t) => t,
+        Err(e) => {
+            cx.tree_error(e);
+            return Err(LoadErrors(cx.errors));
+        }
+    };
+    for d in duplicates {
+        cx.tree_error(d);
+    }
+    // The checks leave the tree: each is read, validated and dropped in turn.
+    let checks = match root.get_mut("checks").map(|n| &mut n.value) {
+        Some(tree::Value::Seq(items)) => std::mem::take(items),
+        _ => Vec::new(),
+    };
+    let Some((raw, complete)) = cx.read_suite(&mut root) else {
+        return Err(LoadErrors(cx.errors));
+    };
+    drop(root);
+    let suite = cx.suite(raw, overrides, checks, complete);
     if cx.errors.is_empty() {
         Ok(suite)
     } else {
@@ -92,111 +113,6 @@ fn plain_error(file: &Path, message: String) -> LoadError {
     }
 }
 
-/// YAML to [`SuiteRaw`], with the field path of a type or unknown-key error.
-fn parse(file: &Path, text: &str) -> Result<SuiteRaw, Box<LoadError>> {
-    let mut field = String::new();
-    // The parser's budgets (against YAML bombs) sized for the largest suite file harden
-    // reads: a 100,000-check suite is about a million nodes.
-    let mut budget = serde_saphyr::budget::Budget::default();
-    budget.max_nodes = 8_000_000;
-    budget.max_events = 16_000_000;
-    let options = || {
-        let mut options = serde_saphyr::Options::default();
-        options.budget = Some(budget.clone());
-        options
-    };
-    // Most suites are valid: parse once without tracking the field path (tracking costs
-    // about a third of the parse), and only on an error parse again to name the field.
-    let fast = serde_saphyr::with_deserializer_from_str_with_options(text, options(), |de| {
-        SuiteRaw::deserialize(de)
-    });
-    let result = match fast {
-        Ok(raw) => Ok(raw),
-        Err(_) => serde_saphyr::with_deserializer_from_str_with_options(text, options(), |de| {
-            serde_path_to_error::deserialize::<_, SuiteRaw>(de).map_err(|e| {
-                // `Spanned<T>` shows up as a `.value` segment; users never wrote it.
-                // `?` marks a position serde could not name (a syntax error inside a map).
-                field = e
-                    .path()
-                    .to_string()
-                    .replace(".value.", ".")
-                    .replace(".?", "")
-                    .trim_end_matches(".value")
-                    .to_string();
-                e.into_inner()
-            })
-        }),
-    };
-    result.map_err(|e| {
-        let loc = e.location();
-        let (line, column) = loc.map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-        let source_line = text
-            .lines()
-            .nth(line.saturating_sub(1) as usize)
-            .filter(|_| line > 0);
-        let message = friendly(yaml_message(&e), source_line, column);
-        let hint = match e.without_snippet() {
-            serde_saphyr::Error::SerdeUnknownField {
-                field, expected, ..
-            } => Some(match crate::suggest::closest(field, expected) {
-                Some(c) => format!("did you mean `{c}`? `harden schema` lists every key"),
-                None => "check the spelling; `harden schema` lists every key".to_string(),
-            }),
-            _ => None,
-        };
-        Box::new(LoadError {
-            file: file.to_path_buf(),
-            line,
-            column,
-            field: (!field.is_empty() && field != ".").then_some(field),
-            source_line: source_line.map(str::to_string),
-            message,
-            hint,
-        })
-    })
-}
-
-/// Plain words for the parser's terse type errors ("invalid u32"), with the value found.
-fn friendly(message: String, source_line: Option<&str>, column: u64) -> String {
-    let found = source_line
-        .and_then(|l| l.get(column.saturating_sub(1) as usize..))
-        .map(|rest| {
-            rest.split([',', '}', ']', '#'])
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_string()
-        })
-        .filter(|t| !t.is_empty());
-    let expected = match message.as_str() {
-        m if m.starts_with("invalid u") => "a non-negative whole number",
-        m if m.starts_with("invalid i") => "a whole number",
-        m if m.starts_with("invalid f") => "a number",
-        m if m.starts_with("invalid bool") => "`true` or `false`",
-        "expected string scalar" => "a string",
-        _ => return message,
-    };
-    match found {
-        Some(f) if f.starts_with('[') => format!("expected {expected}, found a list"),
-        Some(f) if f.starts_with('{') => format!("expected {expected}, found a map"),
-        Some(f) => format!("expected {expected}, found `{f}`"),
-        None => format!("expected {expected}"),
-    }
-}
-
-/// The parser's message without its own location and snippet (we print those ourselves).
-fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let full = e.without_snippet().to_string();
-    let first = full.lines().next().unwrap_or_default();
-    // "... at line 3, column 5" suffixes are redundant with our `file:line:col`.
-    let re = Regex::new(r"\s*at line \d+,? column \d+\.?$").ok();
-    let msg = re
-        .map(|r| r.replace(first, "").into_owned())
-        .unwrap_or_else(|| first.to_string());
-    let msg = msg.trim().trim_start_matches("error: ").to_string();
-    crate::text::lowercase_first(&msg)
-}
-
 impl Validator<'_> {
     fn pos(&self, loc: Location) -> SourcePos {
         SourcePos {
@@ -205,8 +121,19 @@ impl Validator<'_> {
             column: loc.column(),
         }
     }
-    fn suite(&mut self, raw: SuiteRaw, overrides: &[(String, String)]) -> Suite {
+    fn suite(
+        &mut self,
+        raw: SuiteRaw,
+        overrides: &[(String, String)],
+        checks: Vec<tree::Node<'_>>,
+        complete: bool,
+    ) -> Suite {
         // A var `--var` replaces is not read from the suite (nor its environment).
+        let vars_given: Vec<String> = raw
+            .vars
+            .as_ref()
+            .map(|v| v.value.keys().cloned().collect())
+            .unwrap_or_default();
         let mut vars = match raw.vars {
             Some(mut v) => {
                 v.value
@@ -220,6 +147,9 @@ impl Validator<'_> {
         }
         let mut known = Known(BUILTIN_VARS.iter().map(|s| s.to_string()).collect());
         known.0.extend(vars.keys().cloned());
+        if !complete {
+            known.0.insert(ANY_NAME.to_string());
+        }
         self.vars = std::sync::Arc::new(vars.clone());
         let instance = raw.instance.map(|i| self.instance(i, &known));
         let base_url = raw.base_url.map(|b| {
@@ -233,7 +163,7 @@ impl Validator<'_> {
             b.value
         });
         let name = raw.suite.value.clone();
-        if name.trim().is_empty() {
+        if name.trim().is_empty() && complete {
             self.err(raw.suite.referenced, "suite", "suite name is empty");
         }
         // The names reports, baselines and `--filter` refer to stay as written.
@@ -249,28 +179,12 @@ impl Validator<'_> {
         }
         let setup = self.steps(&raw.setup, "setup", &mut known);
         let teardown = self.steps(&raw.teardown, "teardown", &mut known.clone());
-        let mut checks = Vec::new();
-        let mut seen: HashMap<String, u64> = HashMap::new();
-        for (i, c) in raw.checks.into_iter().enumerate() {
-            let field = format!("checks[{i}]");
-            if let Some(first) = seen.get(&c.id.value) {
-                let msg = format!(
-                    "duplicate check id `{}` (first used on line {first})",
-                    c.id.value
-                );
-                self.err(c.id.referenced, &format!("{field}.id"), msg).hint =
-                    Some("check ids must be unique within a suite".into());
-            }
-            seen.insert(c.id.value.clone(), c.id.referenced.line());
-            if let Some(check) = self.check(c, &field, &known, instance.as_ref()) {
-                checks.push(check);
-            }
-        }
+        let mut checks = self.checks(checks, &known, instance.as_ref());
         if checks.is_empty() && self.errors.is_empty() {
             let loc = raw.suite.referenced;
             self.err(loc, "checks", "the suite has no checks");
         }
-        if instance.is_none() && base_url.is_none() {
+        if complete && instance.is_none() && base_url.is_none() {
             let uses_path = |c: &CheckSpec| match &c.kind {
                 CheckKindSpec::Http(h) => h
                     .steps
@@ -367,6 +281,10 @@ impl Validator<'_> {
             teardown,
             checks,
             env_refs: self.env_refs.iter().cloned().collect(),
+            var_names: vars_given
+                .into_iter()
+                .chain(self.refs.iter().cloned())
+                .collect(),
             category_weights,
             limits,
         }
@@ -490,11 +408,14 @@ impl Validator<'_> {
                 None
             }
             (Some(_), None) => {
-                self.err(
-                    c.id.referenced,
-                    &format!("{field}.variant"),
-                    "`variant` needs the suite's `instance:` to start from",
-                );
+                // Without a readable `instance:` there is nothing to say about the variant.
+                if !known.0.contains(ANY_NAME) {
+                    self.err(
+                        c.id.referenced,
+                        &format!("{field}.variant"),
+                        "`variant` needs the suite's `instance:` to start from",
+                    );
+                }
                 None
             }
             (Some(v), Some(base)) => {
