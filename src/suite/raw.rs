@@ -274,11 +274,58 @@ pub(crate) struct VariantRaw {
 }
 
 /// A variant's `setup`: `false`, `true`, or its own steps.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 pub(crate) enum VariantSetupRaw {
     Enabled(bool),
     Steps(Vec<StepRaw>),
+}
+
+/// Read by hand rather than `untagged`, so a wrong value is said in words and a step's
+/// mistakes keep their place.
+impl<'de> Deserialize<'de> for VariantSetupRaw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, SeqAccess, Visitor};
+        const EXPECTED: &str = "expected `true`, `false` or a list of steps";
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = VariantSetupRaw;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`true`, `false` or a list of steps")
+            }
+            fn visit_bool<E: Error>(self, b: bool) -> Result<Self::Value, E> {
+                Ok(VariantSetupRaw::Enabled(b))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut steps = Vec::new();
+                while let Some(s) = seq.next_element::<StepRaw>()? {
+                    steps.push(s);
+                }
+                Ok(VariantSetupRaw::Steps(steps))
+            }
+            fn visit_str<E: Error>(self, s: &str) -> Result<Self::Value, E> {
+                Err(E::custom(format!("{EXPECTED}, found `{s}`")))
+            }
+            fn visit_u64<E: Error>(self, n: u64) -> Result<Self::Value, E> {
+                Err(E::custom(format!("{EXPECTED}, found `{n}`")))
+            }
+            fn visit_i64<E: Error>(self, n: i64) -> Result<Self::Value, E> {
+                Err(E::custom(format!("{EXPECTED}, found `{n}`")))
+            }
+            fn visit_f64<E: Error>(self, n: f64) -> Result<Self::Value, E> {
+                Err(E::custom(format!("{EXPECTED}, found `{n}`")))
+            }
+            fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+                Err(E::custom(format!("{EXPECTED}, found nothing")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+                Err(A::Error::custom(format!(
+                    "{EXPECTED}, found a mapping (a single step is written as a list: `- request: ...`)"
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 // Shapes for the JSON Schema only: the loader reads these fields as located values.

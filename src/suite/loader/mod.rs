@@ -616,6 +616,47 @@ mod tests {
         }
     }
 
+    /// Every mistake of a suite in one run, each at its place: a suite key of the wrong
+    /// shape, a wrong value in one check and an unknown key in the next, a duplicate id,
+    /// a check with no kind, a bad value and a key written twice.
+    #[test]
+    fn every_error_of_a_suite_at_once() {
+        let yaml = "suite: s\nbase-url: http://127.0.0.1:9\ntiming: 5\nchecks:\n  - id: a\n    retries: many\n    http: { request: { path: /x }, expect: { status: 200 } }\n  - id: a\n    severty: high\n    http: { request: { path: /x }, expect: { status: 200 } }\n  - id: c\n  - id: d\n    severity: urgent\n    http: { request: { path: /x, path: /y }, expect: { status: 200 } }\n";
+        insta::assert_snapshot!("every_error_at_once", errors(yaml));
+    }
+
+    /// A value of the wrong shape is said in words: what the key takes, and what was found.
+    #[test]
+    fn a_wrong_shape_is_said_in_words() {
+        let cases = [
+            ("ready_takes_a_mapping", "suite: s\ninstance:\n  command: [srv]\n  ready: /health\nchecks:\n  - id: a\n    http: { request: { path: /x }, expect: { status: 200 } }\n".to_string()),
+            ("checks_take_a_list", "suite: s\nbase-url: http://127.0.0.1:9\nchecks: { id: a }\n".to_string()),
+            ("setup_of_a_variant", "suite: s\ninstance: { command: [srv] }\nchecks:\n  - id: a\n    variant: { setup: maybe }\n    http: { request: { path: /x }, expect: { status: 200 } }\n".to_string()),
+            ("a_list_where_a_string_goes", format!("{HEAD}  - id: [a, b]\n    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n")),
+        ];
+        for (name, yaml) in cases {
+            let message = errors(&yaml);
+            for parser_speak in ["mapping start", "sequence start", "invalid type", "scalar"] {
+                assert!(!message.contains(parser_speak), "{name}: {message}");
+            }
+            insta::assert_snapshot!(name, message);
+        }
+    }
+
+    /// A misspelt suite key is the one error: what its part would have said is unknown,
+    /// so nothing is reported for want of it.
+    #[test]
+    fn a_misspelt_suite_key_causes_no_other_error() {
+        let yaml = "suite: s\ninstanse: { command: [srv] }\nvars: { a: 1 }\nchecks:\n  - id: a\n    variant: { args: [--x] }\n    http: { request: { path: \"/x/${b}\" }, expect: { status: 200 } }\n";
+        let message = errors(yaml);
+        assert_eq!(message.matches("error: ").count(), 0, "{message}");
+        assert!(
+            message.starts_with("suite.yaml:2:1: instanse: unknown field `instanse`")
+                && message.contains("did you mean `instance`?"),
+            "{message}"
+        );
+    }
+
     #[test]
     fn error_messages() {
         let cases = [

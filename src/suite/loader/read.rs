@@ -49,7 +49,7 @@ impl Validator<'_> {
     }
 
     /// The suite's own keys (its checks taken out). A key that cannot be read is reported
-    /// and left out, and the rest read again; `false` with the suite when any was left out.
+    /// and read again as if empty, with the rest; `false` with the suite when any was left out.
     /// `None` when the file is not a mapping of keys at all.
     pub(super) fn read_suite(&mut self, root: &mut Node<'_>) -> Option<(SuiteRaw, bool)> {
         if !matches!(root.value, Value::Map(_)) {
@@ -112,7 +112,20 @@ impl Validator<'_> {
                     self.de_error(e);
                     return None;
                 }
-                _ => entries.retain(|(k, _)| k.text() != Some(top.as_str())),
+                // A key that cannot be read is read again as if empty.
+                _ => {
+                    for (k, v) in entries.iter_mut() {
+                        if k.text() == Some(top.as_str()) {
+                            *v = Node {
+                                loc: v.loc,
+                                value: Value::Scalar {
+                                    text: Cow::Borrowed(""),
+                                    plain: true,
+                                },
+                            };
+                        }
+                    }
+                }
             }
             self.de_error(e);
         }

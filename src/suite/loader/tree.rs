@@ -385,7 +385,7 @@ fn merge<'a>(
         };
         merged.extend(sources.into_iter().flatten());
     }
-    duplicates(&out, warnings, stack);
+    duplicates(&mut out, warnings, stack);
     for (k, v) in merged {
         let written = out
             .iter()
@@ -397,15 +397,19 @@ fn merge<'a>(
     out
 }
 
+/// Reports every key written twice in a mapping and keeps its first value, so the rest of
+/// the mapping is still read.
 fn duplicates(
-    entries: &[(Node<'_>, Node<'_>)],
+    entries: &mut Vec<(Node<'_>, Node<'_>)>,
     warnings: &mut Vec<TreeError>,
     stack: &[Frame<'_>],
 ) {
     let mut seen: HashMap<&str, Location> = HashMap::new();
-    for (k, _) in entries {
+    let mut again = Vec::new();
+    for (i, (k, _)) in entries.iter().enumerate() {
         let Some(name) = k.text() else { continue };
         if let Some(first) = seen.get(name) {
+            again.push(i);
             let mut field = path(stack);
             if !field.is_empty() {
                 field.push('.');
@@ -423,5 +427,8 @@ fn duplicates(
         } else {
             seen.insert(name, k.loc);
         }
+    }
+    for i in again.into_iter().rev() {
+        entries.remove(i);
     }
 }
