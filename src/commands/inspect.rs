@@ -3,18 +3,45 @@
 use crate::cli::SuiteArgs;
 use crate::commands::suites;
 use crate::error::Error;
+use crate::suite::LoadErrors;
+use std::io::Write;
 
+/// Validates every suite given (a directory: every suite under it), printing `ok:` for
+/// each valid one and every error of every other; exit 2 when any is wrong. Nothing is
+/// started.
 pub(crate) fn validate(args: &SuiteArgs) -> Result<u8, Error> {
     let paths = suites::resolve(&args.suites)?;
-    for s in suites::load_all(&paths, &args.vars)? {
-        let n = s.checks.len();
-        println!(
-            "ok: {} (suite `{}`, {})",
-            s.file.display(),
-            s.name,
-            crate::text::plural(n, "check")
-        );
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for p in &paths {
+        match crate::suite::load(p, &args.vars) {
+            Ok(s) => {
+                let n = s.checks.len();
+                println!(
+                    "ok: {} (suite `{}`, {})",
+                    s.file.display(),
+                    s.name,
+                    crate::text::plural(n, "check")
+                );
+                loaded.push(s);
+            }
+            Err(LoadErrors(es)) => errors.extend(es),
+        }
     }
+    if !errors.is_empty() {
+        let (n, wrong) = (errors.len(), paths.len() - loaded.len());
+        let mut err = anstream::stderr();
+        let _ = writeln!(err, "error: {}", LoadErrors(errors));
+        let _ = writeln!(
+            err,
+            "{} in {} of {}",
+            crate::text::plural(n, "error"),
+            crate::text::plural(wrong, "suite"),
+            paths.len()
+        );
+        return Ok(crate::error::EXIT_USAGE);
+    }
+    suites::unknown_vars(&loaded, &args.vars)?;
     Ok(crate::error::EXIT_OK)
 }
 

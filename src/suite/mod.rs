@@ -30,6 +30,6 @@ pub(crate) use raw::SuiteRaw;
 pub(crate) use request::*;
 pub(crate) use severity::Severity;
 pub(crate) use spec::*;
-pub(crate) use template::{Scope, Template, TemplateError, value_text};
+pub(crate) use template::{RUN_ID, Scope, Template, TemplateError, value_text};
 pub(crate) use timing::{FlakyRule, MAX_REMEASURE, TimingSpec};
 pub(crate) use validator::MAX_DURATION;

@@ -48,3 +48,4 @@ mod templates;
 mod timing;
 mod tls;
 mod trials;
+mod validate;
