@@ -21,6 +21,8 @@ pub(crate) struct DeError {
     pub field: String,
     pub message: String,
     pub hint: Option<String>,
+    /// The key a mapping lacks, when that is the error.
+    pub missing: Option<&'static str>,
     /// Whether `loc` and `field` are set (an error made by a visitor has neither until it
     /// passes the node it was made for).
     located: bool,
@@ -41,7 +43,15 @@ impl de::Error for DeError {
             field: String::new(),
             message: crate::text::lowercase_first(&msg.to_string()),
             hint: None,
+            missing: None,
             located: false,
+        }
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        DeError {
+            missing: Some(field),
+            ..DeError::custom(format_args!("missing field `{field}`"))
         }
     }
 }
@@ -117,6 +127,7 @@ impl<'n, 'de, 'p> NodeDe<'n, 'de, 'p> {
             field: self.path.render(),
             message,
             hint: None,
+            missing: None,
             located: true,
         }
     }
@@ -562,6 +573,7 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de, '_> {
                     field: Path::Key(self.path, name).render(),
                     message: format!("unknown field `{name}`, {expected}"),
                     hint: Some(hint),
+                    missing: None,
                     located: true,
                 });
                 continue;

@@ -81,11 +81,7 @@ impl Validator<'_> {
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            let missing = e
-                .message
-                .strip_prefix("missing field `")
-                .and_then(|m| m.strip_suffix('`'))
-                .map(str::to_string);
+            let missing = e.missing;
             let Value::Map(entries) = &mut root.value else {
                 return None;
             };
@@ -95,7 +91,7 @@ impl Validator<'_> {
                     let key_node = Node {
                         loc: root.loc,
                         value: Value::Scalar {
-                            text: Cow::Owned(key),
+                            text: Cow::Borrowed(key),
                             plain: false,
                         },
                     };
