@@ -15,6 +15,9 @@ use std::collections::HashMap;
 /// The most nodes a suite file may hold, aliases expanded: a 100,000-check suite is about
 /// a million nodes.
 const MAX_NODES: usize = 8_000_000;
+/// The most nodes aliases may copy in all: a suite that shares a header map between
+/// 100,000 checks copies a few hundred thousand.
+const MAX_ALIAS_NODES: usize = 2_000_000;
 /// The deepest nesting of lists and mappings a suite file may hold.
 const MAX_DEPTH: usize = 64;
 
@@ -153,9 +156,11 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
     };
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut stack: Vec<Frame<'_>> = Vec::new();
-    let mut anchors: HashMap<usize, Node<'_>> = HashMap::new();
+    // Each anchored node with its size in nodes (what an alias to it spends).
+    let mut anchors: HashMap<usize, (Node<'_>, usize)> = HashMap::new();
     let mut root: Option<Node<'_>> = None;
     let mut nodes = 0usize;
+    let mut copied = 0usize;
     let mut warnings = Vec::new();
     let fail = |stack: &[Frame<'_>], at: Location, message: String| TreeError {
         loc: at,
@@ -187,8 +192,13 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
                 None
             }
             Event::Alias(id) => match anchors.get(&id) {
-                Some(n) => {
-                    nodes += count(n);
+                Some((n, size)) => {
+                    // Counted before it is copied: a copy past the budget is never made.
+                    nodes += size;
+                    copied += size;
+                    if nodes > MAX_NODES || copied > MAX_ALIAS_NODES {
+                        return Err(too_many(&stack, at));
+                    }
                     let mut copy = n.clone();
                     copy.loc = at;
                     Some((copy, 0))
@@ -283,18 +293,11 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
             _ => None,
         };
         if nodes > MAX_NODES {
-            return Err(TreeError {
-                loc: at,
-                field: path(&stack),
-                message: format!(
-                    "the suite holds more than {MAX_NODES} YAML nodes (aliases expanded)"
-                ),
-                hint: Some("split the suite into several files".into()),
-            });
+            return Err(too_many(&stack, at));
         }
         let Some((node, anchor)) = done else { continue };
         if anchor != 0 {
-            anchors.insert(anchor, node.clone());
+            anchors.insert(anchor, (node.clone(), count(&node)));
         }
         match stack.last_mut() {
             None => root = Some(node),
@@ -313,6 +316,17 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
         },
     });
     Ok((root, warnings))
+}
+
+fn too_many(stack: &[Frame<'_>], at: Location) -> TreeError {
+    TreeError {
+        loc: at,
+        field: path(stack),
+        message: format!(
+            "the suite holds more than {MAX_NODES} YAML nodes, or its aliases copy more than {MAX_ALIAS_NODES}"
+        ),
+        hint: Some("split the suite into several files, or write shared parts out instead of `*aliases` to large ones".into()),
+    }
 }
 
 /// A syntax error, at the opening bracket of a flow collection left open, or where the
@@ -430,5 +444,93 @@ fn duplicates(
     }
     for i in again.into_iter().rev() {
         entries.remove(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_at<'a>(n: &'a Node<'_>, key: &str) -> &'a str {
+        n.get(key).and_then(Node::text).unwrap_or("<none>")
+    }
+
+    #[test]
+    fn nodes_carry_their_place_and_scalars_their_style() {
+        let (root, dups) = parse("a: 1\nb:\n  - 'x'\n  - { c: d }\n").unwrap();
+        assert!(dups.is_empty());
+        assert_eq!((root.loc.line(), root.loc.column()), (1, 1));
+        let b = root.get("b").unwrap();
+        let Value::Seq(items) = &b.value else {
+            panic!("a list")
+        };
+        assert_eq!((items[0].loc.line(), items[0].loc.column()), (3, 5));
+        assert!(matches!(&items[0].value, Value::Scalar { text, plain: false } if text == "x"));
+        assert!(matches!(
+            &root.get("a").unwrap().value,
+            Value::Scalar { plain: true, .. }
+        ));
+        assert_eq!((items[1].loc.line(), items[1].loc.column()), (4, 5));
+        assert_eq!(text_at(&items[1], "c"), "d");
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_are_resolved() {
+        let yaml = "base: &b { x: 1, y: 2 }\nuse: { <<: *b, y: 3 }\ncopy: *b\n";
+        let (root, dups) = parse(yaml).unwrap();
+        assert!(dups.is_empty());
+        let used = root.get("use").unwrap();
+        assert_eq!((text_at(used, "x"), text_at(used, "y")), ("1", "3"));
+        assert_eq!(text_at(root.get("copy").unwrap(), "y"), "2");
+        // The copy is placed where the alias is written.
+        assert_eq!(root.get("copy").unwrap().loc.line(), 3);
+    }
+
+    #[test]
+    fn a_key_written_twice_is_reported_and_its_first_value_kept() {
+        let (root, dups) = parse("a: { k: 1, k: 2 }\n").unwrap();
+        assert_eq!(text_at(root.get("a").unwrap(), "k"), "1");
+        assert_eq!(dups.len(), 1);
+        assert_eq!((dups[0].loc.line(), dups[0].loc.column()), (1, 12));
+        assert_eq!(dups[0].field, "a.k");
+        assert!(
+            dups[0]
+                .message
+                .contains("duplicate key `k` (first written on line 1)")
+        );
+    }
+
+    /// Aliases that double at every level are refused by the node budget, before the copy
+    /// that would pass it is made.
+    #[test]
+    fn an_alias_bomb_is_an_error_not_an_allocation() {
+        let mut yaml = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = i - 1;
+            yaml.push_str(&format!(
+                "l{i}: &l{i} [*l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}]\n"
+            ));
+        }
+        let e = parse(&yaml).unwrap_err();
+        assert!(
+            e.message.contains("aliases copy more than 2000000"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_points_at_the_bracket_left_open_with_its_field() {
+        let e = parse("checks:\n  - id: a\n    http: { request: { path: /x }\n").unwrap_err();
+        assert_eq!((e.loc.line(), e.loc.column()), (3, 11));
+        assert_eq!(e.field, "checks[0].http");
+        let e = parse("a: [1, 2\n").unwrap_err();
+        assert_eq!((e.loc.line(), e.loc.column()), (1, 4), "{}", e.message);
+        assert!(
+            parse("a: 1\n---\nb: 2\n")
+                .unwrap_err()
+                .message
+                .contains("one YAML document")
+        );
     }
 }
