@@ -34,7 +34,7 @@ fn validate_a_directory_reports_every_error_of_every_suite_and_starts_nothing() 
     write(&suites, "a.yaml", &suite(&marker, "a", &many, ""));
     let ready = "  ready: /health\n";
     let one =
-        format!("  - id: b\n    http: {{ request: {{ path: /x }}, expect: {{ stauts: 200 }} }}\n");
+        "  - id: b\n    http: { request: { path: /x }, expect: { stauts: 200 } }\n".to_string();
     write(&suites, "sub/b.yml", &suite(&marker, "b", &one, ready));
     write(
         &suites,
