@@ -117,7 +117,7 @@ pub(crate) struct CheckSpec {
     pub exclusive: bool,
     pub pos: SourcePos,
     /// Run against a dedicated instance started with these overrides.
-    pub variant: Option<VariantSpec>,
+    pub variant: Option<Box<VariantSpec>>,
     pub kind: CheckKindSpec,
 }
 
@@ -145,13 +145,13 @@ pub(crate) enum VariantSetup {
 pub(crate) enum CheckKindSpec {
     Http(HttpSpec),
     Health(HealthSpec),
-    Dependency(DependencySpec),
+    Dependency(Box<DependencySpec>),
     RateLimit(Box<RateLimitSpec>),
-    Metrics(MetricsSpec),
+    Metrics(Box<MetricsSpec>),
     Logs(Box<LogsSpec>),
     Security(Box<SecuritySpec>),
     Load(Box<LoadSpec>),
-    Code(CodeSpec),
+    Code(Box<CodeSpec>),
     Command(Box<CommandSpec>),
     OpenApi(Box<OpenApiSpec>),
 }

@@ -295,17 +295,21 @@ impl Validator<'_> {
         Some(match raw {
             KindRaw::Http(h) => CheckKindSpec::Http(self.http(*h, field, known)?),
             KindRaw::Health(h) => CheckKindSpec::Health(self.health(*h, field, known)?),
-            KindRaw::Dependency(d) => CheckKindSpec::Dependency(self.dependency(*d, field)?),
+            KindRaw::Dependency(d) => {
+                CheckKindSpec::Dependency(Box::new(self.dependency(*d, field)?))
+            }
             KindRaw::RateLimit(r) => {
                 CheckKindSpec::RateLimit(Box::new(self.rate_limit(*r, field, known)?))
             }
-            KindRaw::Metrics(m) => CheckKindSpec::Metrics(self.metrics(*m, field, known)?),
+            KindRaw::Metrics(m) => {
+                CheckKindSpec::Metrics(Box::new(self.metrics(*m, field, known)?))
+            }
             KindRaw::Logs(l) => CheckKindSpec::Logs(Box::new(self.logs(*l, field, known)?)),
             KindRaw::Security(x) => {
                 CheckKindSpec::Security(Box::new(self.security(*x, field, known)?))
             }
             KindRaw::Load(l) => CheckKindSpec::Load(Box::new(self.load(*l, field, known)?)),
-            KindRaw::Code(x) => CheckKindSpec::Code(self.code(*x, field)?),
+            KindRaw::Code(x) => CheckKindSpec::Code(Box::new(self.code(*x, field)?)),
             KindRaw::Command(x) => {
                 CheckKindSpec::Command(Box::new(self.command_check(*x, field, known)?))
             }
@@ -418,9 +422,12 @@ impl Validator<'_> {
                 }
                 None
             }
-            (Some(v), Some(base)) => {
-                Some(self.variant(v, base, &format!("{field}.variant"), known))
-            }
+            (Some(v), Some(base)) => Some(Box::new(self.variant(
+                v,
+                base,
+                &format!("{field}.variant"),
+                known,
+            ))),
         };
         // Probes that measure the service itself run with nothing else in flight.
         let exclusive_default = kind.kind().exclusive_by_default();

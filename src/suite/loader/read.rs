@@ -171,3 +171,14 @@ impl Validator<'_> {
         checks
     }
 }
+#[cfg(test)]
+mod tests {
+    /// The run holds one validated spec per check: what a check rarely has (a variant, a
+    /// large kind) is boxed, so 100,000 checks do not cost 100,000 times the largest.
+    #[test]
+    fn a_checks_spec_stays_small() {
+        assert!(size_of::<crate::suite::CheckSpec>() <= 256);
+        assert!(size_of::<crate::suite::CheckKindSpec>() <= 48);
+        assert!(size_of::<super::super::tree::Node<'_>>() <= 40);
+    }
+}

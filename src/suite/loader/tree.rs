@@ -371,6 +371,11 @@ fn merge<'a>(
 ) -> Vec<(Node<'a>, Node<'a>)> {
     let is_merge =
         |k: &Node<'_>| matches!(&k.value, Value::Scalar { text, plain: true } if text == "<<");
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        let mut entries = entries;
+        duplicates(&mut entries, warnings, stack);
+        return entries;
+    }
     let mut out: Vec<(Node<'a>, Node<'a>)> = Vec::with_capacity(entries.len());
     let mut merged: Vec<(Node<'a>, Node<'a>)> = Vec::new();
     for (k, v) in entries {
@@ -418,11 +423,21 @@ fn duplicates(
     warnings: &mut Vec<TreeError>,
     stack: &[Frame<'_>],
 ) {
+    // Most mappings are small: compared pairwise, with no table to build.
+    let small = entries.len() <= 12;
     let mut seen: HashMap<&str, Location> = HashMap::new();
     let mut again = Vec::new();
     for (i, (k, _)) in entries.iter().enumerate() {
         let Some(name) = k.text() else { continue };
-        if let Some(first) = seen.get(name) {
+        let first = if small {
+            entries[..i]
+                .iter()
+                .find(|(e, _)| e.text() == Some(name))
+                .map(|(e, _)| e.loc)
+        } else {
+            seen.get(name).copied()
+        };
+        if let Some(first) = first {
             again.push(i);
             let mut field = path(stack);
             if !field.is_empty() {
@@ -438,7 +453,7 @@ fn duplicates(
                 ),
                 hint: Some("a key appears once in a mapping; remove one of them".into()),
             });
-        } else {
+        } else if !small {
             seen.insert(name, k.loc);
         }
     }
