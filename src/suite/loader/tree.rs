@@ -8,7 +8,7 @@
 //! merge keys (`<<: *defaults`). Duplicate keys are errors, collected with the rest.
 
 use crate::suite::located::Location;
-use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
+use granit_parser::{ErrorKind, Event, Parser, ScalarStyle, ScanError, Span};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -335,8 +335,12 @@ fn syntax(stack: &[Frame<'_>], e: &ScanError) -> TreeError {
     let info = e.info();
     let first = info.lines().next().unwrap_or_default().trim();
     let message = crate::text::lowercase_first(first);
-    let unclosed =
-        message.starts_with("unclosed bracket") || message.contains("did not find expected ',' or");
+    let unclosed = matches!(
+        e.kind(),
+        ErrorKind::UnclosedFlowCollection { .. }
+            | ErrorKind::UnexpectedEofFlowMapping
+            | ErrorKind::UnexpectedEofFlowSequence
+    );
     let open_flow = stack.iter().rev().find_map(|f| match f {
         Frame::Seq {
             loc, flow: true, ..
@@ -358,8 +362,34 @@ fn syntax(stack: &[Frame<'_>], e: &ScanError) -> TreeError {
         loc: at,
         field: path(stack),
         message,
-        hint: None,
+        hint: syntax_hint(e.kind()).map(str::to_string),
     }
+}
+
+/// What to do about the commonest YAML syntax errors, in words.
+fn syntax_hint(kind: &ErrorKind) -> Option<&'static str> {
+    Some(match kind {
+        ErrorKind::MappingValueNotAllowed | ErrorKind::InvalidColonPlacement => {
+            "a value holding `: ` must be quoted (`\"a: b\"`); a nested mapping goes on lines of its own, indented"
+        }
+        ErrorKind::ExpectedBlockMappingKey
+        | ErrorKind::InvalidIndentation
+        | ErrorKind::ExpectedBlockSequenceEntry => {
+            "check this line's indentation: the keys of one mapping, and the `-` items of one list, line up"
+        }
+        ErrorKind::TabNotAllowed | ErrorKind::TabInBlockIndentation => {
+            "indent with spaces: YAML does not allow tabs there"
+        }
+        ErrorKind::UnexpectedEofFlowMapping | ErrorKind::ExpectedFlowMappingSeparator => {
+            "close the `{` with `}`, and separate its entries with `,`"
+        }
+        ErrorKind::UnexpectedEofFlowSequence | ErrorKind::ExpectedFlowSequenceSeparator => {
+            "close the `[` with `]`, and separate its items with `,`"
+        }
+        ErrorKind::UnclosedFlowCollection { .. } => "every `{` needs its `}` and every `[` its `]`",
+        ErrorKind::UnexpectedCharacter { .. } => "quote a value that is text (`\"...\"`)",
+        _ => return None,
+    })
 }
 
 /// A mapping's entries with merge keys (`<<: *defaults`) applied (a key written in the
