@@ -402,8 +402,11 @@ fn framework_behaviour(finding: &str) -> bool {
     FRAMEWORK.iter().any(|(_, is)| is(finding))
 }
 
+/// A finding's line, read by one of the framework behaviours.
+type Reads = fn(&str) -> bool;
+
 /// Each of the three, and how its finding reads.
-const FRAMEWORK: [(&str, fn(&str) -> bool); 3] = [
+const FRAMEWORK: [(&str, Reads); 3] = [
     (
         "an unlisted method answered with one route's `Allow`",
         |f| {
