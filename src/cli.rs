@@ -72,11 +72,13 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct SuiteArgs {
-    /// Suite files. Default: `harden.yaml`, else every `checks/*.yaml`.
+    /// Suite files, or directories (every `*.yaml` and `*.yml` under them). Default:
+    /// `harden.yaml`, else every `checks/*.yaml`.
     #[arg(value_name = "SUITE")]
     pub suites: Vec<PathBuf>,
 
-    /// Set a suite variable, overriding `vars:` (repeatable): `--var user=ci-bot`.
+    /// Set a suite variable, overriding `vars:` (repeatable): `--var user=ci-bot`. A name no
+    /// suite defines under `vars:` or uses as `${NAME}` is an error.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
 }
