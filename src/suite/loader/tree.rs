@@ -249,11 +249,18 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
             }
             Event::SequenceEnd => match stack.pop() {
                 Some(Frame::Seq {
-                    loc, anchor, items, ..
+                    loc,
+                    anchor,
+                    mut items,
+                    ..
                 }) => Some((
                     Node {
                         loc,
-                        value: Value::Seq(items),
+                        value: Value::Seq({
+                            // The tree is held while the suite is validated: no spare room.
+                            items.shrink_to_fit();
+                            items
+                        }),
                     },
                     anchor,
                 )),
@@ -272,7 +279,8 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
                     entries,
                     ..
                 }) => {
-                    let entries = merge(entries, &mut warnings, &stack);
+                    let mut entries = merge(entries, &mut warnings, &stack);
+                    entries.shrink_to_fit();
                     Some((
                         Node {
                             loc,
