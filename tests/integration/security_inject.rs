@@ -242,3 +242,21 @@ fn the_healthy_service_passes_every_new_family_in_both_modes() {
     let after = svc.state();
     assert_eq!(after["notes"], before["notes"], "a probe changed the notes");
 }
+
+#[test]
+fn an_injection_and_an_unthrottled_pin_in_the_terminal_show_the_evidence_and_a_masked_curl() {
+    let Some(svc) = Notes::start("command-injection") else {
+        return;
+    };
+    let out = svc.check(active);
+    assert_eq!(out.code, 1, "{out}");
+    crate::snapshots::pinned("security_inject_command_injection_terminal", &out.stdout);
+    drop(svc);
+
+    let Some(svc) = Notes::start("pin-unthrottled") else {
+        return;
+    };
+    let out = svc.check(active);
+    assert_eq!(out.code, 1, "{out}");
+    crate::snapshots::pinned("security_inject_pin_unthrottled_terminal", &out.stdout);
+}

@@ -103,7 +103,28 @@ fn segment(name: &str) -> String {
         .collect()
 }
 
+/// Is the service on this machine: `base-url`'s host a loopback address or `localhost`?
+/// A service elsewhere that fetches `127.0.0.1` reaches its own machine, not harden's
+/// listener.
+fn on_this_machine(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or("");
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
 pub(super) async fn run(p: &Prober<'_>, found: &mut Found) -> Result<(), String> {
+    if !on_this_machine(&p.cx.base_url) {
+        found.notes.push(
+            "ssrf: the service is not on this machine (base-url is not a loopback address), so a fetch of harden's listener on 127.0.0.1 could not arrive; not probed".into(),
+        );
+        return Ok(());
+    }
     let mut held = Held::default();
     let mut targets: Vec<(usize, &Operation, Input)> = Vec::new();
     for (index, op) in p.doc.operations.iter().enumerate() {
@@ -209,6 +230,16 @@ mod tests {
         );
         assert_eq!(l.received("/harden-ssrf/1/url"), None);
         assert_eq!(l.received("/harden-ssrf/0"), None);
+    }
+
+    #[test]
+    fn only_a_service_on_this_machine_can_reach_the_listener() {
+        assert!(on_this_machine("http://127.0.0.1:8000"));
+        assert!(on_this_machine("http://localhost:8000/api"));
+        assert!(on_this_machine("http://[::1]:8000"));
+        assert!(!on_this_machine("https://staging.example.com"));
+        assert!(!on_this_machine("http://10.0.0.5:8000"));
+        assert!(!on_this_machine("not a url"));
     }
 
     #[test]
