@@ -91,6 +91,7 @@ pub(super) async fn run(
         spec,
         safe,
     };
+    p.check_skip()?;
     let mut found = Found::default();
     if spec.jwt != Some(false) {
         jwt::run(&p, &mut found).await?;
@@ -101,7 +102,6 @@ pub(super) async fn run(
     if spec.exposure != Some(false) {
         exposure::run(&p, &mut found).await?;
     }
-    p.check_skip()?;
     // Brute force first: its bursts of wrong codes are then the first the service sees,
     // not counted on top of the injection probes' own wrong inputs.
     if spec.brute_force != Some(false) {

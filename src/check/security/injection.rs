@@ -77,6 +77,12 @@ pub(super) const PAYLOADS: [(Kind, &str); 16] = [
     (Kind::Traversal, "..\\..\\..\\..\\..\\..\\windows\\win.ini"),
 ];
 
+/// A payload that makes a condition always true: in a write that builds an `UPDATE` or a
+/// `DELETE`, it would reach every row, so writes get only the lone quotes.
+fn tautology(payload: &str) -> bool {
+    payload.contains(" OR ")
+}
+
 /// Database errors, by engine: SQLite, PostgreSQL, MySQL/MariaDB, SQL Server, Oracle,
 /// and the drivers and ORMs that wrap them.
 static SQL_ERRORS: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -172,11 +178,15 @@ pub(super) async fn run(p: &Prober<'_>, found: &mut Found) -> Result<(), String>
             ));
             continue;
         }
+        let write = !op.method.eq_ignore_ascii_case("get");
         for input in &targets {
             probed_inputs += 1;
             let mut done: Vec<Kind> = Vec::new();
             for (kind, payload) in PAYLOADS {
-                if done.contains(&kind) || !inputs::fits(&input.schema, payload) {
+                if done.contains(&kind)
+                    || !inputs::fits(&input.schema, payload)
+                    || (write && tautology(payload))
+                {
                     continue;
                 }
                 if sent >= MAX_REQUESTS {
@@ -332,6 +342,16 @@ mod tests {
             assert!(evidence(Kind::Sql, "", body).is_some(), "{body}");
         }
         assert_eq!(evidence(Kind::Sql, "", r#"{"detail": "not found"}"#), None);
+    }
+
+    #[test]
+    fn writes_get_no_payload_that_makes_a_condition_always_true() {
+        let sql: Vec<&str> = PAYLOADS
+            .iter()
+            .filter(|(k, p)| *k == Kind::Sql && !tautology(p))
+            .map(|(_, p)| *p)
+            .collect();
+        assert_eq!(sql, ["'"]);
     }
 
     #[test]
