@@ -171,6 +171,40 @@ fn a_filter_that_matches_nothing_is_a_usage_error_naming_the_checks() {
     );
 }
 
+/// A run with no check counted (a shard with fewer checks than shards) has no score: every
+/// report says `n/a`, never `n/a/100`.
+#[test]
+fn no_score_reads_n_a_in_every_report() {
+    let out = Harden::check("fixtures/suites/dependency/present.yaml")
+        .args(["--partition", "2/2"])
+        .args([
+            "--markdown",
+            "summary.md",
+            "--html",
+            "report.html",
+            "--badge",
+            "badge.svg",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains("score n/a (0 of 0 checks counted)"),
+        "{out}"
+    );
+    for (name, text) in [
+        ("terminal", out.stdout.clone()),
+        ("summary.md", out.file("summary.md")),
+        ("report.html", out.file("report.html")),
+        ("badge.svg", out.file("badge.svg")),
+    ] {
+        assert!(
+            !text.contains("n/a/100") && !text.contains("n/a<span class=\"muted\">/100"),
+            "{name}: {text}"
+        );
+        assert!(text.contains("n/a"), "{name}: {text}");
+    }
+}
+
 #[test]
 fn validate_hints_do_not_send_the_user_to_check() {
     let out = Harden::new().args(["validate", "no-such-suite.yaml"]).run();
