@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// How often a check's counts are passed on: a display redraws a few times a second, and
 /// each report is an event through the run's one funnel.
-pub(crate) const EVERY: Duration = Duration::from_millis(200);
+const EVERY: Duration = Duration::from_millis(200);
 
 /// How far a check (or the suite's `setup`) has got.
 #[derive(Debug, Clone, PartialEq, Eq)]
