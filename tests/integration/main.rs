@@ -41,6 +41,7 @@ mod said;
 mod score;
 mod security;
 mod security_discover;
+mod security_inject;
 mod shards;
 mod shop;
 mod snapshots;
