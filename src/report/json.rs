@@ -12,6 +12,7 @@ pub(crate) struct ResultsFile {
     pub report: RunReport,
 }
 
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> String {
     crate::report::write::to_string(|w| write(w, report, score, verdict))
 }

@@ -20,6 +20,7 @@ pub(crate) enum JunitFormat {
     Xunit,
 }
 
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) fn render(
     report: &RunReport,
     score: &Score,

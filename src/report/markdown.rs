@@ -179,6 +179,7 @@ fn check_section(out: &mut Out<'_>, c: &CheckReport) {
     out.push('\n');
 }
 
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> String {
     crate::report::write::to_string(|w| write(w, report, score, verdict))
 }

@@ -27,12 +27,18 @@ pub(crate) use badge::render as render_badge;
 pub(crate) use baseline::{Comparison, compare};
 pub(crate) use gates::{GateOptions, Verdict, decide};
 pub(crate) use github::publish as publish_github;
-pub(crate) use html::{render as render_html, write as write_html};
-pub(crate) use json::{
-    ResultsFile, read as read_results, render as render_json, write as write_json,
-};
-pub(crate) use junit::{JunitFormat, render as render_junit, write as write_junit};
-pub(crate) use markdown::{render as render_markdown, write as write_markdown};
+#[cfg(any(test, feature = "bench-internals"))]
+pub(crate) use html::render as render_html;
+pub(crate) use html::write as write_html;
+#[cfg(any(test, feature = "bench-internals"))]
+pub(crate) use json::render as render_json;
+pub(crate) use json::{ResultsFile, read as read_results, write as write_json};
+#[cfg(any(test, feature = "bench-internals"))]
+pub(crate) use junit::render as render_junit;
+pub(crate) use junit::{JunitFormat, write as write_junit};
+#[cfg(any(test, feature = "bench-internals"))]
+pub(crate) use markdown::render as render_markdown;
+pub(crate) use markdown::write as write_markdown;
 pub(crate) use merge::merge;
 pub(crate) use model::{
     CheckReport, FORMAT_VERSION, Recorder, RunReport, SuiteReport, fill_scores,

@@ -81,11 +81,6 @@ pub(crate) struct InstanceReport {
 }
 
 impl RunReport {
-    /// Every check, in suite order, read back from the run's spill when it has one.
-    pub(crate) fn checks(&self) -> impl Iterator<Item = (&SuiteReport, Cow<'_, CheckReport>)> {
-        self.checks_where(|_| true)
-    }
-
     /// The checks `keep` selects, in suite order: only those are read back.
     pub(crate) fn checks_where<'r>(
         &'r self,

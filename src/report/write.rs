@@ -51,7 +51,9 @@ impl std::fmt::Write for Out<'_> {
     }
 }
 
-/// A report rendered in memory (tests, and what is short: the badge).
+/// A report rendered in memory, for the tests and the benches: `harden` writes every
+/// report to its file as it renders it.
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) fn to_string(render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> String {
     let mut buf = Vec::new();
     let _ = render(&mut buf);
