@@ -28,7 +28,7 @@ pub(crate) use http::run_steps;
 #[cfg(any(test, feature = "bench-internals"))]
 pub(crate) use outcome::Assertion;
 pub(crate) use outcome::secs::micros as whole_micros;
-pub(crate) use outcome::{CheckOutcome, Finding, Flaky, LoadFigures, Status, failed_assertions};
+pub(crate) use outcome::{CheckOutcome, Flaky, LoadFigures, Status, failed_assertions};
 
 use crate::http::Activity;
 use crate::suite::{CheckKindSpec, CheckSpec};

@@ -70,10 +70,10 @@ pub(crate) fn write(
         let at = rest
             .find(PROPERTIES_END)
             .ok_or("quick-junit wrote a suite without its properties")?;
-        w.write_all(rest[..at].as_bytes()).map_err(io)?;
+        w.write_all(&rest.as_bytes()[..at]).map_err(io)?;
         if format == JunitFormat::Xunit {
             for_chunks(suite, |chunk| {
-                let props = chunk.iter().flat_map(|c| xunit_properties(c)).collect();
+                let props = chunk.iter().flat_map(xunit_properties).collect();
                 w.write_all(fragment(props, Vec::new())?.as_bytes())
                     .map_err(io)
             })?;

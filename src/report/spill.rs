@@ -284,7 +284,7 @@ mod tests {
     use super::*;
 
     fn outcome(i: usize) -> CheckOutcome {
-        let mut o = if i % 3 == 0 {
+        let mut o = if i.is_multiple_of(3) {
             CheckOutcome::error(format!(
                 "check {i}: connection refused \u{1b}[31m \"quoted\""
             ))

@@ -1,7 +1,7 @@
 //! A run recorded through the spill renders every report byte for byte as the same run
 //! held in memory does (the results file `harden report` reads back is held).
 
-use crate::check::{Finding, Flaky, LoadFigures, Status};
+use crate::check::{Flaky, LoadFigures, Status};
 use crate::report::{
     CheckReport, GateOptions, JunitFormat, Recorder, RunReport, SuiteReport, compute_score, decide,
     fill_scores, sample,
@@ -35,13 +35,13 @@ fn checks(suite: usize, n: usize) -> Vec<CheckReport> {
                 i as u64 + 1,
             );
             c.outcome.duration = std::time::Duration::from_micros(1_000 + 37 * i as u64);
-            if i % 11 == 0 {
+            if i.is_multiple_of(11) {
                 c.outcome.note = Some(format!("note <{i}> & \"quoted\" \u{1b}[1m"));
             }
-            if i % 13 == 0 && c.outcome.status == Status::Fail {
+            if i.is_multiple_of(13) && c.outcome.status == Status::Fail {
                 c.outcome.proportion = Some(1.0 / 3.0);
             }
-            if i % 17 == 0 && c.outcome.status == Status::Pass {
+            if i.is_multiple_of(17) && c.outcome.status == Status::Pass {
                 c.outcome.flaky = Some(Flaky {
                     rule: FlakyRule::Warn,
                     failed: 1,
@@ -49,7 +49,7 @@ fn checks(suite: usize, n: usize) -> Vec<CheckReport> {
                 });
                 c.outcome.measurements = 2;
             }
-            if i % 19 == 0 {
+            if i.is_multiple_of(19) {
                 c.outcome.figures = Some(LoadFigures {
                     requests: 1000 + i as u64,
                     errors: 1,
@@ -60,15 +60,18 @@ fn checks(suite: usize, n: usize) -> Vec<CheckReport> {
                     max_ms: 12.125,
                 });
             }
-            if i % 23 == 0 && c.outcome.status == Status::Fail {
-                c.outcome.findings = vec![Finding {
-                    file: "src/app.py".into(),
-                    line: 7,
-                    rule: "no-print".into(),
-                    message: "print() in a handler".into(),
-                }];
+            if i.is_multiple_of(23) && c.outcome.status == Status::Fail {
+                c.outcome.findings = vec![
+                    serde_json::from_value(serde_json::json!({
+                        "file": "src/app.py",
+                        "line": 7,
+                        "rule": "no-print",
+                        "message": "print() in a handler",
+                    }))
+                    .unwrap(),
+                ];
             }
-            if i % 29 == 0 {
+            if i.is_multiple_of(29) {
                 c.outcome.attempts = 3;
             }
             c
