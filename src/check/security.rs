@@ -3,9 +3,13 @@
 //! stack trace, CORS refuses foreign origins, webhooks verify HMAC signatures, and the
 //! security headers are there.
 
+mod brute_force;
 mod discover;
 mod exposure;
+mod injection;
+mod inputs;
 mod jwt;
+mod ssrf;
 mod unlisted;
 
 use crate::check::context::CheckContext;
@@ -113,7 +117,7 @@ pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome 
     }
     let mut notes = Vec::new();
     if let Some(d) = &spec.discover {
-        match discover::run(d, cx).await {
+        match discover::run(d, cx, safe).await {
             Ok(found) => {
                 a.extend(found.assertions);
                 notes.extend(found.notes);

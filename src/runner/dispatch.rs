@@ -26,6 +26,8 @@ enum Msg {
     Finished(usize, CheckOutcome, Vec<String>),
     /// A variant instance's lifecycle, passed on as is.
     Event(Event),
+    /// How far a check has got, for a live display.
+    Progress(Option<usize>, crate::check::Progress),
 }
 
 /// A batch of checks and what they run with.
@@ -85,7 +87,7 @@ async fn settled_tail(logs: &LogBuffer) -> Vec<String> {
 /// dispatcher's loop; dropping it starts no other check.
 async fn feed(
     checks: &[(usize, &CheckSpec)],
-    cx: &CheckContext,
+    cx: CheckContext,
     env: &Arc<VariantEnv>,
     main_exit: Option<watch::Receiver<Option<ExitInfo>>>,
     jobs: usize,
@@ -196,6 +198,16 @@ async fn run_one(
 ) {
     let _ = tx.send(Msg::Started(i));
     let started = Instant::now();
+    let reporting;
+    let cx = if cx.progress.is_live() {
+        reporting = CheckContext {
+            progress: cx.progress.about(Some(i)),
+            ..cx.clone()
+        };
+        &reporting
+    } else {
+        cx
+    };
     let emit = |e: Event| {
         let _ = tx.send(Msg::Event(e));
     };
@@ -279,9 +291,18 @@ pub(crate) async fn dispatch(
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Set on a stop: the feeder starts no other check and running ones end at once.
     let stop = tokio_util::sync::CancellationToken::new();
+    let mut feed_cx = cx.clone();
+    if out.wants_progress() {
+        let tx = tx.clone();
+        feed_cx.progress = crate::check::ProgressSink::new(move |i, p| {
+            let _ = tx.send(Msg::Progress(i, p));
+        });
+    }
+    // The feeder owns its context (and so the progress sink's sender): once every check
+    // has started and ended, the channel closes.
     let feeder = feed(
         &checks,
-        cx,
+        feed_cx,
         &env,
         exit_watch.clone(),
         jobs,
@@ -316,6 +337,10 @@ pub(crate) async fn dispatch(
                 }
                 Some(Msg::Event(e)) => {
                     out.emit(e);
+                    continue;
+                }
+                Some(Msg::Progress(index, progress)) => {
+                    out.emit(Event::Progress { index, progress });
                     continue;
                 }
                 Some(Msg::Finished(i, o, log_tail)) => {

@@ -1,10 +1,11 @@
 //! `discover:`: reads the service's OpenAPI document with the engine's loader and runs the
-//! probe families that look for themselves (`jwt.rs`, `unlisted.rs`, `exposure.rs`). Every
-//! request they send is GET, HEAD or OPTIONS, bounded in count and time; each finding is
-//! an assertion naming its OWASP API Top 10 (2023) category, the request as a `curl` with
+//! probe families that look for themselves (`jwt.rs`, `unlisted.rs`, `exposure.rs`,
+//! `injection.rs`, `ssrf.rs`, `brute_force.rs`). In `mode: safe` every request they send
+//! is GET, HEAD or OPTIONS; every family is bounded in count and time; each finding is an
+//! assertion naming its OWASP API Top 10 (2023) category, the request as a `curl` with
 //! credentials masked, the answer, and why it is a finding.
 
-use super::{exposure, jwt, unlisted};
+use super::{brute_force, exposure, injection, jwt, ssrf, unlisted};
 use crate::check::context::CheckContext;
 use crate::check::outcome::Assertion;
 use crate::http::{self, Response};
@@ -30,6 +31,8 @@ pub(super) struct Prober<'a> {
     /// The document's own path on the service, when it was fetched from there.
     pub document_path: Option<String>,
     pub spec: &'a DiscoverSpec,
+    /// `mode: safe`: only reads (GET) are probed with crafted input; writes are held back.
+    pub safe: bool,
 }
 
 /// What the families found: assertions (findings fail), and notes on what was not probed.
@@ -39,7 +42,11 @@ pub(super) struct Found {
     pub notes: Vec<String>,
 }
 
-pub(super) async fn run(spec: &DiscoverSpec, cx: &CheckContext) -> Result<Found, String> {
+pub(super) async fn run(
+    spec: &DiscoverSpec,
+    cx: &CheckContext,
+    safe: bool,
+) -> Result<Found, String> {
     let headers = match spec.headers.as_ref().map(|t| t.expand(&cx.scope)) {
         None => Vec::new(),
         Some(Ok(Value::Object(m))) => m
@@ -82,7 +89,9 @@ pub(super) async fn run(spec: &DiscoverSpec, cx: &CheckContext) -> Result<Found,
         root,
         document_path,
         spec,
+        safe,
     };
+    p.check_skip()?;
     let mut found = Found::default();
     if spec.jwt != Some(false) {
         jwt::run(&p, &mut found).await?;
@@ -92,6 +101,17 @@ pub(super) async fn run(spec: &DiscoverSpec, cx: &CheckContext) -> Result<Found,
     }
     if spec.exposure != Some(false) {
         exposure::run(&p, &mut found).await?;
+    }
+    // Brute force first: its bursts of wrong codes are then the first the service sees,
+    // not counted on top of the injection probes' own wrong inputs.
+    if spec.brute_force != Some(false) {
+        brute_force::run(&p, &mut found).await?;
+    }
+    if spec.ssrf != Some(false) {
+        ssrf::run(&p, &mut found).await?;
+    }
+    if spec.injection != Some(false) {
+        injection::run(&p, &mut found).await?;
     }
     Ok(found)
 }
@@ -207,7 +227,7 @@ impl Prober<'_> {
 
     /// Is `name` a header that carries a credential: the suite's own headers, the
     /// document's header credentials, and the usual names.
-    fn is_credential(&self, name: &str) -> bool {
+    pub(super) fn is_credential(&self, name: &str) -> bool {
         let n = name.to_ascii_lowercase();
         matches!(
             n.as_str(),
