@@ -3,9 +3,12 @@
 //! stack trace, CORS refuses foreign origins, webhooks verify HMAC signatures, and the
 //! security headers are there.
 
+mod access;
 mod discover;
 mod exposure;
+mod identities;
 mod jwt;
+mod mass_assignment;
 mod unlisted;
 
 use crate::check::context::CheckContext;
@@ -113,10 +116,11 @@ pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome 
     }
     let mut notes = Vec::new();
     if let Some(d) = &spec.discover {
-        match discover::run(d, cx).await {
+        match discover::run(d, cx, safe).await {
             Ok(found) => {
                 a.extend(found.assertions);
                 notes.extend(found.notes);
+                held.extend(found.held);
             }
             Err(e) => return CheckOutcome::error(e),
         }

@@ -39,6 +39,7 @@ mod requests;
 mod said;
 mod score;
 mod security;
+mod security_access;
 mod security_discover;
 mod shards;
 mod shop;

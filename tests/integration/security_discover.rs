@@ -12,14 +12,14 @@ use std::time::{Duration, Instant};
 use crate::harness::{Harden, Output, python_venv, repo};
 
 /// The service, started with one flaw (or none), stopped by its pid when dropped.
-struct Notes {
+pub(crate) struct Notes {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Notes {
     /// `None` when the Python-backed tests are skipped here (see `python_venv`).
-    fn start(flaw: &str) -> Option<Notes> {
+    pub(crate) fn start(flaw: &str) -> Option<Notes> {
         Notes::start_with(flaw, "on")
     }
 
@@ -52,19 +52,23 @@ impl Notes {
     }
 
     /// The service's notes and the write requests it received (`GET /harden-test/state`).
-    fn state(&self) -> serde_json::Value {
+    pub(crate) fn state(&self) -> serde_json::Value {
         let (status, body) = self.get("/harden-test/state");
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).expect("JSON state")
     }
 
     /// `harden check` of the fixture's suite against this service, `edit` applied to it.
-    fn check(&self, edit: impl Fn(String) -> String) -> Output {
+    pub(crate) fn check(&self, edit: impl Fn(String) -> String) -> Output {
         self.check_with(edit, None)
     }
 
     /// Likewise, with `document` written beside the suite as `openapi.json`.
-    fn check_with(&self, edit: impl Fn(String) -> String, document: Option<&str>) -> Output {
+    pub(crate) fn check_with(
+        &self,
+        edit: impl Fn(String) -> String,
+        document: Option<&str>,
+    ) -> Output {
         let suite = std::fs::read_to_string(repo().join("fixtures/security-discover/suite.yaml"))
             .expect("the fixture's suite");
         let h = Harden::check_yaml(&edit(suite)).args(["--var", &format!("port={}", self.port)]);
@@ -75,7 +79,7 @@ impl Notes {
     }
 
     /// One GET on a fresh connection: (status, body).
-    fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
@@ -100,7 +104,7 @@ impl Drop for Notes {
 }
 
 /// Each assertion of the `discover` check as `property | actual | passed`.
-fn assertions(out: &Output) -> Vec<String> {
+pub(crate) fn assertions(out: &Output) -> Vec<String> {
     let r = out.results();
     r["suites"][0]["checks"][0]["assertions"]
         .as_array()
@@ -136,7 +140,7 @@ fn findings(flaw: &str) -> Option<(Vec<String>, String)> {
 }
 
 /// No token the service issued appears in harden's results: only `***`.
-fn assert_masked(results: &str) {
+pub(crate) fn assert_masked(results: &str) {
     let jwt = regex::Regex::new(r"eyJ[\w-]+\.[\w-]+\.[\w-]*").unwrap();
     assert!(!jwt.is_match(results), "a JWT in the results: {results}");
 }
@@ -160,21 +164,20 @@ fn the_healthy_service_passes_every_family_and_the_writes_are_held_back() {
             "API9:2023 Improper Inventory Management: the document's paths with methods it does not list",
             "API8:2023 Security Misconfiguration: headers that name the stack",
             "API8:2023 Security Misconfiguration: CORS look-alike origins",
+            "API1:2023 Broken Object Level Authorization: objects of one identity requested by the others and by no identity",
+            "API5:2023 Broken Function Level Authorization: operations a role restricts, called without it",
         ],
         "{out}"
     );
     assert!(got.iter().all(|a| a.ends_with("| pass")), "{got:#?}");
-    assert!(
-        got.last().unwrap().contains("7 of 7 not allowed"),
-        "{got:#?}"
-    );
+    assert!(got[5].contains("7 of 7 not allowed"), "{got:#?}");
     let note = out.results()["suites"][0]["checks"][0]["note"]
         .as_str()
         .unwrap_or("")
         .to_string();
     assert_eq!(
         note,
-        "mode: safe (only GET, HEAD and OPTIONS are sent); not sent: auth-required DELETE /notes/999999, error-hygiene"
+        "mode: safe (only GET, HEAD and OPTIONS are sent); not sent: auth-required DELETE /notes/999999, error-hygiene, access: writes to one identity's objects as the others, mass-assignment"
     );
 }
 

@@ -1,10 +1,11 @@
 //! `discover:`: reads the service's OpenAPI document with the engine's loader and runs the
-//! probe families that look for themselves (`jwt.rs`, `unlisted.rs`, `exposure.rs`). Every
-//! request they send is GET, HEAD or OPTIONS, bounded in count and time; each finding is
-//! an assertion naming its OWASP API Top 10 (2023) category, the request as a `curl` with
-//! credentials masked, the answer, and why it is a finding.
+//! probe families that look for themselves (`jwt.rs`, `unlisted.rs`, `exposure.rs`,
+//! `access.rs`, `mass_assignment.rs`). In safe mode every request they send is GET, HEAD or
+//! OPTIONS; every family is bounded in count and time; each finding is an assertion naming
+//! its OWASP API Top 10 (2023) category, the request as a `curl` with credentials masked,
+//! the answer, and why it is a finding.
 
-use super::{exposure, jwt, unlisted};
+use super::{access, exposure, identities, jwt, mass_assignment, unlisted};
 use crate::check::context::CheckContext;
 use crate::check::outcome::Assertion;
 use crate::http::{self, Response};
@@ -15,7 +16,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// One probe request's whole deadline.
-const PER_REQUEST: Duration = Duration::from_secs(10);
+pub(super) const PER_REQUEST: Duration = Duration::from_secs(10);
 /// The most a document file may hold.
 const MAX_FILE: u64 = 32 * 1024 * 1024;
 
@@ -30,6 +31,10 @@ pub(super) struct Prober<'a> {
     /// The document's own path on the service, when it was fetched from there.
     pub document_path: Option<String>,
     pub spec: &'a DiscoverSpec,
+    /// The document as parsed, for extensions the engine does not read (`x-roles`).
+    pub raw: Value,
+    /// `mode: safe`: nothing but GET, HEAD and OPTIONS is sent.
+    pub safe: bool,
 }
 
 /// What the families found: assertions (findings fail), and notes on what was not probed.
@@ -37,9 +42,15 @@ pub(super) struct Prober<'a> {
 pub(super) struct Found {
     pub assertions: Vec<Assertion>,
     pub notes: Vec<String>,
+    /// Probes safe mode did not send (they would change state).
+    pub held: Vec<String>,
 }
 
-pub(super) async fn run(spec: &DiscoverSpec, cx: &CheckContext) -> Result<Found, String> {
+pub(super) async fn run(
+    spec: &DiscoverSpec,
+    cx: &CheckContext,
+    safe: bool,
+) -> Result<Found, String> {
     let headers = match spec.headers.as_ref().map(|t| t.expand(&cx.scope)) {
         None => Vec::new(),
         Some(Ok(Value::Object(m))) => m
@@ -54,12 +65,14 @@ pub(super) async fn run(spec: &DiscoverSpec, cx: &CheckContext) -> Result<Found,
         Some(Err(e)) => return Err(format!("discover: {e}")),
     };
     let base = cx.base_url.trim_end_matches('/').to_string();
-    let (doc, document_path) = match &spec.document {
+    let (doc, raw, document_path) = match &spec.document {
         DiscoverDocument::File(path) => {
             let text = crate::read::text(path, MAX_FILE).map_err(|e| format!("discover: {e}"))?;
-            let doc = Document::from_text(&text)
+            let raw = crate::openapi::document::parse(&text)
                 .map_err(|e| format!("discover: `{}`: {e}", path.display()))?;
-            (doc, None)
+            let doc = Document::new(raw.clone())
+                .map_err(|e| format!("discover: `{}`: {e}", path.display()))?;
+            (doc, raw, None)
         }
         DiscoverDocument::Service(path) => {
             let r = get_with(cx, &format!("{base}{path}"), &headers).await?;
@@ -69,9 +82,11 @@ pub(super) async fn run(spec: &DiscoverSpec, cx: &CheckContext) -> Result<Found,
                     r.status
                 ));
             }
+            let raw = crate::openapi::document::parse(&r.body)
+                .map_err(|e| format!("discover: GET {path}: {e}"))?;
             let doc =
-                Document::from_text(&r.body).map_err(|e| format!("discover: GET {path}: {e}"))?;
-            (doc, Some(path.clone()))
+                Document::new(raw.clone()).map_err(|e| format!("discover: GET {path}: {e}"))?;
+            (doc, raw, Some(path.clone()))
         }
     };
     let root = format!("{base}{}", doc.base_path.trim_end_matches('/'));
@@ -82,6 +97,8 @@ pub(super) async fn run(spec: &DiscoverSpec, cx: &CheckContext) -> Result<Found,
         root,
         document_path,
         spec,
+        raw,
+        safe,
     };
     let mut found = Found::default();
     if spec.jwt != Some(false) {
@@ -92,6 +109,19 @@ pub(super) async fn run(spec: &DiscoverSpec, cx: &CheckContext) -> Result<Found,
     }
     if spec.exposure != Some(false) {
         exposure::run(&p, &mut found).await?;
+    }
+    let access_on = spec.access != Some(false) && !spec.identities.is_empty();
+    let mass_on = spec.mass_assignment != Some(false);
+    if access_on || mass_on {
+        let ids = identities::resolve(&p)?;
+        if access_on {
+            access::run(&p, &ids, &mut found).await?;
+        }
+        if mass_on && safe {
+            found.held.push("mass-assignment".into());
+        } else if mass_on {
+            mass_assignment::run(&p, &ids, &mut found).await?;
+        }
     }
     Ok(found)
 }
@@ -207,7 +237,7 @@ impl Prober<'_> {
 
     /// Is `name` a header that carries a credential: the suite's own headers, the
     /// document's header credentials, and the usual names.
-    fn is_credential(&self, name: &str) -> bool {
+    pub(super) fn is_credential(&self, name: &str) -> bool {
         let n = name.to_ascii_lowercase();
         matches!(
             n.as_str(),
