@@ -246,11 +246,7 @@ pub(crate) fn outcome(
     let mut held = 0;
     for &i in selected {
         let label = doc.operations[i].label();
-        let findings: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.operation == label)
-            .collect();
+        let findings: Vec<_> = report.findings.iter().filter(|f| f.op == i).collect();
         if findings.is_empty() {
             held += 1;
             let s = &report.operations[i];
@@ -269,7 +265,7 @@ pub(crate) fn outcome(
                 format!("body `{}`", f.excerpt)
             };
             assertions.push(Assertion::new(
-                format!("{label} {}", f.rule.name()),
+                format!("{} {}", f.operation, f.rule.name()),
                 f.rule.words(),
                 format!(
                     "{} ({} phase); {}, {content_type}, {body}; replay: {}",

@@ -11,6 +11,13 @@ pub(crate) enum Intent {
     Valid,
     /// Breaks the document on purpose; says how.
     Invalid(String),
+    /// The operation's path with a `method` the document does not list for it, without a
+    /// body: the service should refuse it with 405 and an `Allow` naming the methods the
+    /// document lists for the path (`listed`). Both upper case.
+    UnlistedMethod {
+        method: String,
+        listed: Vec<String>,
+    },
 }
 
 /// Which phase made a case.
@@ -176,6 +183,16 @@ fn enc(s: &str) -> String {
     out
 }
 
+/// A path parameter's value as one path segment: percent-encoded, and a value of only
+/// dots (`.`, `..`) with its dots encoded too, so that no client or server reads it as a
+/// dot segment and sends the request to another path.
+fn segment(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b == b'.') {
+        return "%2E".repeat(s.len());
+    }
+    enc(s)
+}
+
 /// Header names whose values a report never shows.
 fn is_credential(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -224,7 +241,7 @@ impl Case {
                 continue;
             }
             match loc {
-                Location::Path => path = path.replace(&format!("{{{name}}}"), &enc(&text(v))),
+                Location::Path => path = path.replace(&format!("{{{name}}}"), &segment(&text(v))),
                 Location::Query => match v {
                     Value::Array(items) => query.extend(
                         items
@@ -290,8 +307,12 @@ impl Case {
             target.push('?');
             target.push_str(&query.join("&"));
         }
+        let method = match &self.intent {
+            Intent::UnlistedMethod { method, .. } => method.clone(),
+            _ => op.method.to_ascii_uppercase(),
+        };
         HttpRequest {
-            method: op.method.to_ascii_uppercase(),
+            method,
             target,
             headers,
             body,
@@ -316,7 +337,17 @@ impl HttpRequest {
             match std::str::from_utf8(b) {
                 Ok(t) => out.push_str(&format!(" --data-raw '{}'", t.replace('\'', "'\\''"))),
                 Err(_) => {
-                    let hex: String = b.iter().map(|x| format!("\\x{x:02x}")).collect();
+                    // Printable ASCII as it is (but `'`, `\` and `%`, which printf or the
+                    // shell would read), every other byte as `\xNN`.
+                    let hex: String = b
+                        .iter()
+                        .map(|&x| match x {
+                            b' '..=b'~' if !matches!(x, b'\'' | b'\\' | b'%') => {
+                                (x as char).to_string()
+                            }
+                            _ => format!("\\x{x:02x}"),
+                        })
+                        .collect();
                     out.push_str(&format!(" --data-binary \"$(printf '{hex}')\""));
                 }
             }
@@ -378,6 +409,22 @@ mod tests {
     }
 
     #[test]
+    fn a_path_value_of_dots_is_a_segment_not_a_dot_segment() {
+        let d = doc();
+        for (value, path) in [
+            (".", "/pets/%2E"),
+            ("..", "/pets/%2E%2E"),
+            ("a.b", "/pets/a.b"),
+            ("...x", "/pets/...x"),
+        ] {
+            let mut c = case();
+            c.params = vec![(Location::Path, "id".into(), json!(value))];
+            c.body = None;
+            assert_eq!(c.render(&d.operations[0], "", &[]).target, path);
+        }
+    }
+
+    #[test]
     fn the_checks_headers_win_over_generated_header_values() {
         let d = doc();
         let r = case().render(&d.operations[0], "", &[("x-trace".into(), "mine".into())]);
@@ -409,12 +456,20 @@ mod tests {
             method: "POST".into(),
             target: "/a".into(),
             headers: vec![("Authorization".into(), "Bearer abc".into())],
-            body: Some(vec![0xff, b'a']),
+            body: Some(b"{\"\xff\": '%\\\\'}".to_vec()),
         };
         assert_eq!(
             r.curl("http://127.0.0.1:1/"),
-            "curl -X POST 'http://127.0.0.1:1/a' -H 'Authorization: ***' --data-binary \"$(printf '\\xff\\x61')\""
+            "curl -X POST 'http://127.0.0.1:1/a' -H 'Authorization: ***' --data-binary \"$(printf '{\"\\xff\": \\x27\\x25\\x5c\\x5c\\x27}')\""
         );
+        // The shell's printf gives back the bytes sent.
+        let curl = r.curl("http://127.0.0.1:1/");
+        let printf = &curl[curl.find("printf").unwrap()..curl.rfind(')').unwrap()];
+        let out = std::process::Command::new("bash")
+            .args(["-c", printf])
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, r.body.unwrap());
     }
 
     #[test]

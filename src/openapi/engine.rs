@@ -83,18 +83,41 @@ pub(crate) struct Silence {
 }
 
 impl Silence {
-    pub(crate) fn covers(&self, op: &super::document::Operation, rule: Rule, status: u16) -> bool {
+    /// Whether this silences `rule` broken with `status` by `case` (of `op`): an operation
+    /// is named by its operationId or `METHOD /path`, the method being the one sent (an
+    /// unlisted method's request has no operationId).
+    pub(crate) fn covers(
+        &self,
+        op: &super::document::Operation,
+        case: &Case,
+        rule: Rule,
+        status: u16,
+    ) -> bool {
+        let unlisted = matches!(case.intent, Intent::UnlistedMethod { .. });
         self.rule == rule
             && self.status.is_none_or(|s| s == status)
             && self.operation.as_ref().is_none_or(|o| {
-                op.operation_id.as_ref() == Some(o) || op.label().eq_ignore_ascii_case(o)
+                (!unlisted && op.operation_id.as_ref() == Some(o))
+                    || label(op, case).eq_ignore_ascii_case(o)
             })
+    }
+}
+
+/// `METHOD /path` of the request `case` makes.
+fn label(op: &super::document::Operation, case: &Case) -> String {
+    match &case.intent {
+        Intent::UnlistedMethod { method, .. } => format!("{method} {}", op.path),
+        _ => op.label(),
     }
 }
 
 /// One broken rule, with what a person needs to act on it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Finding {
+    /// The operation's index in the document (for an unlisted method, the path's first
+    /// selected operation's).
+    pub op: usize,
+    /// `METHOD /path` of the request that broke the rule.
     pub operation: String,
     pub rule: Rule,
     pub status: u16,
@@ -205,6 +228,10 @@ pub(crate) async fn run(
                 c.phase = Phase::Negative;
                 cases.push(c);
             }
+            cases.extend(
+                r.planner
+                    .unlisted(selected, &mut Rng::new(opts.seed ^ 0x405)),
+            );
         }
         let mut unique = Vec::new();
         for c in cases {
@@ -223,12 +250,22 @@ pub(crate) async fn run(
     r.report
 }
 
-async fn send_retry(sender: Arc<dyn Sender>, req: HttpRequest) -> Result<HttpResponse, String> {
-    match sender.send(req.clone()).await {
-        Ok(r) => Ok(r),
-        // Once more, on a fresh connection (the failed one is out of the pool).
-        Err(_) => sender.send(req).await,
-    }
+/// Sends `req`, once more on a fresh connection if it got no answer (the failed one is
+/// out of the pool), waiting at most `left`: the run's time budget bounds every wait.
+async fn send_retry(
+    sender: Arc<dyn Sender>,
+    req: HttpRequest,
+    left: Duration,
+) -> Result<HttpResponse, String> {
+    let tries = async {
+        match sender.send(req.clone()).await {
+            Ok(r) => Ok(r),
+            Err(_) => sender.send(req).await,
+        }
+    };
+    tokio::time::timeout(left, tries)
+        .await
+        .unwrap_or_else(|_| Err("no answer before the check's time budget ended".into()))
 }
 
 impl Run<'_> {
@@ -240,6 +277,11 @@ impl Run<'_> {
             self.report.exhausted = Some("time");
         }
         self.report.exhausted.is_some()
+    }
+
+    /// What is left of the time budget.
+    fn left(&self) -> Duration {
+        self.opts.budget.time.saturating_sub(self.started.elapsed())
     }
 
     fn render(&self, case: &Case) -> HttpRequest {
@@ -260,10 +302,11 @@ impl Run<'_> {
             }
             let reqs: Vec<HttpRequest> = chunk.iter().map(|c| self.render(c)).collect();
             let mut set = tokio::task::JoinSet::new();
+            let left = self.left();
             for (i, req) in reqs.iter().enumerate() {
                 let s = self.sender.clone();
                 let req = req.clone();
-                set.spawn(async move { (i, send_retry(s, req).await) });
+                set.spawn(async move { (i, send_retry(s, req, left).await) });
             }
             let mut got: Vec<Option<Result<HttpResponse, String>>> = vec![None; chunk.len()];
             while let Some(joined) = set.join_next().await {
@@ -305,6 +348,13 @@ impl Run<'_> {
     fn judge(&mut self, case: &Case, req: &HttpRequest, resp: &HttpResponse) -> Verdict {
         let op = &self.doc.operations[case.op];
         let v = rules::check(op, case, resp, &mut self.schemas);
+        if matches!(case.intent, Intent::UnlistedMethod { .. }) {
+            // Not a call of the operation: its statistics are about its own method.
+            for violation in &v.violations {
+                self.record(case, req, resp, violation.clone());
+            }
+            return v;
+        }
         let stats = &mut self.report.operations[case.op];
         stats.sent += 1;
         if case.intent == Intent::Valid && !case.without_credentials {
@@ -329,7 +379,7 @@ impl Run<'_> {
             .opts
             .ignore
             .iter()
-            .any(|s| s.covers(op, violation.rule, resp.status))
+            .any(|s| s.covers(op, case, violation.rule, resp.status))
         {
             return;
         }
@@ -447,7 +497,10 @@ impl Run<'_> {
             let (rule, status) = (p.violation.rule, p.resp.status);
             let mut best = p;
             let mut spent = 0;
-            let shrinkable = !matches!(rule, Rule::UseAfterFree | Rule::EnsureResourceAvailability);
+            let shrinkable = !matches!(
+                rule,
+                Rule::UseAfterFree | Rule::EnsureResourceAvailability | Rule::UnsupportedMethod
+            );
             'outer: while shrinkable && spent < self.opts.budget.shrink_requests {
                 for cand in shrink::candidates(&self.doc.operations[best.case.op], &best.case) {
                     if spent >= self.opts.budget.shrink_requests || self.out_of_budget() {
@@ -459,7 +512,8 @@ impl Run<'_> {
                     spent += 1;
                     let req = self.render(&cand);
                     self.report.requests += 1;
-                    let Ok(resp) = send_retry(self.sender.clone(), req.clone()).await else {
+                    let Ok(resp) = send_retry(self.sender.clone(), req.clone(), self.left()).await
+                    else {
                         continue;
                     };
                     let v = rules::check(
@@ -486,7 +540,8 @@ impl Run<'_> {
         }
         for (p, spent) in done {
             self.report.findings.push(Finding {
-                operation: self.doc.operations[p.case.op].label(),
+                op: p.case.op,
+                operation: label(&self.doc.operations[p.case.op], &p.case),
                 rule: p.violation.rule,
                 status: p.resp.status,
                 detail: p.violation.detail,

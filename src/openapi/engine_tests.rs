@@ -38,6 +38,17 @@ fn doc() -> Document {
     .unwrap()
 }
 
+/// A 405 naming `allowed` when the request's method is not one of them, as a router does.
+fn refuse_others(req: &HttpRequest, allowed: &[&str]) -> Option<Result<HttpResponse, String>> {
+    (!allowed.contains(&req.method.as_str())).then(|| {
+        Ok(HttpResponse {
+            status: 405,
+            headers: vec![("allow".into(), allowed.join(", "))],
+            body: vec![],
+        })
+    })
+}
+
 fn qty(req: &HttpRequest) -> Option<i64> {
     let body: Value = serde_json::from_slice(req.body.as_deref()?).ok()?;
     body.get("qty")?.as_i64()
@@ -45,6 +56,9 @@ fn qty(req: &HttpRequest) -> Option<i64> {
 
 /// Validates like a careful server, but crashes at the documented maximum.
 fn crashes_at_the_maximum(req: &HttpRequest) -> Result<HttpResponse, String> {
+    if let Some(r) = refuse_others(req, &["POST"]) {
+        return r;
+    }
     match qty(req) {
         Some(50) => Ok(HttpResponse {
             status: 500,
@@ -117,6 +131,7 @@ async fn a_crash_at_the_maximum_is_found_and_shrunk() {
 async fn a_careful_service_gives_no_finding() {
     let (report, _) = run_with(
         |req| match qty(req) {
+            _ if req.method != "POST" => refuse_others(req, &["POST"]).unwrap(),
             Some(q)
                 if (1..=50).contains(&q)
                     && req
@@ -228,6 +243,14 @@ fn notes(
                 body: vec![],
             })
         };
+        let listed: &[&str] = if req.target.starts_with("/notes/") {
+            &["GET", "DELETE"]
+        } else {
+            &["POST"]
+        };
+        if let Some(r) = refuse_others(req, listed) {
+            return r;
+        }
         match (req.method.as_str(), id) {
             ("POST", _) => {
                 let id = s.len() as u64 + 1000;
@@ -281,4 +304,75 @@ async fn a_created_resource_not_found_breaks_ensure_resource_availability() {
     let report = run_crud(notes(false, true)).await;
     let rules: Vec<Rule> = report.findings.iter().map(|f| f.rule).collect();
     assert_eq!(rules, vec![Rule::EnsureResourceAvailability]);
+}
+
+#[tokio::test]
+async fn a_path_that_serves_a_method_its_document_hides_breaks_unsupported_method() {
+    let store = notes(false, false);
+    let report = run_crud(move |req| {
+        if req.method == "POST" && req.target.starts_with("/notes/") {
+            return json_resp(201, json!({"id": 1}));
+        }
+        store(req)
+    })
+    .await;
+    let found: Vec<(&str, Rule, u16)> = report
+        .findings
+        .iter()
+        .map(|f| (f.operation.as_str(), f.rule, f.status))
+        .collect();
+    assert_eq!(
+        found,
+        vec![("POST /notes/{id}", Rule::UnsupportedMethod, 201)]
+    );
+    assert_eq!(
+        report.findings[0].op, 1,
+        "reported on the path's first selected operation"
+    );
+    assert_eq!(
+        report.findings[0].curl,
+        "curl -X POST 'http://127.0.0.1:9/notes/1'"
+    );
+}
+
+#[tokio::test]
+async fn an_unlisted_method_finding_is_silenced_by_its_rule_or_its_request() {
+    let leaky = || {
+        let store = notes(false, false);
+        move |req: &HttpRequest| {
+            if req.method == "POST" && req.target.starts_with("/notes/") {
+                return json_resp(201, json!({"id": 1}));
+            }
+            store(req)
+        }
+    };
+    for operation in [None, Some("POST /notes/{id}")] {
+        let mut o = opts(1);
+        o.ignore = vec![Silence {
+            rule: Rule::UnsupportedMethod,
+            operation: operation.map(str::to_string),
+            status: None,
+        }];
+        let service = Arc::new(Service {
+            answer: leaky(),
+            seen: Arc::new(Mutex::new(Vec::new())),
+        });
+        let report = run(&crud(), &[0, 1, 2], &o, service).await;
+        assert_eq!(report.findings, vec![], "{operation:?}");
+    }
+    // The operationId or label of the path's documented operation does not silence it.
+    let mut o = opts(1);
+    o.ignore = vec![Silence {
+        rule: Rule::UnsupportedMethod,
+        operation: Some("GET /notes/{id}".into()),
+        status: None,
+    }];
+    let service = Arc::new(Service {
+        answer: leaky(),
+        seen: Arc::new(Mutex::new(Vec::new())),
+    });
+    assert_eq!(
+        run(&crud(), &[0, 1, 2], &o, service).await.findings.len(),
+        1
+    );
 }

@@ -174,7 +174,11 @@ impl<'d> Planner<'d> {
             c.phase = Phase::Negative;
             c
         };
+        // Cases made from a value that breaks a schema, spread under the cap; `whole`: the
+        // cases that break the request itself (a missing body or parameter, malformed or
+        // non-UTF-8 JSON, a wrong Content-Type), a handful per operation, always sent.
         let mut out = Vec::new();
+        let mut whole = Vec::new();
         for p in &op.parameters {
             let kind = match p.location {
                 Location::Path => "path",
@@ -186,7 +190,7 @@ impl<'d> Planner<'d> {
                 let mut c = base.clone();
                 c.params
                     .retain(|(l, n, _)| !(*l == p.location && *n == p.name));
-                out.push(invalid(
+                whole.push(invalid(
                     &c,
                     format!("without the required {kind} parameter `{}`", p.name),
                 ));
@@ -227,12 +231,14 @@ impl<'d> Planner<'d> {
                 c
             };
             if m.media.contains("json") {
-                out.push(invalid(
+                whole.push(invalid(
                     &raw(b"{\"", &m.media),
                     "whose body is malformed JSON".into(),
                 ));
-                out.push(invalid(
-                    &raw(&[0xff, 0xfe, b'{', 0x80], &m.media),
+                whole.push(invalid(
+                    // JSON in shape, with bytes no UTF-8 text holds inside a string: a
+                    // server reading it as UTF-8 fails on the bytes, not on the syntax.
+                    &raw(b"{\"\xff\xfe\": \"\xc3\x28\"}", &m.media),
                     "whose body is not UTF-8".into(),
                 ));
             }
@@ -248,7 +254,7 @@ impl<'d> Planner<'d> {
                     media: "text/plain".into(),
                     payload: Payload::Json(v.clone()),
                 });
-                out.push(invalid(
+                whole.push(invalid(
                     &c,
                     "with a Content-Type the operation does not accept (text/plain)".into(),
                 ));
@@ -256,10 +262,49 @@ impl<'d> Planner<'d> {
             if op.body_required {
                 let mut c = base.clone();
                 c.body = None;
-                out.push(invalid(&c, "without its required body".into()));
+                whole.push(invalid(&c, "without its required body".into()));
             }
         }
-        spread(out, cap)
+        let room = cap.saturating_sub(whole.len()).max(1);
+        whole.extend(spread(out, room));
+        whole
+    }
+
+    /// For each path of the `selected` operations, one request per method the document
+    /// does not list for it (of GET, PUT, POST, DELETE, PATCH, OPTIONS and TRACE; HEAD
+    /// goes with GET), without a body, its path parameters from the first operation's
+    /// simplest case: Schemathesis's `unsupported_method`.
+    pub(crate) fn unlisted(&mut self, selected: &[usize], rng: &mut Rng) -> Vec<Case> {
+        const METHODS: [&str; 7] = ["OPTIONS", "TRACE", "GET", "PUT", "POST", "DELETE", "PATCH"];
+        let mut paths: Vec<&str> = Vec::new();
+        let mut out = Vec::new();
+        for &i in selected {
+            let path = self.doc.operations[i].path.as_str();
+            if paths.contains(&path) {
+                continue;
+            }
+            paths.push(path);
+            let listed: Vec<String> = self
+                .doc
+                .operations
+                .iter()
+                .filter(|o| o.path == path)
+                .map(|o| o.method.to_ascii_uppercase())
+                .collect();
+            let mut base = self.base(i, rng);
+            base.params.retain(|(l, _, _)| *l == Location::Path);
+            base.body = None;
+            base.phase = Phase::Negative;
+            for m in METHODS.iter().filter(|m| !listed.iter().any(|l| l == *m)) {
+                let mut c = base.clone();
+                c.intent = Intent::UnlistedMethod {
+                    method: m.to_string(),
+                    listed: listed.clone(),
+                };
+                out.push(c);
+            }
+        }
+        out
     }
 
     /// Whether `case` is still what it claims to be (for shrinking).

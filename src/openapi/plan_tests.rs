@@ -72,7 +72,7 @@ fn negative_cases_are_invalid_each_in_one_way() {
         .iter()
         .map(|c| match &c.intent {
             Intent::Invalid(h) => h.clone(),
-            Intent::Valid => panic!("a valid case among the negatives"),
+            other => panic!("{other:?} among the negatives"),
         })
         .collect();
     for wanted in [
@@ -97,4 +97,89 @@ fn negative_cases_are_invalid_each_in_one_way() {
     {
         assert!(p.keeps_intent(c), "{c:?}");
     }
+}
+
+#[test]
+fn a_small_cap_keeps_every_case_that_breaks_the_request_itself() {
+    let d = doc();
+    let mut p = Planner::new(&d);
+    let cases = p.negative(0, &mut Rng::new(1), 2);
+    let hows: Vec<String> = cases
+        .iter()
+        .filter_map(|c| match &c.intent {
+            Intent::Invalid(h) => Some(h.clone()),
+            _ => None,
+        })
+        .collect();
+    for wanted in [
+        "without the required header parameter `X-Req`",
+        "whose body is malformed JSON",
+        "whose body is not UTF-8",
+        "with a Content-Type the operation does not accept (text/plain)",
+        "without its required body",
+    ] {
+        assert!(
+            hows.iter().any(|h| h == wanted),
+            "no `{wanted}` in {hows:#?}"
+        );
+    }
+    assert!(
+        hows.iter()
+            .any(|h| h.contains("parameter `id` =") || h.starts_with("whose body is `")),
+        "a value-level negative survives the cap too: {hows:#?}"
+    );
+}
+
+#[test]
+fn unlisted_methods_are_every_other_method_of_each_path_once() {
+    let d = Document::new(json!({"openapi": "3.1.0", "paths": {
+        "/items": {
+            "get": {"responses": {"200": {"description": "ok"}}},
+            "post": {"responses": {"201": {"description": "made"}}}},
+        "/items/{id}": {"delete": {
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 7}},
+                {"name": "q", "in": "query", "required": true, "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "gone"}}}}}}))
+    .unwrap();
+    let mut p = Planner::new(&d);
+    let cases = p.unlisted(&[0, 1, 2], &mut Rng::new(1));
+    let sent: Vec<(String, String, Vec<String>)> = cases
+        .iter()
+        .map(|c| match &c.intent {
+            Intent::UnlistedMethod { method, listed } => (
+                method.clone(),
+                d.operations[c.op].path.clone(),
+                listed.clone(),
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let on = |path: &str| -> Vec<&str> {
+        sent.iter()
+            .filter(|(_, p, _)| p == path)
+            .map(|(m, _, _)| m.as_str())
+            .collect()
+    };
+    assert_eq!(on("/items"), ["OPTIONS", "TRACE", "PUT", "DELETE", "PATCH"]);
+    assert_eq!(
+        on("/items/{id}"),
+        ["OPTIONS", "TRACE", "GET", "PUT", "POST", "PATCH"]
+    );
+    assert!(
+        sent.iter()
+            .filter(|(_, p, _)| p == "/items")
+            .all(|(_, _, l)| l == &["GET", "POST"])
+    );
+    // Path parameters valid, no query, no body.
+    let c = cases
+        .iter()
+        .find(|c| d.operations[c.op].path == "/items/{id}")
+        .unwrap();
+    assert_eq!(c.params, vec![(Location::Path, "id".to_string(), json!(7))]);
+    assert!(c.body.is_none());
+    let r = c.render(&d.operations[c.op], "", &[]);
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("OPTIONS", "/items/7")
+    );
 }

@@ -17,10 +17,11 @@ pub(crate) enum Rule {
     IgnoredAuth,
     UseAfterFree,
     EnsureResourceAvailability,
+    UnsupportedMethod,
 }
 
 impl Rule {
-    pub(crate) const ALL: [Rule; 9] = [
+    pub(crate) const ALL: [Rule; 10] = [
         Rule::NotAServerError,
         Rule::StatusCodeConformance,
         Rule::ContentTypeConformance,
@@ -30,6 +31,7 @@ impl Rule {
         Rule::IgnoredAuth,
         Rule::UseAfterFree,
         Rule::EnsureResourceAvailability,
+        Rule::UnsupportedMethod,
     ];
 
     /// The rule named `name` (as `name()` writes it).
@@ -49,6 +51,7 @@ impl Rule {
             Rule::IgnoredAuth => "ignored_auth",
             Rule::UseAfterFree => "use_after_free",
             Rule::EnsureResourceAvailability => "ensure_resource_availability",
+            Rule::UnsupportedMethod => "unsupported_method",
         }
     }
 
@@ -74,6 +77,9 @@ impl Rule {
             }
             Rule::UseAfterFree => "a resource deleted with a 2xx is gone (404/410) afterwards",
             Rule::EnsureResourceAvailability => "a resource created with a 2xx can be read back",
+            Rule::UnsupportedMethod => {
+                "a method the document does not list for a path is refused with 405 and an `Allow` of the listed ones"
+            }
         }
     }
 }
@@ -143,6 +149,12 @@ pub(crate) fn check(
             Rule::NotAServerError,
             format!("{} (a server error)", r.status),
         );
+    }
+    if let Intent::UnlistedMethod { method, listed } = &case.intent {
+        if let Some(detail) = unlisted_method(method, &op.path, listed, r) {
+            broke(Rule::UnsupportedMethod, detail);
+        }
+        return v;
     }
     if let Intent::Invalid(how) = &case.intent
         && (200..300).contains(&r.status)
@@ -233,6 +245,53 @@ pub(crate) fn check(
     v.rejected_valid =
         case.intent == Intent::Valid && !case.without_credentials && (400..500).contains(&r.status);
     v
+}
+
+/// What is wrong with the answer `r` to `method`, which the document does not list for
+/// `path` (it lists `listed`, upper case): it must be refused with 405 (or 501, a method
+/// the server does not know) and a 405 must say in `Allow` every listed method. `OPTIONS`
+/// may instead be answered 2xx with that `Allow` (RFC 9110 9.3.7). A 5xx is
+/// `not_a_server_error`'s.
+fn unlisted_method(
+    method: &str,
+    path: &str,
+    listed: &[String],
+    r: &HttpResponse,
+) -> Option<String> {
+    let allow: Vec<String> = r
+        .header("allow")
+        .unwrap_or("")
+        .split(',')
+        .map(|m| m.trim().to_ascii_uppercase())
+        .filter(|m| !m.is_empty())
+        .collect();
+    let missing: Vec<&str> = listed
+        .iter()
+        .filter(|m| !allow.contains(m))
+        .map(String::as_str)
+        .collect();
+    let options_ok = method == "OPTIONS" && (200..300).contains(&r.status);
+    match r.status {
+        500.. => None,
+        _ if (r.status == 405 || options_ok) && r.header("allow").is_none() => Some(format!(
+            "{method} {path} answered {} without an `Allow` header (the document lists {})",
+            r.status,
+            listed.join(", ")
+        )),
+        _ if (r.status == 405 || options_ok) && !missing.is_empty() => Some(format!(
+            "{method} {path} answered {} with `Allow: {}`, which leaves out {} (the document lists {})",
+            r.status,
+            allow.join(", "),
+            missing.join(", "),
+            listed.join(", ")
+        )),
+        405 => None,
+        _ if options_ok => None,
+        s => Some(format!(
+            "{method} {path}, a method the document does not list for the path (it lists {}), answered {s}, not 405",
+            listed.join(", ")
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -204,3 +204,81 @@ fn a_valid_case_refused_is_counted_not_passed() {
     );
     assert!(!v.rejected_valid);
 }
+
+fn unlisted(method: &str) -> Case {
+    case(
+        Intent::UnlistedMethod {
+            method: method.into(),
+            listed: vec!["GET".into(), "POST".into()],
+        },
+        false,
+    )
+}
+
+fn answer(status: u16, allow: Option<&str>) -> HttpResponse {
+    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+    if let Some(a) = allow {
+        headers.push(("allow".into(), a.into()));
+    }
+    HttpResponse {
+        status,
+        headers,
+        body: b"{}".to_vec(),
+    }
+}
+
+#[test]
+fn an_unlisted_method_refused_with_405_and_the_listed_methods_breaks_nothing() {
+    assert_eq!(
+        rules_of(unlisted("PUT"), answer(405, Some("GET, POST"))),
+        vec![]
+    );
+    assert_eq!(
+        rules_of(unlisted("DELETE"), answer(405, Some("post,get,head"))),
+        vec![]
+    );
+    // OPTIONS may be answered with the methods instead (RFC 9110 9.3.7).
+    assert_eq!(
+        rules_of(unlisted("OPTIONS"), answer(204, Some("GET, HEAD, POST"))),
+        vec![]
+    );
+    // None of the response's other rules apply: 405 is not documented, and that is right.
+    assert_eq!(
+        rules_of(unlisted("TRACE"), answer(405, Some("GET, POST"))),
+        vec![]
+    );
+}
+
+#[test]
+fn an_unlisted_method_served_or_refused_wrongly_breaks_unsupported_method() {
+    let broke = |c: Case, r: HttpResponse| {
+        let v = rules_of(c, r);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].0, Rule::UnsupportedMethod);
+        v[0].1.clone()
+    };
+    assert_eq!(
+        broke(unlisted("PUT"), answer(200, None)),
+        "PUT /t, a method the document does not list for the path (it lists GET, POST), answered 200, not 405"
+    );
+    assert!(broke(unlisted("PATCH"), answer(404, None)).contains("answered 404, not 405"));
+    assert_eq!(
+        broke(unlisted("PUT"), answer(405, None)),
+        "PUT /t answered 405 without an `Allow` header (the document lists GET, POST)"
+    );
+    // Stock FastAPI: the first route of the path answers, with its own methods only.
+    assert_eq!(
+        broke(unlisted("OPTIONS"), answer(405, Some("GET"))),
+        "OPTIONS /t answered 405 with `Allow: GET`, which leaves out POST (the document lists GET, POST)"
+    );
+    assert!(broke(unlisted("OPTIONS"), answer(200, Some("GET"))).contains("leaves out POST"));
+    assert_eq!(
+        broke(unlisted("OPTIONS"), answer(200, None)),
+        "OPTIONS /t answered 200 without an `Allow` header (the document lists GET, POST)"
+    );
+    // A 5xx is a server error, said once.
+    assert_eq!(
+        rules_of(unlisted("PUT"), answer(500, None)),
+        vec![(Rule::NotAServerError, "500 (a server error)".into())]
+    );
+}

@@ -45,7 +45,7 @@ fn each_broken_promise_is_a_finding_with_its_request() {
     let want = [
         (
             "POST /api/things negative_data_rejection",
-            "201 to a request whose body is a string where object is expected (negative phase); 201, application/json, body `{\"id\": 2, \"name\": \"made\"}`; replay: curl -X POST 'http://127.0.0.1:PORT/api/things' -H 'content-type: application/json' --data-raw '\"not-a-number\"'",
+            "201 to a request whose body is malformed JSON (negative phase); 201, application/json, body `{\"id\": 2, \"name\": \"made\"}`; replay: curl -X POST 'http://127.0.0.1:PORT/api/things' -H 'content-type: application/json' --data-raw '{\"'",
         ),
         (
             "GET /api/teapot status_code_conformance",

@@ -123,7 +123,7 @@ fn a_phase_switched_off_finds_nothing_of_its_own() {
 fn operations_are_selected_by_tag_method_path_and_operation_id() {
     let Some(out) = library(
         "",
-        "      include: [{ tag: books }]\n      exclude: [{ operation-id: deleteBook }, { method: post, path: \"/books\" }]",
+        "      include: [{ tag: books }]\n      exclude: [{ operation-id: deleteBook }, { method: post, path: \"/books\" }]\n      ignore: [{ rule: unsupported_method }]",
     ) else {
         return;
     };
@@ -141,7 +141,17 @@ fn an_excluded_operation_is_never_called() {
         return;
     };
     let all = findings(&out);
-    assert!(!all.iter().any(|f| f.contains("DELETE")), "{all:#?}");
+    assert!(!all.iter().any(|f| f.starts_with("\"DELETE")), "{all:#?}");
+    // The check did find the fault when the operation was selected.
+    let Some(out) = library("ignored-auth", "") else {
+        return;
+    };
+    let all = findings(&out);
+    assert!(
+        all.iter()
+            .any(|f| f.starts_with("\"DELETE /books/{book_id} ignored_auth")),
+        "{all:#?}"
+    );
 }
 
 /// Each stock FastAPI answer is silenced by its own rule: the healthy service passes.
@@ -151,7 +161,7 @@ fn the_framework_findings_are_silenced_by_their_rules() {
     assert!(!findings(&out).is_empty(), "{out}");
     let Some(out) = library(
         "",
-        "      ignore:\n        - { rule: status_code_conformance, status: 400 }\n        - { rule: negative_data_rejection, operation: createMember }",
+        "      ignore:\n        - { rule: status_code_conformance, status: 400 }\n        - { rule: negative_data_rejection, operation: createMember }\n        - { rule: unsupported_method }",
     ) else {
         return;
     };
@@ -159,7 +169,7 @@ fn the_framework_findings_are_silenced_by_their_rules() {
     // Silenced for one operation only: the same rule still holds elsewhere.
     let Some(out) = library(
         "accepts-invalid",
-        "      ignore:\n        - { rule: status_code_conformance, status: 400 }\n        - { rule: negative_data_rejection, operation: createMember }",
+        "      ignore:\n        - { rule: status_code_conformance, status: 400 }\n        - { rule: negative_data_rejection, operation: createMember }\n        - { rule: unsupported_method }",
     ) else {
         return;
     };

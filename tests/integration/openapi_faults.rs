@@ -399,9 +399,46 @@ fn findings(out: &crate::harness::Output) -> Vec<String> {
 /// OPTIONS answered 405 with an `Allow` of one route's methods, a body that is not UTF-8
 /// answered with an undocumented 400, `false` accepted for an integer (pydantic's lax mode).
 fn framework_behaviour(finding: &str) -> bool {
-    finding.contains("OPTIONS")
-        || (finding.contains("status_code_conformance") && finding.contains("400"))
-        || (finding.contains("negative_data_rejection") && finding.contains("false"))
+    FRAMEWORK.iter().any(|(_, is)| is(finding))
+}
+
+/// A finding's line, read by one of the framework behaviours.
+type Reads = fn(&str) -> bool;
+
+/// Each of the three, and how its finding reads.
+const FRAMEWORK: [(&str, Reads); 3] = [
+    (
+        "an unlisted method answered with one route's `Allow`",
+        |f| {
+            f.contains("unsupported_method")
+                && f.contains("answered 405 with `Allow: ")
+                && f.contains("leaves out")
+        },
+    ),
+    (
+        "a body that is not UTF-8 answered with an undocumented 400",
+        |f| f.contains("status_code_conformance") && f.contains("400 is not documented"),
+    ),
+    ("`false` accepted for an integer", |f| {
+        f.contains("negative_data_rejection") && f.contains("a boolean where integer is expected")
+    }),
+];
+
+#[test]
+fn the_healthy_library_gets_each_framework_finding_reported() {
+    let Some(out) = harden_on("") else { return };
+    let all = findings(&out);
+    for (what, is) in FRAMEWORK {
+        assert!(all.iter().any(|f| is(f)), "not reported: {what}\n{all:#?}");
+    }
+    let options = all
+        .iter()
+        .find(|f| f.contains("OPTIONS /books unsupported_method"))
+        .unwrap_or_else(|| panic!("no OPTIONS /books finding: {all:#?}"));
+    assert!(
+        options.contains("answered 405 with `Allow: GET`, which leaves out POST"),
+        "{options}"
+    );
 }
 
 #[test]
