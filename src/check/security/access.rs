@@ -126,6 +126,7 @@ pub(super) async fn run(p: &Prober<'_>, ids: &[Identity], found: &mut Found) -> 
     if !p.safe {
         let links = stateful::links(&p.doc);
         let mut creators: Vec<usize> = links.iter().map(|l| l.from).collect();
+        creators.sort_unstable();
         creators.dedup();
         creators.truncate(MAX_CREATORS);
         for &from in &creators {
