@@ -4,11 +4,15 @@
 //! security headers are there.
 
 mod access;
+mod brute_force;
 mod discover;
 mod exposure;
 mod identities;
+mod injection;
+mod inputs;
 mod jwt;
 mod mass_assignment;
+mod ssrf;
 mod unlisted;
 
 use crate::check::context::CheckContext;

@@ -41,6 +41,7 @@ mod score;
 mod security;
 mod security_access;
 mod security_discover;
+mod security_inject;
 mod shards;
 mod shop;
 mod snapshots;

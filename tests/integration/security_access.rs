@@ -13,6 +13,22 @@ fn active(suite: String) -> String {
     suite.replace("    security:\n", "    security:\n      mode: active\n")
 }
 
+/// `mode: active` with the access families alone, and nothing in `skip`: they create and
+/// change notes (and delete what they created), which the suite keeps every other probe
+/// from doing.
+fn writing(suite: String) -> String {
+    let s = active(suite);
+    let start = s
+        .find("        # Each probe of POST /notes")
+        .expect("the skip list");
+    let end = s.find("      # Sent only").expect("the comment after");
+    format!(
+        "{}        jwt: false\n        unlisted: false\n        exposure: false\n        injection: false\n        ssrf: false\n        brute-force: false\n{}",
+        &s[..start],
+        &s[end..]
+    )
+}
+
 /// The failed assertions of the check, as `property | actual | FAIL`.
 fn failed(out: &Output) -> Vec<String> {
     assertions(out)
@@ -96,7 +112,7 @@ fn another_users_note_changed_is_found_in_active_mode_only() {
         "{out}"
     );
 
-    let out = svc.check(active);
+    let out = svc.check(writing);
     assert_eq!(out.code, 1, "{out}");
     let f = failed(&out);
     assert_eq!(
@@ -232,6 +248,12 @@ fn a_role_set_through_an_undeclared_property_is_found_in_active_mode() {
         "{}",
         f[0]
     );
+    // What the suite lists in `discover.skip` neither family sends to.
+    assert!(
+        note(&out).contains("access: skipped (discover.skip): POST /notes, PUT /notes/{note_id}")
+            && note(&out).contains("mass-assignment: skipped (discover.skip): POST /notes"),
+        "{out}"
+    );
     assert_masked(&out.results().to_string());
     crate::snapshots::pinned("security_access_mass_assign_terminal", &out.stdout);
 }
@@ -244,7 +266,9 @@ fn without_identities_mass_assignment_writes_as_the_suite_s_credentials() {
     let out = svc.check(|s| {
         let s = active(s);
         let start = s.find("        identities:\n").expect("identities");
-        let end = s.find("      # Sent only").expect("the comment after");
+        let end = s
+            .find("        # Each probe of POST /notes")
+            .expect("the skip list");
         format!("{}{}", &s[..start], &s[end..])
     });
     assert_eq!(out.code, 1, "{out}");
@@ -261,13 +285,13 @@ fn without_identities_mass_assignment_writes_as_the_suite_s_credentials() {
 fn the_healthy_service_passes_both_families_in_active_mode_and_keeps_its_notes() {
     let Some(svc) = Notes::start("") else { return };
     let before = svc.state();
-    let out = svc.check(active);
+    let out = svc.check(writing);
     assert_eq!(failed(&out), Vec::<String>::new(), "{out}");
     let got = assertions(&out);
     for summary in [
         "API1:2023 Broken Object Level Authorization: objects of one identity requested by the others and by no identity | ",
         "API5:2023 Broken Function Level Authorization: operations a role restricts, called without it | 3 of 3 refused | pass",
-        "API3:2023 Broken Object Property Level Authorization: writes sent with properties their schema does not declare | 4 writes probed | pass",
+        "API3:2023 Broken Object Property Level Authorization: writes sent with properties their schema does not declare | ",
     ] {
         assert!(
             got.iter().any(|a| a.starts_with(summary)),

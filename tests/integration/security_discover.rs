@@ -164,6 +164,8 @@ fn the_healthy_service_passes_every_family_and_the_writes_are_held_back() {
             "API9:2023 Improper Inventory Management: the document's paths with methods it does not list",
             "API8:2023 Security Misconfiguration: headers that name the stack",
             "API8:2023 Security Misconfiguration: CORS look-alike origins",
+            "API7:2023 Server Side Request Forgery: URL inputs given a loopback URL",
+            "API8:2023 Security Misconfiguration (injection): SQL, OS command, template and path traversal payloads",
             "API1:2023 Broken Object Level Authorization: objects of one identity requested by the others and by no identity",
             "API5:2023 Broken Function Level Authorization: operations a role restricts, called without it",
         ],
@@ -177,7 +179,7 @@ fn the_healthy_service_passes_every_family_and_the_writes_are_held_back() {
         .to_string();
     assert_eq!(
         note,
-        "mode: safe (only GET, HEAD and OPTIONS are sent); not sent: auth-required DELETE /notes/999999, error-hygiene, access: writes to one identity's objects as the others, mass-assignment"
+        "brute-force: not sent in mode: safe: POST /login, POST /reset-pin; injection: not sent in mode: safe: POST /login, PATCH /me, POST /tools/lookup, POST /reset-pin; skipped (discover.skip): POST /notes, PUT /notes/{note_id}; mode: safe (only GET, HEAD and OPTIONS are sent); not sent: auth-required DELETE /notes/999999, error-hygiene, access: writes to one identity's objects as the others, mass-assignment"
     );
 }
 

@@ -222,7 +222,7 @@ fn retry_after(r: &Response) -> Option<f64> {
 }
 
 /// "503 ×20, 500 ×1": the statuses of `rs`, most frequent first.
-fn tally(rs: &[&Response]) -> String {
+pub(crate) fn tally(rs: &[&Response]) -> String {
     let mut counts: Vec<(u16, usize)> = Vec::new();
     for r in rs {
         match counts.iter_mut().find(|(s, _)| *s == r.status) {

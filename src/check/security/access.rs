@@ -242,7 +242,7 @@ pub(super) async fn run(p: &Prober<'_>, ids: &[Identity], found: &mut Found) -> 
         if let Some(&g) = on.iter().find(|k| ops[**k].method == "get") {
             let case = rq.case(g, &fill);
             let Some(mine) = rq.send(&case, &ids[o.owner].headers, false).await? else {
-                break;
+                continue;
             };
             if !mine.ok() {
                 continue;
@@ -402,11 +402,7 @@ pub(super) async fn run(p: &Prober<'_>, ids: &[Identity], found: &mut Found) -> 
             .held
             .push(format!("access: {held_roles} writes a role restricts"));
     }
-    if rq.exhausted {
-        found
-            .notes
-            .push(format!("access: stopped after {MAX_REQUESTS} requests"));
-    }
+    super::identities::notes("access", &rq, MAX_REQUESTS, found);
     Ok(())
 }
 

@@ -1,11 +1,14 @@
 //! `discover:`: reads the service's OpenAPI document with the engine's loader and runs the
 //! probe families that look for themselves (`jwt.rs`, `unlisted.rs`, `exposure.rs`,
-//! `access.rs`, `mass_assignment.rs`). In safe mode every request they send is GET, HEAD or
-//! OPTIONS; every family is bounded in count and time; each finding is an assertion naming
-//! its OWASP API Top 10 (2023) category, the request as a `curl` with credentials masked,
-//! the answer, and why it is a finding.
+//! `access.rs`, `mass_assignment.rs`, `injection.rs`, `ssrf.rs`, `brute_force.rs`). In
+//! `mode: safe` every request they send is GET, HEAD or OPTIONS; every family is bounded
+//! in count and time; each finding is an assertion naming its OWASP API Top 10 (2023)
+//! category, the request as a `curl` with credentials masked, the answer, and why it is a
+//! finding.
 
-use super::{access, exposure, identities, jwt, mass_assignment, unlisted};
+use super::{
+    access, brute_force, exposure, identities, injection, jwt, mass_assignment, ssrf, unlisted,
+};
 use crate::check::context::CheckContext;
 use crate::check::outcome::Assertion;
 use crate::http::{self, Response};
@@ -33,7 +36,7 @@ pub(super) struct Prober<'a> {
     pub spec: &'a DiscoverSpec,
     /// The document as parsed, for extensions the engine does not read (`x-roles`).
     pub raw: Value,
-    /// `mode: safe`: nothing but GET, HEAD and OPTIONS is sent.
+    /// `mode: safe`: only reads (GET) are probed with crafted input; writes are held back.
     pub safe: bool,
 }
 
@@ -100,6 +103,7 @@ pub(super) async fn run(
         raw,
         safe,
     };
+    p.check_skip()?;
     let mut found = Found::default();
     if spec.jwt != Some(false) {
         jwt::run(&p, &mut found).await?;
@@ -109,6 +113,17 @@ pub(super) async fn run(
     }
     if spec.exposure != Some(false) {
         exposure::run(&p, &mut found).await?;
+    }
+    // Brute force first: its bursts of wrong codes are then the first the service sees,
+    // not counted on top of the injection probes' own wrong inputs.
+    if spec.brute_force != Some(false) {
+        brute_force::run(&p, &mut found).await?;
+    }
+    if spec.ssrf != Some(false) {
+        ssrf::run(&p, &mut found).await?;
+    }
+    if spec.injection != Some(false) {
+        injection::run(&p, &mut found).await?;
     }
     let access_on = spec.access != Some(false) && !spec.identities.is_empty();
     let mass_on = spec.mass_assignment != Some(false);

@@ -161,6 +161,8 @@ pub(super) struct Requests<'p> {
     max: usize,
     /// Set once the budget is spent.
     pub exhausted: bool,
+    /// Operations not sent to because `discover.skip` lists them.
+    pub skipped: Vec<String>,
 }
 
 impl<'p> Requests<'p> {
@@ -171,6 +173,7 @@ impl<'p> Requests<'p> {
             sent: 0,
             max,
             exhausted: false,
+            skipped: Vec::new(),
         }
     }
 
@@ -188,20 +191,34 @@ impl<'p> Requests<'p> {
         c
     }
 
-    /// Sends `case` with `headers` (`None` when the budget is spent). `bare`: without the
-    /// credentials the document names for the operation.
+    /// Sends `case` with `headers` (`None` when the budget is spent or `discover.skip`
+    /// lists the operation). `bare`: without the credentials the document names for the
+    /// operation.
     pub(super) async fn send(
         &mut self,
         case: &Case,
         headers: &[(String, String)],
         bare: bool,
     ) -> Result<Option<Answer>, String> {
+        let op = &self.p.doc.operations[case.op];
+        let label = op.label();
+        if self
+            .p
+            .spec
+            .skip
+            .iter()
+            .any(|s| *s == label || op.operation_id.as_deref() == Some(s.as_str()))
+        {
+            if !self.skipped.contains(&label) {
+                self.skipped.push(label);
+            }
+            return Ok(None);
+        }
         if self.sent >= self.max {
             self.exhausted = true;
             return Ok(None);
         }
         self.sent += 1;
-        let op = &self.p.doc.operations[case.op];
         let mut c = case.clone();
         c.without_credentials = bare;
         let req = c.render_with(op, &self.p.doc.base_path, headers, &[]);
@@ -270,6 +287,27 @@ pub(super) fn id_of(item: &Value, param: &str) -> Option<Value> {
 pub(super) fn linked(l: &crate::openapi::stateful::Link, a: &Answer) -> Option<Value> {
     crate::openapi::stateful::extract(&l.source, &a.as_engine())
         .or_else(|| a.json().and_then(|j| id_of(&j, &l.param)))
+}
+
+/// The family's note on what it did not send: the operations `discover.skip` lists, and
+/// the budget when it ran out.
+pub(super) fn notes(
+    family: &str,
+    rq: &Requests<'_>,
+    max: usize,
+    found: &mut super::discover::Found,
+) {
+    if !rq.skipped.is_empty() {
+        found.notes.push(format!(
+            "{family}: skipped (discover.skip): {}",
+            rq.skipped.join(", ")
+        ));
+    }
+    if rq.exhausted {
+        found
+            .notes
+            .push(format!("{family}: stopped after {max} requests"));
+    }
 }
 
 /// Adds `extra` to the JSON object body of `case` (what mass assignment sends).

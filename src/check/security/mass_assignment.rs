@@ -180,7 +180,7 @@ pub(super) async fn run(p: &Prober<'_>, ids: &[Identity], found: &mut Found) -> 
         let mut case = rq.case(w, &fill);
         add_to_body(&mut case, &extra);
         let Some(sent) = rq.send(&case, &me.headers, false).await? else {
-            break;
+            continue;
         };
         tried += 1;
         if !sent.ok() {
@@ -253,11 +253,7 @@ pub(super) async fn run(p: &Prober<'_>, ids: &[Identity], found: &mut Found) -> 
             not_probed.join(", ")
         ));
     }
-    if rq.exhausted {
-        found.notes.push(format!(
-            "mass-assignment: stopped after {MAX_REQUESTS} requests"
-        ));
-    }
+    super::identities::notes("mass-assignment", &rq, MAX_REQUESTS, found);
     Ok(())
 }
 

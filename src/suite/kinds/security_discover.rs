@@ -1,8 +1,9 @@
 //! The `security` kind's probes that look without being told where (`discover:`): JWT
-//! forgeries, unlisted endpoints, exposed headers and look-alike origins, the access matrix
-//! of the suite's identities and mass assignment, each family behind its own switch, all
-//! read from the service's OpenAPI document. Also the check's `mode` (`safe` or `active`),
-//! which decides whether probes that could change state run.
+//! forgeries, unlisted endpoints, exposed headers and look-alike origins, injection, SSRF,
+//! unthrottled codes, the access matrix of the suite's identities and mass assignment,
+//! each family behind its own switch, all read from the service's OpenAPI document; and
+//! the operations no probe may touch (`skip`). Also the check's `mode` (`safe` or
+//! `active`), which decides whether probes that could change state run.
 
 use crate::suite::shapes::{Any, MapOrVarSchema};
 use crate::suite::template::Template;
@@ -24,7 +25,7 @@ pub(crate) enum SecurityMode {
 }
 
 /// Probes that read the service's OpenAPI document and look for themselves; each family is
-/// on unless switched off. Everything they send is GET, HEAD or OPTIONS.
+/// on unless switched off. In `mode: safe` everything they send is GET, HEAD or OPTIONS.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct DiscoverRaw {
@@ -52,6 +53,22 @@ pub(crate) struct DiscoverRaw {
     /// API8: headers that give the stack away (`X-Powered-By`, `Server` with a version)
     /// and CORS look-alike origins.
     pub exposure: Option<bool>,
+    /// API8 (injection): SQL, OS command, template and path traversal payloads in each
+    /// string parameter and body field, found by error signatures, computed markers and
+    /// file contents. Writes (POST, PUT, PATCH) only in `mode: active`; DELETE never.
+    pub injection: Option<bool>,
+    /// API7: URL fields (`format: uri`, or named `url`, `callback`, `webhook`, ...) get
+    /// the URL of a listener harden runs on 127.0.0.1; a request arriving there is a finding.
+    pub ssrf: Option<bool>,
+    /// API4: operations taking a PIN, one-time code or password get 30 wrong attempts;
+    /// none refused (429, 423, 403 or `Retry-After`) is a finding. Writes only in
+    /// `mode: active`.
+    pub brute_force: Option<bool>,
+    /// Operations the injection, SSRF, brute-force, access and mass-assignment probes never
+    /// send to: `METHOD /path` as the document writes it (`POST /orders/{id}/refund`) or an
+    /// `operationId`.
+    #[serde(default)]
+    pub skip: Vec<String>,
     /// The identities the suite logs in as, by name (`ada: { headers: {...}, roles: [user] }`),
     /// each with the headers that carry its credentials (from setup captures or secrets).
     /// The `access` family replays what one may use as each other and as no identity.
@@ -145,6 +162,11 @@ pub(crate) struct DiscoverSpec {
     pub jwt: Option<bool>,
     pub unlisted: Option<bool>,
     pub exposure: Option<bool>,
+    pub injection: Option<bool>,
+    pub ssrf: Option<bool>,
+    pub brute_force: Option<bool>,
+    /// `METHOD /path` (method in upper case) or an `operationId`.
+    pub skip: Vec<String>,
     /// In the suite's order.
     pub identities: Vec<IdentitySpec>,
     pub roles: Vec<RoleRule>,
@@ -167,6 +189,21 @@ impl Validator<'_> {
         });
         let mut origins = d.origins;
         self.expand_all_now(&mut origins, loc, &format!("{field}.origins"));
+        let mut skip = d.skip;
+        self.expand_all_now(&mut skip, loc, &format!("{field}.skip"));
+        for (i, s) in skip.iter_mut().enumerate() {
+            match skip_entry(s) {
+                Some(normal) => *s = normal,
+                None => {
+                    self.err(
+                        loc,
+                        &format!("{field}.skip[{i}]"),
+                        format!("`{s}` is neither `METHOD /path` nor an operationId"),
+                    )
+                    .hint = Some("for example `POST /orders/{id}/refund` or `refundOrder`".into());
+                }
+            }
+        }
         let document = match document {
             None => DiscoverDocument::Service("/openapi.json".into()),
             Some(p) if p.value.starts_with('/') => DiscoverDocument::Service(p.value),
@@ -196,15 +233,22 @@ impl Validator<'_> {
                 );
             }
         }
-        if d.jwt == Some(false)
-            && d.unlisted == Some(false)
-            && d.exposure == Some(false)
-            && d.access == Some(false)
-            && d.mass_assignment == Some(false)
-        {
+        let switches = [
+            d.jwt,
+            d.unlisted,
+            d.exposure,
+            d.injection,
+            d.ssrf,
+            d.brute_force,
+            d.access,
+            d.mass_assignment,
+        ];
+        if switches.iter().all(|s| *s == Some(false)) {
             self.err(loc, field, "every probe family is switched off")
-                .hint =
-                Some("remove `discover:` or switch on `jwt`, `unlisted`, `exposure`, `access` or `mass-assignment`".into());
+                .hint = Some(
+                "remove `discover:` or switch on one of `jwt`, `unlisted`, `exposure`, `injection`, `ssrf`, `brute-force`, `access`, `mass-assignment`"
+                    .into(),
+            );
             return None;
         }
         let identities = d
@@ -238,6 +282,10 @@ impl Validator<'_> {
             jwt: d.jwt,
             unlisted: d.unlisted,
             exposure: d.exposure,
+            injection: d.injection,
+            ssrf: d.ssrf,
+            brute_force: d.brute_force,
+            skip,
             identities,
             roles,
             access: d.access,
@@ -337,6 +385,24 @@ impl Validator<'_> {
     }
 }
 
+/// A `skip` entry as the probes compare it: `post  /orders/{id}` -> `POST /orders/{id}`; an
+/// operationId as written; `None` when it is neither.
+fn skip_entry(entry: &str) -> Option<String> {
+    const METHODS: [&str; 8] = [
+        "GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE",
+    ];
+    let entry = entry.trim();
+    match entry.split_once(char::is_whitespace) {
+        Some((m, path)) => {
+            let m = m.to_ascii_uppercase();
+            let path = path.trim();
+            (METHODS.contains(&m.as_str()) && path.starts_with('/') && !path.contains(' '))
+                .then(|| format!("{m} {path}"))
+        }
+        None => (!entry.is_empty() && !entry.contains('/')).then(|| entry.to_string()),
+    }
+}
+
 /// An origin's scheme and `host[:port]`: `https://app.example.com` -> (`https`,
 /// `app.example.com`); `None` for anything else (a path, another scheme, no host).
 pub(crate) fn parse_origin(origin: &str) -> Option<(&str, &str)> {
@@ -373,6 +439,8 @@ mod tests {
         let d = s.discover.unwrap();
         assert!(matches!(d.document, DiscoverDocument::Service(ref p) if p == "/openapi.json"));
         assert_eq!((d.jwt, d.unlisted, d.exposure), (None, None, None));
+        assert_eq!((d.injection, d.ssrf, d.brute_force), (None, None, None));
+        assert!(d.skip.is_empty());
         assert_eq!(s.mode, None);
         let s = load("      mode: active\n      discover: { jwt: false }\n").unwrap();
         assert_eq!(s.mode, Some(SecurityMode::Active));
@@ -397,11 +465,34 @@ mod tests {
 
     #[test]
     fn every_family_switched_off_asserts_nothing() {
-        let e = load(
-            "      discover: { jwt: false, unlisted: false, exposure: false, access: false, mass-assignment: false }\n",
-        )
-        .unwrap_err();
+        let e = load("      discover: { jwt: false, unlisted: false, exposure: false, injection: false, ssrf: false, brute-force: false, access: false, mass-assignment: false }\n").unwrap_err();
         assert!(e.contains("every probe family is switched off"), "{e}");
+        let d = load("      discover: { jwt: false, unlisted: false, exposure: false }\n")
+            .unwrap()
+            .discover
+            .unwrap();
+        assert_eq!(
+            (d.injection, d.ssrf, d.brute_force),
+            (None, None, None),
+            "the other families stay on"
+        );
+    }
+
+    #[test]
+    fn skip_names_operations_by_method_and_path_or_by_operation_id() {
+        let d = load("      discover: { skip: [\"post  /orders/{id}/refund\", refundOrder] }\n")
+            .unwrap()
+            .discover
+            .unwrap();
+        assert_eq!(d.skip, ["POST /orders/{id}/refund", "refundOrder"]);
+        let e = load("      discover: { skip: [\"FETCH /orders\"] }\n").unwrap_err();
+        assert!(
+            e.contains("discover.skip[0]")
+                && e.contains("`FETCH /orders` is neither `METHOD /path` nor an operationId"),
+            "{e}"
+        );
+        let e = load("      discover: { skip: [/orders] }\n").unwrap_err();
+        assert!(e.contains("discover.skip[0]"), "{e}");
     }
 
     #[test]
