@@ -26,6 +26,8 @@ pub(crate) struct CheckContext {
     pub limits: crate::suite::Limits,
     /// What the check is waiting for now, so that a timeout can say what did not answer.
     pub activity: Activity,
+    /// Where the check says how far it has got, for a live display (silent without one).
+    pub progress: crate::check::ProgressSink,
 }
 
 impl CheckContext {
@@ -73,10 +75,26 @@ impl CheckContext {
         req: &RequestSpec,
         scope: &Scope,
     ) -> Result<Response, RequestError> {
-        let built = self.build(req, scope)?;
+        self.send_built(self.build(req, scope)?).await
+    }
+
+    /// Sends a request `build` made and reads its answer, at most `limits.body` of body.
+    pub(crate) async fn send_built(&self, built: Built) -> Result<Response, RequestError> {
         let mut r = http::send(&self.client, built, self.body_limit(), &self.activity).await?;
         r.redactor = Some(self.redactor.clone());
         Ok(r)
+    }
+
+    /// A built request's label without the base URL, as a person reads it: `POST /login`.
+    pub(crate) fn short_label(&self, built: &Built) -> String {
+        let base = self.base_url.trim_end_matches('/');
+        match built.label.split_once(' ') {
+            Some((method, url)) if !base.is_empty() && url.starts_with(base) => {
+                let path = &url[base.len()..];
+                format!("{method} {}", if path.is_empty() { "/" } else { path })
+            }
+            _ => built.label.clone(),
+        }
     }
 
     /// A plain `GET path` against the service (health endpoints, metrics).

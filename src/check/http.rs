@@ -6,6 +6,7 @@ use crate::check::context::CheckContext;
 use crate::check::excerpt::{body_snippet, not_json, snippet};
 use crate::check::json::{Selected, json_assertions, select, unified_diff};
 use crate::check::outcome::{Assertion, CheckOutcome};
+use crate::check::progress::Progress;
 use crate::http::Response;
 use crate::suite::{BodyPredicate, CaptureSpec, ExpectSpec, HeaderPredicate, Scope, StepSpec};
 use serde_json::Value;
@@ -68,7 +69,18 @@ pub(crate) async fn run_steps(
             (None, true) => format!("step {}: ", i + 1),
             (None, false) => String::new(),
         };
-        let response = match cx.send(&step.request, &scope).await {
+        let sent = match cx.build(&step.request, &scope) {
+            Ok(built) => {
+                cx.progress.report(Progress::Step {
+                    number: i + 1,
+                    of: steps.len(),
+                    request: cx.short_label(&built),
+                });
+                cx.send_built(built).await
+            }
+            Err(e) => Err(e),
+        };
+        let response = match sent {
             Ok(r) => r,
             Err(e) => {
                 out.error = Some(format!("{label}{e}"));

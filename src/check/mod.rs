@@ -16,6 +16,7 @@ mod openapi;
 mod outcome;
 #[cfg(test)]
 mod predicate_words;
+mod progress;
 pub(crate) mod prom;
 mod rate_limit;
 mod sarif;
@@ -29,6 +30,7 @@ pub(crate) use http::run_steps;
 pub(crate) use outcome::Assertion;
 pub(crate) use outcome::secs::micros as whole_micros;
 pub(crate) use outcome::{CheckOutcome, Flaky, LoadFigures, Status, failed_assertions};
+pub(crate) use progress::{Progress, ProgressSink};
 
 use crate::http::Activity;
 use crate::suite::{CheckKindSpec, CheckSpec};

@@ -6,12 +6,14 @@
 
 use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome, Status};
+use crate::check::progress::{self, Progress};
 use crate::http::{Activity, RequestError, Transport};
 use crate::openapi::engine::Applied;
 use crate::openapi::{Budget, Document, HttpRequest, HttpResponse, Options, Report, Sender, Sent};
 use crate::suite::{BodySpec, OpenApiDocument, OpenApiSpec, RequestSpec, Target, Template};
 use serde_json::Value;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration) -> CheckOutcome {
@@ -79,10 +81,15 @@ pub(crate) async fn run(spec: &OpenApiSpec, cx: &CheckContext, timeout: Duration
         base_url: cx.base_url.trim_end_matches('/').to_string(),
         limit: cx.limits.body,
         activity: cx.activity.clone(),
+        sent: AtomicU64::new(0),
         // One slow answer must not take the whole check's time (and its findings) with it.
         per_request: timeout.div_f64(3.0).min(Duration::from_secs(10)),
     });
-    let report = crate::openapi::run(&doc, &selected, &opts, sender).await;
+    let now = || Progress::Sent {
+        requests: sender.sent.load(Ordering::Relaxed),
+    };
+    let run = crate::openapi::run(&doc, &selected, &opts, sender.clone());
+    let report = progress::while_running(&cx.progress, now, run).await;
     let source = match &spec.document {
         OpenApiDocument::File { shown, .. } => format!("`{shown}`"),
         OpenApiDocument::Service(path) => format!("GET {path}"),
@@ -326,6 +333,8 @@ struct Client {
     base_url: String,
     limit: u64,
     activity: Activity,
+    /// Requests sent so far, read for a live display.
+    sent: AtomicU64,
     per_request: Duration,
 }
 
@@ -339,6 +348,7 @@ impl Sender for Client {
         };
         let activity = self.activity.clone();
         let per_request = self.per_request;
+        self.sent.fetch_add(1, Ordering::Relaxed);
         Box::pin(async move {
             let method =
                 reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| e.to_string())?;

@@ -1,7 +1,7 @@
 //! `--badge PATH`: the score as an SVG badge in the shields.io flat style, for a README or
 //! a Pages site.
 
-use crate::report::{Score, Verdict, fmt_score};
+use crate::report::{Score, Verdict};
 
 /// Width of a text in the badge's 11px Verdana, roughly (shields.io's own estimate).
 fn text_width(s: &str) -> usize {
@@ -24,10 +24,7 @@ fn escape(s: &str) -> String {
 
 pub(crate) fn render(score: &Score, verdict: &Verdict) -> String {
     let label = "harden";
-    let value = match score.score {
-        Some(s) => format!("{}/100", fmt_score(s)),
-        None => "n/a".into(),
-    };
+    let value = score.out_of_100();
     // Not ready is red whatever the number: the gate decides, the score informs.
     let color = match (verdict.ready, score.score) {
         (false, _) => "#e05d44",
@@ -74,7 +71,7 @@ mod tests {
         let svg = render(&score, &verdict);
         let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
         assert_eq!(doc.root_element().tag_name().name(), "svg");
-        let value = format!("{}/100", fmt_score(score.score.unwrap()));
+        let value = format!("{}/100", crate::report::fmt_score(score.score.unwrap()));
         assert!(
             svg.contains(&format!("<title>harden: {value}</title>")),
             "{svg}"

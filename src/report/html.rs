@@ -47,9 +47,12 @@ fn header(out: &mut String, report: &RunReport, score: &Score, verdict: &Verdict
     let _ = write!(
         out,
         "<header class=\"verdict {class}\" id=\"verdict\"><h1>harden: <span class=\"big\">{word}</span></h1>\
-         <p class=\"big score\">{}<span class=\"muted\">/100</span></p>\
+         <p class=\"big score\">{}</p>\
          <p><strong>Verdict:</strong> {}</p><p><strong>Score:</strong> {}</p>",
-        show(score.score),
+        match score.score {
+            Some(v) => format!("{}<span class=\"muted\">/100</span>", fmt_score(v)),
+            None => "n/a".into(),
+        },
         text(&verdict.line),
         text(score.headline().trim_start_matches("score "))
     );
@@ -421,10 +424,10 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"generator\" content=\"harden {}\">\
-         <title>harden: {}, score {}/100</title><style>\n{STYLE}</style></head><body>\n",
+         <title>harden: {}, score {}</title><style>\n{STYLE}</style></head><body>\n",
         text(&report.harden_version),
         if verdict.ready { "READY" } else { "NOT READY" },
-        show(score.score)
+        score.out_of_100()
     );
     header(&mut out, report, score, verdict);
     out.push('\n');

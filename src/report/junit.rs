@@ -70,9 +70,11 @@ fn render_suite(
     format: JunitFormat,
 ) -> TestSuite {
     let mut ts = TestSuite::new(suite.name.as_str());
-    // Most readers show it, and Ant's schema requires it on each `<testsuite>`.
+    // Most readers show it, and Ant's schema requires it on each `<testsuite>`, in Ant's
+    // own form: seconds in UTC, no zone, no fraction (the form most parsers read, too).
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&report.started_at) {
-        ts.set_timestamp(t);
+        let ant = t.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string();
+        ts.extra.insert("timestamp".into(), ant.into());
     }
     ts.add_property(Property::new(
         "harden.version",
@@ -375,21 +377,29 @@ mod flavour_tests {
         );
     }
 
+    /// Ant's schema (`ISO8601_DATETIME_PATTERN`) requires each `<testsuite>`'s timestamp
+    /// in the form Ant and Gradle write: seconds, in UTC, without a zone or a fraction.
     #[test]
     fn every_testsuite_has_a_timestamp_in_both_shapes() {
-        for format in [JunitFormat::Full, JunitFormat::Xunit] {
-            let xml = render_with(format);
-            let doc = roxmltree::Document::parse(&xml).unwrap();
-            let suites: Vec<_> = doc
-                .descendants()
-                .filter(|n| n.has_tag_name("testsuite"))
-                .collect();
-            assert!(!suites.is_empty());
-            for s in suites {
-                let t = s
-                    .attribute("timestamp")
-                    .unwrap_or_else(|| panic!("{format:?}: {xml}"));
-                assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{t}");
+        let ant = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$").unwrap();
+        for started_at in ["2026-11-23T19:30:51.250Z", "2026-11-23T21:30:51+02:00"] {
+            for format in [JunitFormat::Full, JunitFormat::Xunit] {
+                let mut r = sample::report();
+                r.started_at = started_at.into();
+                let xml = render(&r, &compute_score(&r), format).unwrap();
+                let doc = roxmltree::Document::parse(&xml).unwrap();
+                let suites: Vec<_> = doc
+                    .descendants()
+                    .filter(|n| n.has_tag_name("testsuite"))
+                    .collect();
+                assert!(!suites.is_empty());
+                for s in suites {
+                    let t = s
+                        .attribute("timestamp")
+                        .unwrap_or_else(|| panic!("{format:?}: {xml}"));
+                    assert!(ant.is_match(t), "{format:?}: `{t}` is not Ant's form");
+                    assert_eq!(t, "2026-11-23T19:30:51", "{started_at} in UTC");
+                }
             }
         }
     }

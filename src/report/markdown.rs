@@ -184,8 +184,7 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
     } else {
         "❌ NOT READY"
     };
-    let value = score.score.map(fmt_score).unwrap_or_else(|| "n/a".into());
-    let _ = writeln!(out, "## harden: {title}, score {value}/100\n");
+    let _ = writeln!(out, "## harden: {title}, score {}\n", score.out_of_100());
     let _ = writeln!(out, "**Verdict:** {}  ", cell(&verdict.line));
     let _ = writeln!(
         out,

@@ -227,7 +227,10 @@ impl EventSink for Recorder {
                     i.stop = Some(report.clone());
                 }
             }
-            Event::CheckStarted { .. } | Event::CheckRetrying { .. } | Event::SuiteFinished => {}
+            Event::CheckStarted { .. }
+            | Event::CheckRetrying { .. }
+            | Event::Progress { .. }
+            | Event::SuiteFinished => {}
         }
     }
 }

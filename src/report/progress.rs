@@ -13,7 +13,10 @@ const TICK: Duration = Duration::from_millis(200);
 struct State {
     total: usize,
     done: usize,
-    running: Vec<(usize, String)>,
+    /// The checks running: index, id, and how far it has got when it said.
+    running: Vec<(usize, String, Option<String>)>,
+    /// The setup step running, until anything else happens.
+    setup: Option<String>,
     started: Option<Instant>,
     /// Whether the line is on the screen now.
     shown: bool,
@@ -65,12 +68,32 @@ impl Progress {
     }
 
     pub(crate) fn started(&self, index: usize, id: &str) {
-        self.with(|s| s.running.push((index, id.to_string())));
+        self.with(|s| s.running.push((index, id.to_string(), None)));
+    }
+
+    /// Whether the line is drawn at all (on an interactive terminal).
+    pub(crate) fn is_live(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// How far the check at `index` has got (`1,234/5,000 requests`), shown after its id
+    /// until it finishes.
+    pub(crate) fn check_detail(&self, index: usize, detail: String) {
+        self.with(|s| {
+            if let Some(r) = s.running.iter_mut().find(|r| r.0 == index) {
+                r.2 = Some(detail);
+            }
+        });
+    }
+
+    /// The setup step running (`setup 2/4: POST /login`); `None` once setup is over.
+    pub(crate) fn setup(&self, step: Option<String>) {
+        self.with(|s| s.setup = step);
     }
 
     pub(crate) fn finished(&self, index: usize) {
         self.with(|s| {
-            s.running.retain(|(i, _)| *i != index);
+            s.running.retain(|(i, _, _)| *i != index);
             s.done += 1;
         });
     }
@@ -116,30 +139,49 @@ fn draw(s: &mut State) {
     if s.total == 0 {
         return;
     }
-    let ids: Vec<&str> = s.running.iter().map(|(_, id)| id.as_str()).collect();
+    let text = line(s, started.elapsed(), terminal_width());
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\r\x1b[2K{text}");
+    let _ = err.flush();
+    s.shown = true;
+}
+
+/// The status line's text, cut to `width` columns: `[3/10] 4.20s running: load-test
+/// (1,234/5,000 requests), get-users`, or `[0/10] 1.10s setup 2/4: POST /login`.
+fn line(s: &State, elapsed: Duration, width: usize) -> String {
+    let ids: Vec<String> = s
+        .running
+        .iter()
+        .map(|(_, id, detail)| match detail {
+            Some(d) => format!("{id} ({d})"),
+            None => id.clone(),
+        })
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let running = if ids.is_empty() {
         String::new()
     } else {
         format!(" running: {}", crate::text::short_list(&ids, 3))
     };
-    let mut text = format!(
-        "[{}/{}] {}{running}",
+    let setup = s
+        .setup
+        .as_ref()
+        .map(|step| format!(" {step}"))
+        .unwrap_or_default();
+    let text = format!(
+        "[{}/{}] {}{setup}{running}",
         s.done,
         s.total,
-        crate::text::human_duration(started.elapsed())
+        crate::text::human_duration(elapsed)
     );
-    let width = terminal_width();
     if text.chars().count() > width {
-        text = text
-            .chars()
+        text.chars()
             .take(width.saturating_sub(1))
             .collect::<String>()
-            + "…";
+            + "…"
+    } else {
+        text
     }
-    let mut err = std::io::stderr().lock();
-    let _ = write!(err, "\r\x1b[2K{text}");
-    let _ = err.flush();
-    s.shown = true;
 }
 
 /// The width of the terminal on stderr, asked of the terminal itself (the `TIOCGWINSZ`
@@ -164,6 +206,54 @@ fn fit_width(columns: Option<usize>) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    fn state(running: &[(&str, Option<&str>)], setup: Option<&str>) -> super::State {
+        super::State {
+            total: 10,
+            done: 3,
+            running: running
+                .iter()
+                .enumerate()
+                .map(|(i, (id, d))| (i, id.to_string(), d.map(str::to_string)))
+                .collect(),
+            setup: setup.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_check_shows_how_far_it_has_got_after_its_id() {
+        let s = state(
+            &[
+                ("load-test", Some("1,234/5,000 requests")),
+                ("get-users", None),
+            ],
+            None,
+        );
+        assert_eq!(
+            super::line(&s, Duration::from_millis(4200), 200),
+            "[3/10] 4.20s running: load-test (1,234/5,000 requests), get-users"
+        );
+    }
+
+    #[test]
+    fn the_setup_step_shows_while_it_runs() {
+        let s = state(&[], Some("setup 2/4: POST /login"));
+        assert_eq!(
+            super::line(&s, Duration::from_millis(1100), 200),
+            "[3/10] 1.10s setup 2/4: POST /login"
+        );
+    }
+
+    #[test]
+    fn the_line_is_cut_to_the_width_it_is_given() {
+        let s = state(&[("load-test", Some("1,234/5,000 requests"))], None);
+        let cut = super::line(&s, Duration::from_secs(1), 30);
+        assert_eq!(cut, "[3/10] 1.00s running: load-te…");
+        assert_eq!(cut.chars().count(), 30);
+    }
+
     #[test]
     fn the_line_stays_short_of_the_last_column() {
         assert_eq!(super::fit_width(Some(70)), 69);

@@ -91,16 +91,24 @@ pub(crate) fn compute(report: &RunReport) -> Score {
 }
 
 impl Score {
-    /// "score 72 (18 of 20 checks counted, 2 skipped)"
+    /// The score out of 100 (`72/100`), or `n/a` when no check counted: never `n/a/100`.
+    pub(crate) fn out_of_100(&self) -> String {
+        match self.score {
+            Some(v) => format!("{}/100", fmt_score(v)),
+            None => "n/a".into(),
+        }
+    }
+
+    /// "score 72/100 (18 of 20 checks counted, 2 skipped)"
     pub(crate) fn headline(&self) -> String {
-        let value = self.score.map(fmt_score).unwrap_or_else(|| "n/a".into());
+        let value = self.out_of_100();
         let skipped = if self.skipped > 0 {
             format!(", {} skipped", self.skipped)
         } else {
             String::new()
         };
         format!(
-            "score {value}/100 ({} of {} checks counted{skipped})",
+            "score {value} ({} of {} checks counted{skipped})",
             self.counted, self.total
         )
     }

@@ -214,6 +214,11 @@ pub(crate) fn summary_text(report: &RunReport, score: &Score, verdict: &Verdict)
 
 impl EventSink for Terminal {
     fn event(&mut self, e: &Event) {
+        // Setup reports its steps and nothing else happens while it runs: whatever
+        // comes next ends it.
+        if !matches!(e, Event::Progress { index: None, .. }) {
+            self.progress.setup(None);
+        }
         match e {
             Event::SuiteStarted {
                 suite,
@@ -321,8 +326,36 @@ impl EventSink for Terminal {
                 }
             }
             Event::SuiteFinished => {}
+            Event::Progress { index, progress } => self.progress_of(*index, progress),
         }
         let _ = self.out.flush();
+    }
+
+    fn wants_progress(&self) -> bool {
+        self.progress.is_live()
+    }
+}
+
+impl Terminal {
+    /// Progress inside a check, or the setup step running, on the status line. A check of
+    /// one step says nothing more than its id already does.
+    fn progress_of(&mut self, index: Option<usize>, progress: &crate::check::Progress) {
+        use crate::check::Progress;
+        match (index, progress) {
+            (
+                None,
+                Progress::Step {
+                    number,
+                    of,
+                    request,
+                },
+            ) => self
+                .progress
+                .setup(Some(format!("setup {number}/{of}: {request}"))),
+            (None, _) => {}
+            (Some(_), Progress::Step { of: 1, .. }) => {}
+            (Some(i), p) => self.progress.check_detail(i, p.describe()),
+        }
     }
 }
 

@@ -26,6 +26,8 @@ enum Msg {
     Finished(usize, CheckOutcome, Vec<String>),
     /// A variant instance's lifecycle, passed on as is.
     Event(Event),
+    /// How far a check has got, for a live display.
+    Progress(Option<usize>, crate::check::Progress),
 }
 
 /// A batch of checks and what they run with.
@@ -193,6 +195,16 @@ async fn run_one(
 ) {
     let _ = tx.send(Msg::Started(i));
     let started = Instant::now();
+    let reporting;
+    let cx = if cx.progress.is_live() {
+        reporting = CheckContext {
+            progress: cx.progress.about(Some(i)),
+            ..cx.clone()
+        };
+        &reporting
+    } else {
+        cx
+    };
     let emit = |e: Event| {
         let _ = tx.send(Msg::Event(e));
     };
@@ -278,9 +290,16 @@ pub(crate) async fn dispatch(
     let stop = tokio_util::sync::CancellationToken::new();
     let indices: Vec<usize> = checks.iter().map(|(i, _)| *i).collect();
     let uses_main: Vec<bool> = checks.iter().map(|(_, c)| c.variant.is_none()).collect();
+    let mut feed_cx = cx.clone();
+    if out.wants_progress() {
+        let tx = tx.clone();
+        feed_cx.progress = crate::check::ProgressSink::new(move |i, p| {
+            let _ = tx.send(Msg::Progress(i, p));
+        });
+    }
     let feeder = tokio::spawn(feed(
         checks,
-        cx.clone(),
+        feed_cx,
         env,
         exit_watch.clone(),
         jobs,
@@ -311,6 +330,10 @@ pub(crate) async fn dispatch(
                 }
                 Some(Msg::Event(e)) => {
                     out.emit(e);
+                    continue;
+                }
+                Some(Msg::Progress(index, progress)) => {
+                    out.emit(Event::Progress { index, progress });
                     continue;
                 }
                 Some(Msg::Finished(i, o, log_tail)) => {

@@ -20,6 +20,11 @@ impl Emitter<'_> {
         }
     }
 
+    /// Whether a sink shows progress inside checks (a live status line).
+    pub(crate) fn wants_progress(&self) -> bool {
+        self.sinks.iter().any(|s| s.wants_progress())
+    }
+
     /// A check finished without a log tail (skipped, never started, or a preflight check).
     pub(crate) fn finish(&mut self, index: usize, outcome: CheckOutcome) {
         self.emit(Event::CheckFinished {

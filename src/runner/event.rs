@@ -68,11 +68,22 @@ pub(crate) enum Event {
         report: StopReport,
     },
     SuiteFinished,
+    /// How far a running check (`index`), or the suite's setup (`None`), has got. Sent
+    /// only while a sink shows it live (`EventSink::wants_progress`), a few times a second.
+    Progress {
+        index: Option<usize>,
+        progress: crate::check::Progress,
+    },
 }
 
 /// A consumer of events: the terminal display, the report recorder.
 pub(crate) trait EventSink {
     fn event(&mut self, event: &Event);
+
+    /// Whether this sink shows `Event::Progress`; checks count only when one does.
+    fn wants_progress(&self) -> bool {
+        false
+    }
 }
 
 impl Event {
@@ -188,6 +199,15 @@ impl Event {
                     },
             } => f(label),
             Event::SuiteFinished => {}
+            Event::Progress { index: _, progress } => match progress {
+                crate::check::Progress::Step {
+                    number: _,
+                    of: _,
+                    request,
+                } => f(request),
+                crate::check::Progress::Requests { done: _, total: _ }
+                | crate::check::Progress::Sent { requests: _ } => {}
+            },
         }
     }
 }

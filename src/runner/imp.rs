@@ -13,6 +13,7 @@ use crate::runner::bringup;
 use crate::runner::dispatch::{Batch, dispatch};
 use crate::runner::emit::Emitter;
 use crate::runner::event::{CheckInfo, Event, EventSink};
+use crate::runner::progress;
 use crate::runner::signal::{Abort, Interrupts};
 use crate::runner::stop::{Happened, Next, decide};
 use crate::runner::variant::VariantEnv;
@@ -141,6 +142,7 @@ async fn run_selected(
         redactor: out.redactor.clone(),
         limits: suite.limits,
         activity: Default::default(),
+        progress: Default::default(),
     };
     let env = Arc::new(VariantEnv {
         vars: suite.vars.clone(),
@@ -179,7 +181,8 @@ async fn run_selected(
     let mut setup_error = None;
     // Setup runs against the main instance (or base-url); variants run it on their own.
     if instance.is_some() || suite.instance.is_none() {
-        match bringup::setup(&suite.setup, &cx, interrupts).await {
+        let setup = async |cx: &CheckContext| bringup::setup(&suite.setup, cx, interrupts).await;
+        match progress::forwarded(out, &cx, None, setup).await {
             bringup::Setup::Done(captures) => {
                 scope.captures.extend(captures);
                 cx.scope = scope.clone();

@@ -5,6 +5,7 @@ mod dispatch;
 mod emit;
 mod event;
 mod imp;
+mod progress;
 mod remeasure;
 mod signal;
 mod stop;

@@ -428,3 +428,64 @@ fn init_on_an_oauth2_password_service_logs_in_and_passes() {
         assert!(!out.stderr.contains("wonderland-7c2f"), "{out}");
     }
 }
+
+/// On a stock FastAPI service the suite silences the two framework answers, saying why
+/// and where the fix is; without those lines the same suite fails on them.
+#[test]
+fn init_silences_stock_fastapi_answers_and_says_how_to_mend_them() {
+    let app = fixture_app("fastapi-notes");
+    let out = tempfile::tempdir().unwrap();
+    let suite = out.path().join("harden.yaml");
+    let Some(path) = path_with_python() else {
+        return;
+    };
+    let init = Harden::new()
+        .args([
+            "init",
+            "--command",
+            "uvicorn app:app --port $PORT --log-level warning",
+            "--output",
+            &suite.display().to_string(),
+        ])
+        .env("PATH", &path)
+        .run_in(&app);
+    assert_eq!(init.code, 0, "{init}");
+    let text = std::fs::read_to_string(&suite).unwrap();
+    let parsed = yaml(&text);
+    let ignore = &check(&parsed, "api-keeps-its-document")["openapi"]["ignore"];
+    assert_eq!(
+        ignore,
+        &serde_json::json!([
+            { "rule": "unsupported_method" },
+            { "rule": "status_code_conformance", "status": 400 }
+        ]),
+        "{text}"
+    );
+    assert!(text.contains("What stock FastAPI answers"), "{text}");
+    let strict: String = text
+        .lines()
+        .map(|l| {
+            if l.contains("\"ignore\":") {
+                // The flow mapping without its `ignore` entry.
+                let cut = l.find(",\"ignore\":").unwrap_or_else(|| panic!("{l}"));
+                let tail = &l[l.rfind("]}").unwrap() + 2..];
+                format!("{}}}{tail}", &l[..cut])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&suite, &strict).unwrap();
+    let check = Harden::new()
+        .args([
+            "check",
+            &suite.display().to_string(),
+            "--filter",
+            "api-keeps-its-document",
+        ])
+        .env("PATH", &path)
+        .run();
+    assert_eq!(check.code, 1, "{check}\n{strict}");
+    assert!(check.stdout.contains("unsupported_method"), "{check}");
+}

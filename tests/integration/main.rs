@@ -29,6 +29,7 @@ mod openapi;
 mod openapi_auth;
 mod openapi_config;
 mod openapi_faults;
+mod progress;
 mod python;
 mod rate_limit;
 mod rate_limit_nginx;

@@ -8,9 +8,14 @@ use std::time::Duration;
 
 /// Runs `harden ARGS` under `umask 022` (through `sh`, as a CI shell would) in `dir`.
 fn under_umask_022(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    under_umask("022", dir, args)
+}
+
+/// Runs `harden ARGS` under `umask MASK` (through `sh`) in `dir`.
+fn under_umask(mask: &str, dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let child = Command::new("sh")
         .arg("-c")
-        .arg("umask 022; exec \"$0\" \"$@\"")
+        .arg(format!("umask {mask}; exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_harden"))
         .args(args)
         .current_dir(dir)
@@ -74,6 +79,83 @@ fn reports_badge_and_init_suites_follow_the_umask() {
     assert_eq!(mode(&dir.path().join("harden.yaml")), 0o644, "init's suite");
 }
 
+/// Every file and directory `harden init` writes follows the umask, as any tool's output
+/// does: 0644 and 0755 under 022, 0600 and 0700 under 077.
+#[test]
+fn init_writes_by_the_umask() {
+    for (mask, file, dir) in [("022", 0o644, 0o755), ("077", 0o600, 0o700)] {
+        let here = tempfile::tempdir().unwrap();
+        std::fs::write(
+            here.path().join("openapi.json"),
+            r#"{"openapi": "3.0.3", "info": {"title": "Shop"}, "paths": {
+                "/status": {"get": {"responses": {"200": {"description": "ok"}}}}}}"#,
+        )
+        .unwrap();
+        let (code, out, err) = under_umask(
+            mask,
+            here.path(),
+            &["init", "--from-openapi", "openapi.json"],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(
+            mode(&here.path().join("harden.yaml")),
+            file,
+            "the suite under umask {mask}"
+        );
+        // Into directories it creates.
+        let (code, out, err) = under_umask(
+            mask,
+            here.path(),
+            &[
+                "init",
+                "--from-openapi",
+                "openapi.json",
+                "--output",
+                "ci/suites/api.yaml",
+            ],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        for d in ["ci", "ci/suites"] {
+            assert_eq!(mode(&here.path().join(d)), dir, "{d}/ under umask {mask}");
+        }
+        assert_eq!(
+            mode(&here.path().join("ci/suites/api.yaml")),
+            file,
+            "ci/suites/api.yaml under umask {mask}"
+        );
+        // Nothing else is left beside them (no temporary file).
+        let mut left: Vec<String> = walk(here.path());
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "ci",
+                "ci/suites",
+                "ci/suites/api.yaml",
+                "harden.yaml",
+                "openapi.json"
+            ],
+            "under umask {mask}"
+        );
+    }
+}
+
+/// Every path under `root`, relative to it.
+fn walk(root: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            out.push(p.strip_prefix(root).unwrap().display().to_string());
+            if p.is_dir() {
+                todo.push(p);
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn a_filter_that_matches_nothing_is_a_usage_error_naming_the_checks() {
     let out = Harden::check("fixtures/suites/http/fail.yaml")
@@ -87,6 +169,40 @@ fn a_filter_that_matches_nothing_is_a_usage_error_naming_the_checks() {
             && out.stderr.contains("did you mean `wrong-status`?"),
         "{out}"
     );
+}
+
+/// A run with no check counted (a shard with fewer checks than shards) has no score: every
+/// report says `n/a`, never `n/a/100`.
+#[test]
+fn no_score_reads_n_a_in_every_report() {
+    let out = Harden::check("fixtures/suites/dependency/present.yaml")
+        .args(["--partition", "2/2"])
+        .args([
+            "--markdown",
+            "summary.md",
+            "--html",
+            "report.html",
+            "--badge",
+            "badge.svg",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains("score n/a (0 of 0 checks counted)"),
+        "{out}"
+    );
+    for (name, text) in [
+        ("terminal", out.stdout.clone()),
+        ("summary.md", out.file("summary.md")),
+        ("report.html", out.file("report.html")),
+        ("badge.svg", out.file("badge.svg")),
+    ] {
+        assert!(
+            !text.contains("n/a/100") && !text.contains("n/a<span class=\"muted\">/100"),
+            "{name}: {text}"
+        );
+        assert!(text.contains("n/a"), "{name}: {text}");
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome};
+use crate::check::progress::{self, Progress};
 use crate::suite::{LoadAmount, LoadSpec};
 use crate::text::human_duration;
 use hdrhistogram::Histogram;
@@ -61,6 +62,9 @@ pub(crate) async fn run(spec: &LoadSpec, cx: &CheckContext) -> CheckOutcome {
     };
     let body_limit = cx.limits.body;
     let next = Arc::new(AtomicU64::new(0));
+    // Requests done, counted only for a live display.
+    let done = Arc::new(AtomicU64::new(0));
+    let total = (limit != u64::MAX).then_some(limit);
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..spec.concurrency {
@@ -70,6 +74,7 @@ pub(crate) async fn run(spec: &LoadSpec, cx: &CheckContext) -> CheckOutcome {
             spec.ok_status.clone(),
             all.clone(),
         );
+        let (done, counting) = (done.clone(), cx.progress.is_live());
         workers.spawn(async move {
             let mut user = User::new(&prepared, body_limit);
             let (mut sent, mut errors, mut first_error) = (0u64, 0u64, None);
@@ -80,6 +85,9 @@ pub(crate) async fn run(spec: &LoadSpec, cx: &CheckContext) -> CheckOutcome {
                 let r = user.send().await;
                 let _ = h.record((t.elapsed().as_micros() as u64).max(1));
                 sent += 1;
+                if counting {
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
                 let failure = match r {
                     Ok(status) if ok_status.matches(status) => None,
                     Ok(status) => Some(format!("status {status}")),
@@ -93,16 +101,24 @@ pub(crate) async fn run(spec: &LoadSpec, cx: &CheckContext) -> CheckOutcome {
             (h, sent, errors, first_error)
         });
     }
-    let (mut sent, mut errors, mut first_error) = (0, 0, None);
-    while let Some(done) = workers.join_next().await {
-        let Ok((h, s, e, f)) = done else { continue };
-        let _ = all.add(&h);
-        sent += s;
-        errors += e;
-        if first_error.is_none() {
-            first_error = f;
+    let joined = async {
+        let (mut sent, mut errors, mut first_error) = (0, 0, None);
+        while let Some(done) = workers.join_next().await {
+            let Ok((h, s, e, f)) = done else { continue };
+            let _ = all.add(&h);
+            sent += s;
+            errors += e;
+            if first_error.is_none() {
+                first_error = f;
+            }
         }
-    }
+        (sent, errors, first_error)
+    };
+    let now = || Progress::Requests {
+        done: done.load(Ordering::Relaxed),
+        total,
+    };
+    let (sent, errors, first_error) = progress::while_running(&cx.progress, now, joined).await;
     let q = |p: f64| Duration::from_micros(all.value_at_quantile(p));
     let m = Measured {
         sent,
