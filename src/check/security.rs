@@ -3,12 +3,15 @@
 //! stack trace, CORS refuses foreign origins, webhooks verify HMAC signatures, and the
 //! security headers are there.
 
+mod access;
 mod brute_force;
 mod discover;
 mod exposure;
+mod identities;
 mod injection;
 mod inputs;
 mod jwt;
+mod mass_assignment;
 mod ssrf;
 mod unlisted;
 
@@ -121,6 +124,7 @@ pub(crate) async fn run(spec: &SecuritySpec, cx: &CheckContext) -> CheckOutcome 
             Ok(found) => {
                 a.extend(found.assertions);
                 notes.extend(found.notes);
+                held.extend(found.held);
             }
             Err(e) => return CheckOutcome::error(e),
         }

@@ -35,41 +35,52 @@ pub(crate) fn finish(
     };
     let verdict = report::decide(report, &score, opts, comparison);
     terminal.summary(report, &score, &verdict);
-    let markdown = report::render_markdown(report, &score, &verdict);
+    // Each report is written as it is rendered, its checks read back one at a time.
+    let io = |e: std::io::Error| crate::reason::io(&e);
     if let Some(path) = &outputs.junit {
-        let xml = report::render_junit(report, &score, outputs.junit_format).map_err(|reason| {
-            Error::Report {
-                what: "JUnit report",
-                path: path.display().to_string(),
-                reason,
-            }
+        report::write_atomic_with("JUnit report", path, |w| {
+            report::write_junit(w, report, &score, outputs.junit_format)?;
+            intact(report)
         })?;
-        report::write_atomic("JUnit report", path, &xml)?;
     }
     if let Some(path) = &outputs.json {
-        report::write_atomic(
-            "results JSON",
-            path,
-            &report::render_json(report, &score, &verdict),
-        )?;
+        report::write_atomic_with("results JSON", path, |w| {
+            report::write_json(w, report, &score, &verdict).map_err(io)?;
+            intact(report)
+        })?;
     }
     if let Some(path) = &outputs.badge {
         report::write_atomic("badge", path, &report::render_badge(&score, &verdict))?;
     }
     if let Some(path) = &outputs.markdown {
-        report::write_atomic("Markdown summary", path, &markdown)?;
+        report::write_atomic_with("Markdown summary", path, |w| {
+            report::write_markdown(w, report, &score, &verdict).map_err(io)?;
+            intact(report)
+        })?;
     }
     if let Some(path) = &outputs.html {
-        report::write_atomic(
-            "HTML report",
-            path,
-            &report::render_html(report, &score, &verdict),
-        )?;
+        report::write_atomic_with("HTML report", path, |w| {
+            report::write_html(w, report, &score, &verdict).map_err(io)?;
+            intact(report)
+        })?;
     }
-    report::publish_github(report, &markdown).map_err(|e| Error::Report {
+    report::publish_github(report, |w| {
+        report::write_markdown(w, report, &score, &verdict)
+    })
+    .map_err(|e| Error::Report {
         what: "GitHub step summary",
         path: "$GITHUB_STEP_SUMMARY".into(),
         reason: crate::reason::io(&e),
     })?;
     Ok(verdict.exit_code)
+}
+
+/// A report is whole only if every check's outcome was kept and read back.
+fn intact(report: &RunReport) -> Result<(), String> {
+    match report.failure() {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "the run's outcomes could not be kept for it: {why}"
+        )),
+    }
 }

@@ -21,8 +21,8 @@ pub(crate) struct Comparison {
 
 /// `suite/check` keys, so equal ids in different suites stay apart.
 fn statuses(r: &RunReport) -> BTreeMap<String, Status> {
-    r.checks()
-        .map(|(s, c)| (format!("{}/{}", s.name, c.info.id), c.outcome.status))
+    r.glances()
+        .map(|(s, g)| (format!("{}/{}", s.name, g.info.id), g.brief.status))
         .collect()
 }
 

@@ -40,9 +40,9 @@ pub(crate) fn decide(
     baseline: Option<Comparison>,
 ) -> Verdict {
     let not_passed: Vec<&str> = report
-        .checks()
-        .filter(|(_, c)| matches!(c.outcome.status, Status::Fail | Status::Error))
-        .map(|(_, c)| c.info.id.as_str())
+        .glances()
+        .filter(|(_, g)| matches!(g.brief.status, Status::Fail | Status::Error))
+        .map(|(_, g)| g.info.id.as_str())
         .collect();
     let value = score.score.unwrap_or(0.0);
     let (ready, code, gate, line): (bool, u8, &str, String) = if report.interrupted {
@@ -72,7 +72,7 @@ pub(crate) fn decide(
             "critical",
             format!("NOT READY: critical check failed: {}", short_list(&ids, 5)),
         )
-    } else if let Some((k, n)) = opts.partition.filter(|_| report.checks().next().is_none()) {
+    } else if let Some((k, n)) = opts.partition.filter(|_| report.glances().next().is_none()) {
         (
             true,
             error::EXIT_OK,

@@ -3,6 +3,7 @@
 
 use crate::check::Status;
 use crate::report::RunReport;
+use crate::report::checks::Glance;
 use std::io::Write;
 
 /// GitHub shows no more than this many annotations of a kind per step.
@@ -22,14 +23,12 @@ fn escape_property(s: &str) -> String {
 
 /// Workflow commands for failed and errored checks, most severe first.
 pub(crate) fn annotations(report: &RunReport) -> Vec<String> {
-    let mut failed: Vec<_> = report
-        .checks()
-        .map(|(_, c)| c)
-        .filter(|c| matches!(c.outcome.status, Status::Fail | Status::Error))
-        .collect();
-    failed.sort_by_key(|c| std::cmp::Reverse(c.info.severity));
     let mut out = Vec::new();
-    for c in failed {
+    let failed = |g: &Glance<'_>| matches!(g.brief.status, Status::Fail | Status::Error);
+    for (_, c) in report.most_severe_first(failed) {
+        if out.len() >= MAX_ANNOTATIONS {
+            break;
+        }
         // A linter's findings are annotated where they are, in the code.
         for f in &c.outcome.findings {
             out.push(format!(
@@ -41,11 +40,15 @@ pub(crate) fn annotations(report: &RunReport) -> Vec<String> {
             ));
         }
         if c.outcome.findings.is_empty() {
-            out.push(check_annotation(c));
+            out.push(check_annotation(&c));
         }
     }
     // A flaky check counted by `warn` is a warning on its suite line.
-    for c in report.checks().map(|(_, c)| c) {
+    let flaky = |g: &Glance<'_>| g.brief.status == Status::Pass && g.brief.flaky;
+    for (_, c) in report.checks_where(flaky) {
+        if out.len() >= MAX_ANNOTATIONS {
+            break;
+        }
         if let (Status::Pass, Some(f)) = (c.outcome.status, &c.outcome.flaky)
             && f.rule == crate::suite::FlakyRule::Warn
         {
@@ -124,8 +127,38 @@ pub(crate) fn fit_summary(markdown: &str) -> String {
     out
 }
 
-/// When running in GitHub Actions: print annotations, append the summary.
-pub(crate) fn publish(report: &RunReport, markdown: &str) -> std::io::Result<()> {
+/// What of a summary is kept in memory to fit it: one byte past the cap says it is over.
+struct Capped(Vec<u8>);
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = (SUMMARY_LIMIT + 1).saturating_sub(self.0.len());
+        self.0.extend_from_slice(&buf[..buf.len().min(room)]);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The summary as `write` renders it, cut to fit under GitHub's cap: only what fits is
+/// kept in memory.
+pub(crate) fn capped_summary(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<String> {
+    let mut capped = Capped(Vec::new());
+    write(&mut capped)?;
+    // A cut inside a character is past the cap: that line is not kept.
+    Ok(fit_summary(&String::from_utf8_lossy(&capped.0)))
+}
+
+/// When running in GitHub Actions: print annotations, append the summary (`markdown`
+/// writes it).
+pub(crate) fn publish(
+    report: &RunReport,
+    markdown: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
         return Ok(());
     }
@@ -138,7 +171,7 @@ pub(crate) fn publish(report: &RunReport, markdown: &str) -> std::io::Result<()>
             .create(true)
             .append(true)
             .open(path)?;
-        f.write_all(fit_summary(markdown).as_bytes())?;
+        f.write_all(capped_summary(markdown)?.as_bytes())?;
     }
     Ok(())
 }
@@ -156,6 +189,29 @@ mod tests {
                 "::error file=checks/orchestrator.yaml,line=30,title=harden%3A create-run failed (critical)::status: expected 201, got 200 (and 1 more)",
                 "::error file=checks/orchestrator.yaml,line=140,title=harden%3A health-ai could not be evaluated (medium)::GET http://127.0.0.1:4000/health: connection failed: connection refused",
             ]
+        );
+    }
+
+    /// The summary kept while it is written is the one cut from the whole text.
+    #[test]
+    fn a_summary_cut_as_it_is_written_is_the_one_cut_from_the_whole() {
+        let mut md = String::from("# harden\n\n<details><summary>output</summary>\n\n````\n");
+        while md.len() < 3 * 1024 * 1024 {
+            md.push_str("é line of output with ``` inside, and one more ü\n");
+        }
+        md.push_str("````\n\n</details>\n");
+        let streamed = capped_summary(|w| {
+            for chunk in md.as_bytes().chunks(1000) {
+                w.write_all(chunk)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(streamed, fit_summary(&md));
+        let short = "# short\n";
+        assert_eq!(
+            capped_summary(|w| w.write_all(short.as_bytes())).unwrap(),
+            short
         );
     }
 

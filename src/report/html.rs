@@ -7,6 +7,7 @@
 use crate::check::Status;
 use crate::report::chart::{self, Bar, escape};
 use crate::report::model::InstanceReport;
+use crate::report::write::Out;
 use crate::report::{CheckReport, RunReport, Score, SuiteReport, Verdict, fmt_score};
 use std::fmt::Write;
 
@@ -38,7 +39,7 @@ fn signed(d: f64) -> String {
     }
 }
 
-fn header(out: &mut String, report: &RunReport, score: &Score, verdict: &Verdict) {
+fn header(out: &mut Out<'_>, report: &RunReport, score: &Score, verdict: &Verdict) {
     let (class, word) = if verdict.ready {
         ("ready", "READY")
     } else {
@@ -86,7 +87,7 @@ fn header(out: &mut String, report: &RunReport, score: &Score, verdict: &Verdict
     );
 }
 
-fn baseline(out: &mut String, verdict: &Verdict) {
+fn baseline(out: &mut Out<'_>, verdict: &Verdict) {
     let Some(b) = &verdict.baseline else {
         return;
     };
@@ -111,7 +112,7 @@ fn baseline(out: &mut String, verdict: &Verdict) {
     out.push_str("</section>");
 }
 
-fn instance(out: &mut String, suite: &SuiteReport, i: &InstanceReport) {
+fn instance(out: &mut Out<'_>, suite: &SuiteReport, i: &InstanceReport) {
     let _ = write!(
         out,
         "<p><code>{}</code> ({})</p>",
@@ -165,7 +166,7 @@ fn instance(out: &mut String, suite: &SuiteReport, i: &InstanceReport) {
     }
 }
 
-fn service(out: &mut String, report: &RunReport) {
+fn service(out: &mut Out<'_>, report: &RunReport) {
     out.push_str("<section id=\"service\"><h2>The service</h2>");
     for s in &report.suites {
         if let Some(i) = &s.instance {
@@ -199,7 +200,7 @@ fn service(out: &mut String, report: &RunReport) {
     out.push_str("</section>");
 }
 
-fn categories(out: &mut String, score: &Score) {
+fn categories(out: &mut Out<'_>, score: &Score) {
     out.push_str("<section id=\"categories\"><h2>Categories</h2><div class=\"charts\"><table><tr><th>category</th><th class=\"num\">score</th><th class=\"num\">passed</th></tr>");
     for c in &score.categories {
         let _ = write!(
@@ -236,17 +237,12 @@ fn categories(out: &mut String, score: &Score) {
     out.push_str("</div></section>");
 }
 
-fn latency(out: &mut String, report: &RunReport) {
-    let loads: Vec<&CheckReport> = report
-        .checks()
-        .map(|(_, c)| c)
-        .filter(|c| c.outcome.figures.is_some())
-        .collect();
-    if loads.is_empty() {
+fn latency(out: &mut Out<'_>, report: &RunReport) {
+    if !report.glances().any(|(_, g)| g.brief.figures) {
         return;
     }
     out.push_str("<section id=\"latency\"><h2>Latency</h2><div class=\"charts\">");
-    for c in loads {
+    for (_, c) in report.checks_where(|g| g.brief.figures) {
         let Some(f) = &c.outcome.figures else {
             continue;
         };
@@ -279,7 +275,7 @@ fn latency(out: &mut String, report: &RunReport) {
     out.push_str("</div></section>");
 }
 
-fn check(out: &mut String, suite: &str, many_suites: bool, c: &CheckReport) {
+fn check(out: &mut Out<'_>, suite: &str, many_suites: bool, c: &CheckReport) {
     let o = &c.outcome;
     let status = o.status.as_str();
     let _ = write!(
@@ -388,7 +384,7 @@ fn check(out: &mut String, suite: &str, many_suites: bool, c: &CheckReport) {
     out.push_str("</details>");
 }
 
-fn checks(out: &mut String, report: &RunReport) {
+fn checks(out: &mut Out<'_>, report: &RunReport) {
     out.push_str("<section id=\"checks\"><h2>Checks</h2><form class=\"filters\">Show: <label><input type=\"radio\" name=\"show\" id=\"show-all\" checked> all</label>");
     for s in [Status::Fail, Status::Error, Status::Skip, Status::Pass] {
         let _ = write!(
@@ -401,24 +397,31 @@ fn checks(out: &mut String, report: &RunReport) {
     out.push_str("</form>");
     let many = report.suites.len() > 1;
     // Failures first, the most severe first within each status; then suite order.
-    for status in [Status::Fail, Status::Error, Status::Skip, Status::Pass] {
-        let mut list: Vec<(&SuiteReport, &CheckReport)> = report
-            .checks()
-            .filter(|(_, c)| c.outcome.status == status)
-            .collect();
-        if status != Status::Pass {
-            list.sort_by_key(|(_, c)| std::cmp::Reverse(c.info.severity));
+    for status in [Status::Fail, Status::Error, Status::Skip] {
+        for (s, c) in report.most_severe_first(move |g| g.brief.status == status) {
+            check(out, &s.name, many, &c);
         }
-        for (s, c) in list {
-            check(out, &s.name, many, c);
-        }
+    }
+    for (s, c) in report.checks_where(|g| g.brief.status == Status::Pass) {
+        check(out, &s.name, many, &c);
     }
     out.push_str("</section>");
 }
 
 /// The whole page, a pure function of the recorded run (as every file report is).
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> String {
-    let mut out = String::with_capacity(16 * 1024);
+    crate::report::write::to_string(|w| write(w, report, score, verdict))
+}
+
+/// The page, written as it is rendered: the checks are read one at a time.
+pub(crate) fn write(
+    w: &mut dyn std::io::Write,
+    report: &RunReport,
+    score: &Score,
+    verdict: &Verdict,
+) -> std::io::Result<()> {
+    let mut out = Out::new(w);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -439,7 +442,7 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
     out.push('\n');
     checks(&mut out, report);
     out.push_str("\n</body></html>\n");
-    out
+    out.finish()
 }
 
 #[cfg(test)]

@@ -12,7 +12,18 @@ pub(crate) struct ResultsFile {
     pub report: RunReport,
 }
 
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> String {
+    crate::report::write::to_string(|w| write(w, report, score, verdict))
+}
+
+/// The results file, written as it is serialized: the checks are read one at a time.
+pub(crate) fn write(
+    w: &mut dyn std::io::Write,
+    report: &RunReport,
+    score: &Score,
+    verdict: &Verdict,
+) -> std::io::Result<()> {
     #[derive(Serialize)]
     struct View<'a> {
         score: &'a Score,
@@ -20,14 +31,13 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
         #[serde(flatten)]
         report: &'a RunReport,
     }
-    let mut text = serde_json::to_string_pretty(&View {
+    let view = View {
         score,
         verdict,
         report,
-    })
-    .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    };
+    serde_json::to_writer_pretty(&mut *w, &view).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }
 
 /// Why a results file cannot be used.

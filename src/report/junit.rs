@@ -3,7 +3,7 @@
 //! service's log tail in `<system-out>`.
 
 use crate::check::Status;
-use crate::report::{RunReport, Score, SuiteReport, fmt_score};
+use crate::report::{CheckReport, RunReport, Score, SuiteReport, fmt_score};
 use quick_junit::{
     NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite, XmlString,
 };
@@ -20,11 +20,34 @@ pub(crate) enum JunitFormat {
     Xunit,
 }
 
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) fn render(
     report: &RunReport,
     score: &Score,
     format: JunitFormat,
 ) -> Result<String, String> {
+    let mut xml = Vec::new();
+    write(&mut xml, report, score, format)?;
+    String::from_utf8(xml).map_err(|e| e.to_string())
+}
+
+/// The end of a `<testsuite>`'s properties in quick-junit's layout: each suite has
+/// properties (`harden.version` at least), and no text in the document can contain it
+/// (`<` is escaped everywhere).
+const PROPERTIES_END: &str = "\n        </properties>";
+/// Checks rendered at once: what a report holds in memory, however many checks there are.
+const CHUNK: usize = 512;
+
+/// The report, written as it is rendered. quick-junit renders the document without its
+/// test cases (and, in the xunit shape, without the per-check properties), then the checks
+/// in chunks of `CHUNK`, each read back as it is reached, spliced in where quick-junit
+/// would have put them: the same bytes as one document rendered whole.
+pub(crate) fn write(
+    w: &mut dyn std::io::Write,
+    report: &RunReport,
+    score: &Score,
+    format: JunitFormat,
+) -> Result<(), String> {
     let mut junit = Report::new("harden");
     junit.set_time(Duration::from_secs_f64(report.duration_seconds.max(0.0)));
     if format == JunitFormat::Full
@@ -33,14 +56,37 @@ pub(crate) fn render(
         junit.set_timestamp(t);
     }
     for suite in &report.suites {
-        junit.add_test_suite(render_suite(report, suite, score, format));
+        junit.add_test_suite(skeleton(report, suite, score));
     }
     let xml = junit.to_string().map_err(|e| e.to_string())?;
-    Ok(match format {
+    let xml = match format {
         JunitFormat::Full => xml,
         // junit-10.xsd allows no `skipped` on `<testsuites>`; quick-junit always writes it.
         JunitFormat::Xunit => without_root_attribute(&xml, "skipped"),
-    })
+    };
+    let io = |e: std::io::Error| crate::reason::io(&e);
+    let mut rest = xml.as_str();
+    for suite in &report.suites {
+        let at = rest
+            .find(PROPERTIES_END)
+            .ok_or("quick-junit wrote a suite without its properties")?;
+        w.write_all(&rest.as_bytes()[..at]).map_err(io)?;
+        if format == JunitFormat::Xunit {
+            for_chunks(suite, |chunk| {
+                let props = chunk.iter().flat_map(xunit_properties).collect();
+                w.write_all(fragment(props, Vec::new())?.as_bytes())
+                    .map_err(io)
+            })?;
+        }
+        w.write_all(PROPERTIES_END.as_bytes()).map_err(io)?;
+        for_chunks(suite, |chunk| {
+            let cases = chunk.iter().map(|c| case(suite, c, format)).collect();
+            w.write_all(fragment(Vec::new(), cases)?.as_bytes())
+                .map_err(io)
+        })?;
+        rest = &rest[at + PROPERTIES_END.len()..];
+    }
+    w.write_all(rest.as_bytes()).map_err(io)
 }
 
 /// `xml` with one attribute removed from its `<testsuites>` start tag.
@@ -63,12 +109,55 @@ fn without_root_attribute(xml: &str, name: &str) -> String {
     format!("{}{}{}", &xml[..start + at], &tag[value_end..], &xml[end..])
 }
 
-fn render_suite(
-    report: &RunReport,
+/// Calls `each` with the suite's checks, `CHUNK` at a time, in suite order.
+fn for_chunks(
     suite: &SuiteReport,
-    score: &Score,
-    format: JunitFormat,
-) -> TestSuite {
+    mut each: impl FnMut(&[CheckReport]) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut chunk = Vec::with_capacity(CHUNK.min(suite.checks.len()));
+    for c in suite.checks.iter() {
+        chunk.push(c.into_owned());
+        if chunk.len() == CHUNK {
+            each(&chunk)?;
+            chunk.clear();
+        }
+    }
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    each(&chunk)
+}
+
+/// Properties and test cases as quick-junit writes them inside a `<testsuite>`: rendered
+/// in a document of their own, and cut out of it.
+fn fragment(properties: Vec<Property>, cases: Vec<TestCase>) -> Result<String, String> {
+    if properties.is_empty() && cases.is_empty() {
+        return Ok(String::new());
+    }
+    let mut junit = Report::new("harden");
+    let mut ts = TestSuite::new("chunk");
+    ts.add_properties(properties);
+    ts.add_test_cases(cases);
+    junit.add_test_suite(ts);
+    let xml = junit.to_string().map_err(|e| e.to_string())?;
+    let cut = |from: &str, to: &str| {
+        let start = xml.find(from)? + from.len();
+        let start = start + xml[start..].find('>')? + 1;
+        let end = xml.rfind(to)?;
+        xml.get(start..end).map(str::to_string)
+    };
+    let props = "\n        <properties";
+    let found = if xml.contains(props) {
+        cut(props, PROPERTIES_END)
+    } else {
+        cut("<testsuite ", "\n    </testsuite>")
+    };
+    found.ok_or_else(|| "quick-junit wrote an unexpected document".to_string())
+}
+
+/// A `<testsuite>` without its test cases: its counts, time and properties are the
+/// suite's, read without reading a check back.
+fn skeleton(report: &RunReport, suite: &SuiteReport, score: &Score) -> TestSuite {
     let mut ts = TestSuite::new(suite.name.as_str());
     // Most readers show it, and Ant's schema requires it on each `<testsuite>`, in Ant's
     // own form: seconds in UTC, no zone, no fraction (the form most parsers read, too).
@@ -103,103 +192,151 @@ fn render_suite(
             ts.set_system_out(i.log_tail.join("\n"));
         }
     }
-    let time: f64 = suite
-        .checks
-        .iter()
-        .map(|c| c.outcome.duration.as_secs_f64())
-        .sum();
-    ts.set_time(Duration::from_secs_f64(time));
-    for c in &suite.checks {
-        let o = &c.outcome;
-        let status = match o.status {
-            Status::Pass => TestCaseStatus::success(),
-            Status::Skip => {
-                let mut s = TestCaseStatus::skipped();
-                if let Some(m) = &o.message {
-                    s.set_message(m.as_str());
-                }
-                s
-            }
-            Status::Fail | Status::Error => {
-                let kind = if o.status == Status::Fail {
-                    NonSuccessKind::Failure
-                } else {
-                    NonSuccessKind::Error
-                };
-                let mut s = TestCaseStatus::non_success(kind);
-                if let Some(m) = &o.message {
-                    s.set_message(m.as_str());
-                }
-                s.set_type(if o.status == Status::Fail {
-                    "assertion"
-                } else {
-                    "error"
-                });
-                s.set_description(body(c));
-                s
-            }
-        };
-        let mut tc = TestCase::new(c.info.id.as_str(), status);
-        tc.set_classname(format!("harden.{}.{}", suite.name, c.info.category));
-        tc.set_time(o.duration);
-        if !c.log_tail.is_empty() {
-            tc.set_system_out(c.log_tail.join("\n"));
+    let mut time = 0.0;
+    for g in suite.checks.glances() {
+        time += g.brief.duration().as_secs_f64();
+        ts.tests += 1;
+        match g.brief.status {
+            Status::Pass => {}
+            Status::Fail => ts.failures += 1,
+            Status::Error => ts.errors += 1,
+            Status::Skip => ts.skipped += 1,
         }
-        if format == JunitFormat::Xunit {
-            // No attributes or properties on a test case here: its place and kind go into
-            // the suite's properties, keyed by the check's id.
-            let id = &c.info.id;
-            ts.add_property(Property::new(
-                format!("harden.check.{id}.file"),
-                format!("{}:{}", c.info.file, c.info.line),
-            ));
-            ts.add_property(Property::new(
-                format!("harden.check.{id}.severity"),
-                c.info.severity.as_str(),
-            ));
-            if let Some(note) = &o.note {
-                ts.add_property(Property::new(
-                    format!("harden.check.{id}.note"),
-                    note.as_str(),
-                ));
-            }
-            if let Some(f) = &o.flaky {
-                ts.add_property(Property::new(
-                    format!("harden.check.{id}.flaky"),
-                    f.rule.as_str(),
-                ));
-            }
-            ts.add_test_case(tc);
-            continue;
-        }
-        tc.set_assertions(o.assertions.len());
-        tc.extra
-            .insert(XmlString::new("file"), XmlString::new(&c.info.file));
-        tc.extra.insert(
-            XmlString::new("line"),
-            XmlString::new(c.info.line.to_string()),
-        );
-        tc.add_property(Property::new("harden.kind", c.info.kind.name()));
-        tc.add_property(Property::new("harden.severity", c.info.severity.as_str()));
-        if let Some(note) = &o.note {
-            tc.add_property(Property::new("harden.note", note.as_str()));
-        }
-        if o.attempts > 1 {
-            tc.add_property(Property::new("harden.attempts", o.attempts.to_string()));
-        }
-        if o.measurements > 1 {
-            tc.add_property(Property::new(
-                "harden.measurements",
-                o.measurements.to_string(),
-            ));
-        }
-        if let Some(f) = &o.flaky {
-            // The rule it was counted by; the note says what failed first.
-            tc.add_property(Property::new("harden.flaky", f.rule.as_str()));
-        }
-        ts.add_test_case(tc);
     }
+    ts.set_time(Duration::from_secs_f64(time));
     ts
+}
+
+/// In the xunit shape, a check's place and kind, as its suite's properties keyed by the
+/// check's id (no attributes or properties on a test case there).
+fn xunit_properties(c: &CheckReport) -> Vec<Property> {
+    let (id, o) = (&c.info.id, &c.outcome);
+    let mut props = vec![
+        Property::new(
+            format!("harden.check.{id}.file"),
+            format!("{}:{}", c.info.file, c.info.line),
+        ),
+        Property::new(
+            format!("harden.check.{id}.severity"),
+            c.info.severity.as_str(),
+        ),
+    ];
+    if let Some(note) = &o.note {
+        props.push(Property::new(
+            format!("harden.check.{id}.note"),
+            note.as_str(),
+        ));
+    }
+    if let Some(f) = &o.flaky {
+        props.push(Property::new(
+            format!("harden.check.{id}.flaky"),
+            f.rule.as_str(),
+        ));
+    }
+    props
+}
+
+/// One check's `<testcase>`.
+fn case(suite: &SuiteReport, c: &CheckReport, format: JunitFormat) -> TestCase {
+    let o = &c.outcome;
+    let status = match o.status {
+        Status::Pass => TestCaseStatus::success(),
+        Status::Skip => {
+            let mut s = TestCaseStatus::skipped();
+            if let Some(m) = &o.message {
+                s.set_message(m.as_str());
+            }
+            s
+        }
+        Status::Fail | Status::Error => {
+            let kind = if o.status == Status::Fail {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
+            let mut s = TestCaseStatus::non_success(kind);
+            if let Some(m) = &o.message {
+                s.set_message(m.as_str());
+            }
+            s.set_type(if o.status == Status::Fail {
+                "assertion"
+            } else {
+                "error"
+            });
+            s.set_description(body(c));
+            s
+        }
+    };
+    let mut tc = TestCase::new(c.info.id.as_str(), status);
+    tc.set_classname(format!("harden.{}.{}", suite.name, c.info.category));
+    tc.set_time(o.duration);
+    if !c.log_tail.is_empty() {
+        tc.set_system_out(c.log_tail.join("\n"));
+    }
+    if format == JunitFormat::Xunit {
+        return tc;
+    }
+    tc.set_assertions(o.assertions.len());
+    tc.extra
+        .insert(XmlString::new("file"), XmlString::new(&c.info.file));
+    tc.extra.insert(
+        XmlString::new("line"),
+        XmlString::new(c.info.line.to_string()),
+    );
+    tc.add_property(Property::new("harden.kind", c.info.kind.name()));
+    tc.add_property(Property::new("harden.severity", c.info.severity.as_str()));
+    if let Some(note) = &o.note {
+        tc.add_property(Property::new("harden.note", note.as_str()));
+    }
+    if o.attempts > 1 {
+        tc.add_property(Property::new("harden.attempts", o.attempts.to_string()));
+    }
+    if o.measurements > 1 {
+        tc.add_property(Property::new(
+            "harden.measurements",
+            o.measurements.to_string(),
+        ));
+    }
+    if let Some(f) = &o.flaky {
+        // The rule it was counted by; the note says what failed first.
+        tc.add_property(Property::new("harden.flaky", f.rule.as_str()));
+    }
+    tc
+}
+
+/// The document as quick-junit renders it whole, every check in memory: what `write`'s
+/// chunks are tested against.
+#[cfg(test)]
+pub(crate) fn whole(report: &RunReport, score: &Score, format: JunitFormat) -> String {
+    let mut junit = Report::new("harden");
+    junit.set_time(Duration::from_secs_f64(report.duration_seconds.max(0.0)));
+    if format == JunitFormat::Full
+        && let Ok(t) = chrono::DateTime::parse_from_rfc3339(&report.started_at)
+    {
+        junit.set_timestamp(t);
+    }
+    for suite in &report.suites {
+        let mut ts = skeleton(report, suite, score);
+        (ts.tests, ts.failures, ts.errors, ts.skipped) = (0, 0, 0, 0);
+        let checks: Vec<CheckReport> = suite.checks.iter().map(|c| c.into_owned()).collect();
+        let time: f64 = checks
+            .iter()
+            .map(|c| c.outcome.duration.as_secs_f64())
+            .sum();
+        ts.set_time(Duration::from_secs_f64(time));
+        for c in &checks {
+            if format == JunitFormat::Xunit {
+                ts.add_properties(xunit_properties(c));
+            }
+            ts.add_test_case(case(suite, c, format));
+        }
+        junit.add_test_suite(ts);
+    }
+    let xml = junit.to_string().unwrap();
+    match format {
+        JunitFormat::Full => xml,
+        JunitFormat::Xunit => without_root_attribute(&xml, "skipped"),
+    }
 }
 
 /// The essential text of a failure: each failed assertion, then the diff.

@@ -3,6 +3,8 @@
 //! and what to fix, the passing ones folded. Readable on a pull-request page.
 
 use crate::check::Status;
+use crate::report::checks::Glance;
+use crate::report::write::Out;
 use crate::report::{CheckReport, RunReport, Score, Verdict, fmt_score};
 use crate::suite::CheckKind;
 use std::fmt::Write;
@@ -127,7 +129,7 @@ fn status_icon(s: Status) -> &'static str {
     }
 }
 
-fn check_section(out: &mut String, c: &CheckReport) {
+fn check_section(out: &mut Out<'_>, c: &CheckReport) {
     let o = &c.outcome;
     let _ = writeln!(
         out,
@@ -177,8 +179,20 @@ fn check_section(out: &mut String, c: &CheckReport) {
     out.push('\n');
 }
 
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> String {
-    let mut out = String::new();
+    crate::report::write::to_string(|w| write(w, report, score, verdict))
+}
+
+/// The summary, written as it is rendered: the checks are read one at a time.
+pub(crate) fn write(
+    w: &mut dyn std::io::Write,
+    report: &RunReport,
+    score: &Score,
+    verdict: &Verdict,
+) -> std::io::Result<()> {
+    let mut sink = Out::new(w);
+    let out = &mut sink;
     let title = if verdict.ready {
         "✅ READY"
     } else {
@@ -252,45 +266,35 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
         );
     }
     out.push_str(&category_chart(score));
-    for (_, c) in report.checks() {
+    for (_, c) in report.checks_where(|g| g.brief.figures) {
         if let Some(f) = &c.outcome.figures {
             out.push_str(&latency_chart(&c.info.id, f));
         }
     }
     out.push('\n');
     // Most severe first, then in suite order.
-    let mut sections: Vec<(&str, Vec<&CheckReport>)> = Vec::new();
     for (title, status) in [
         ("Failing checks", Status::Fail),
         ("Checks that could not be evaluated", Status::Error),
         ("Skipped checks", Status::Skip),
     ] {
-        let mut list: Vec<&CheckReport> = report
-            .checks()
-            .map(|(_, c)| c)
-            .filter(|c| c.outcome.status == status)
-            .collect();
-        list.sort_by_key(|c| std::cmp::Reverse(c.info.severity));
-        sections.push((title, list));
-    }
-    for (title, list) in sections.into_iter().filter(|(_, l)| !l.is_empty()) {
-        let _ = writeln!(out, "### {title} ({})\n", list.len());
-        for c in list {
-            check_section(&mut out, c);
+        let n = report.count(status);
+        if n == 0 {
+            continue;
+        }
+        let _ = writeln!(out, "### {title} ({n})\n");
+        for (_, c) in report.most_severe_first(move |g| g.brief.status == status) {
+            check_section(out, &c);
         }
     }
-    let flaky: Vec<&CheckReport> = report
-        .checks()
-        .map(|(_, c)| c)
-        .filter(|c| c.outcome.status == Status::Pass && c.outcome.flaky.is_some())
-        .collect();
-    if !flaky.is_empty() {
+    let flaky = |g: &Glance<'_>| g.brief.status == Status::Pass && g.brief.flaky;
+    let n = report.glances().filter(|(_, g)| flaky(g)).count();
+    if n > 0 {
         let _ = writeln!(
             out,
-            "### Flaky checks ({}): a timing verdict failed, then passed when measured again\n",
-            flaky.len()
+            "### Flaky checks ({n}): a timing verdict failed, then passed when measured again\n",
         );
-        for c in flaky {
+        for (_, c) in report.checks_where(flaky) {
             if let Some(f) = &c.outcome.flaky {
                 let _ = writeln!(
                     out,
@@ -305,22 +309,18 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
         }
         out.push('\n');
     }
-    let passing: Vec<&CheckReport> = report
-        .checks()
-        .map(|(_, c)| c)
-        .filter(|c| c.outcome.status == Status::Pass)
-        .collect();
-    if !passing.is_empty() {
+    let passing = report.count(Status::Pass);
+    if passing > 0 {
         let _ = writeln!(
             out,
             "<details><summary>{} passing</summary>\n",
-            crate::text::plural(passing.len(), "check")
+            crate::text::plural(passing, "check")
         );
         let _ = writeln!(
             out,
             "| check | kind | category | severity | time |\n|---|---|---|---|---:|"
         );
-        for c in passing {
+        for (_, c) in report.checks_where(|g| g.brief.status == Status::Pass) {
             let _ = writeln!(
                 out,
                 "| `{}` | {} | {} | {} | {} |",
@@ -333,7 +333,7 @@ pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> St
         }
         let _ = writeln!(out, "\n</details>");
     }
-    out
+    sink.finish()
 }
 
 #[cfg(test)]

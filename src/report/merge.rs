@@ -46,7 +46,7 @@ pub(crate) fn merge(parts: Vec<RunReport>) -> Result<RunReport, MergeError> {
 }
 
 fn absorb(into: &mut SuiteReport, from: SuiteReport) -> Result<(), MergeError> {
-    for c in from.checks {
+    for c in from.checks.into_vec() {
         if into.checks.iter().any(|x| x.info.id == c.info.id) {
             return Err(MergeError::Overlap {
                 check: c.info.id,

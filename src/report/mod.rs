@@ -3,6 +3,7 @@
 mod badge;
 mod baseline;
 mod chart;
+mod checks;
 mod gates;
 mod github;
 mod html;
@@ -16,6 +17,9 @@ mod progress;
 #[path = "../../tests/unit/report_sample.rs"]
 pub(crate) mod sample;
 mod score;
+mod spill;
+#[cfg(test)]
+mod spilled_tests;
 mod terminal;
 mod write;
 
@@ -23,14 +27,22 @@ pub(crate) use badge::render as render_badge;
 pub(crate) use baseline::{Comparison, compare};
 pub(crate) use gates::{GateOptions, Verdict, decide};
 pub(crate) use github::publish as publish_github;
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) use html::render as render_html;
-pub(crate) use json::{ResultsFile, read as read_results, render as render_json};
-pub(crate) use junit::{JunitFormat, render as render_junit};
+pub(crate) use html::write as write_html;
+#[cfg(any(test, feature = "bench-internals"))]
+pub(crate) use json::render as render_json;
+pub(crate) use json::{ResultsFile, read as read_results, write as write_json};
+#[cfg(any(test, feature = "bench-internals"))]
+pub(crate) use junit::render as render_junit;
+pub(crate) use junit::{JunitFormat, write as write_junit};
+#[cfg(any(test, feature = "bench-internals"))]
 pub(crate) use markdown::render as render_markdown;
+pub(crate) use markdown::write as write_markdown;
 pub(crate) use merge::merge;
 pub(crate) use model::{
     CheckReport, FORMAT_VERSION, Recorder, RunReport, SuiteReport, fill_scores,
 };
 pub(crate) use score::{Score, compute as compute_score, fmt_score};
 pub(crate) use terminal::Terminal;
-pub(crate) use write::write_atomic;
+pub(crate) use write::{write_atomic, write_atomic_with};

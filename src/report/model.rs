@@ -3,8 +3,20 @@
 
 use crate::check::{CheckOutcome, Status};
 use crate::instance::StopReport;
+use crate::report::checks::{Checks, Glance};
+use crate::report::spill::SpillWriter;
 use crate::runner::{CheckInfo, Event, EventSink};
+use crate::suite::Severity;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// Severities, the most severe first: the order of a report's sections.
+const MOST_SEVERE_FIRST: [Severity; 4] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+];
 
 /// Version of the results JSON format (docs/results-json.md).
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -28,7 +40,8 @@ pub(crate) struct SuiteReport {
     pub instance: Option<InstanceReport>,
     pub setup_error: Option<String>,
     pub cancelled: Option<String>,
-    pub checks: Vec<CheckReport>,
+    #[schemars(with = "Vec<CheckReport>")]
+    pub checks: Checks,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -47,7 +60,7 @@ pub(crate) struct CheckReport {
 /// Sets each check's score from its status.
 pub(crate) fn fill_scores(report: &mut RunReport) {
     for s in &mut report.suites {
-        for c in &mut s.checks {
+        for c in s.checks.iter_mut() {
             c.score = c.outcome.score();
         }
     }
@@ -68,16 +81,45 @@ pub(crate) struct InstanceReport {
 }
 
 impl RunReport {
-    pub(crate) fn checks(&self) -> impl Iterator<Item = (&SuiteReport, &CheckReport)> {
+    /// The checks `keep` selects, in suite order: only those are read back.
+    pub(crate) fn checks_where<'r>(
+        &'r self,
+        keep: impl Fn(&Glance<'_>) -> bool + Copy + 'r,
+    ) -> impl Iterator<Item = (&'r SuiteReport, Cow<'r, CheckReport>)> + 'r {
         self.suites
             .iter()
-            .flat_map(|s| s.checks.iter().map(move |c| (s, c)))
+            .flat_map(move |s| s.checks.read_where(keep).map(move |c| (s, c)))
+    }
+
+    /// The checks `keep` selects, the most severe first, then in suite order (what sorting
+    /// them by severity would give): one pass over the suites per severity.
+    pub(crate) fn most_severe_first<'r>(
+        &'r self,
+        keep: impl Fn(&Glance<'_>) -> bool + Copy + 'r,
+    ) -> impl Iterator<Item = (&'r SuiteReport, Cow<'r, CheckReport>)> + 'r {
+        MOST_SEVERE_FIRST.into_iter().flat_map(move |severity| {
+            self.checks_where(move |g| g.info.severity == severity && keep(g))
+        })
+    }
+
+    /// Every check, in suite order, as far as the score and the counts need it: nothing
+    /// is read back.
+    pub(crate) fn glances(&self) -> impl Iterator<Item = (&SuiteReport, Glance<'_>)> {
+        self.suites
+            .iter()
+            .flat_map(|s| s.checks.glances().map(move |g| (s, g)))
     }
 
     pub(crate) fn count(&self, status: Status) -> usize {
-        self.checks()
-            .filter(|(_, c)| c.outcome.status == status)
+        self.glances()
+            .filter(|(_, g)| g.brief.status == status)
             .count()
+    }
+
+    /// Why the reports of this run cannot be trusted: an outcome that could not be kept
+    /// or read back.
+    pub(crate) fn failure(&self) -> Option<String> {
+        self.suites.iter().find_map(|s| s.checks.failure())
     }
 
     pub(crate) fn instance_failed(&self) -> bool {
@@ -87,13 +129,13 @@ impl RunReport {
     }
 }
 
-/// The event sink that builds the [`RunReport`], keeping checks in suite order.
-/// What a check says until its outcome is recorded.
-const NOT_RUN: &str = "not run";
-
+/// The event sink that builds the [`RunReport`], keeping checks in suite order. Each
+/// outcome goes to the run's spill as it arrives (`report/spill.rs`): memory keeps a few
+/// bytes per check, whatever the number of checks.
 pub(crate) struct Recorder {
     pub report: RunReport,
     started: std::time::Instant,
+    spill: SpillWriter,
 }
 
 impl Recorder {
@@ -108,27 +150,27 @@ impl Recorder {
                 suites: Vec::new(),
             },
             started: std::time::Instant::now(),
+            spill: SpillWriter::new(),
         }
     }
 
-    pub(crate) fn finish(mut self, interrupted: bool) -> RunReport {
-        self.report.duration_seconds =
-            (self.started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
-        self.report.interrupted = interrupted;
-        fill_scores(&mut self.report);
-        self.report
+    pub(crate) fn finish(self, interrupted: bool) -> RunReport {
+        let mut report = self.report;
+        report.duration_seconds = (self.started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        report.interrupted = interrupted;
+        let spill = self.spill.finish();
+        for s in &mut report.suites {
+            s.checks.attach(&spill);
+        }
+        fill_scores(&mut report);
+        report
     }
 
     /// The run was cut short before every check was reported (a second Ctrl-C): what
     /// never finished says why.
     pub(crate) fn abandon(&mut self, why: &str) {
         for suite in &mut self.report.suites {
-            for c in &mut suite.checks {
-                if c.outcome.status == Status::Skip && c.outcome.message.as_deref() == Some(NOT_RUN)
-                {
-                    c.outcome = CheckOutcome::skip(format!("not run: {why}"));
-                }
-            }
+            suite.checks.abandon(why);
             suite.cancelled.get_or_insert_with(|| why.to_string());
         }
     }
@@ -162,15 +204,7 @@ impl EventSink for Recorder {
                 instance: None,
                 setup_error: None,
                 cancelled: None,
-                checks: checks
-                    .iter()
-                    .map(|info| CheckReport {
-                        info: info.clone(),
-                        outcome: CheckOutcome::skip(NOT_RUN),
-                        log_tail: vec![],
-                        score: None,
-                    })
-                    .collect(),
+                checks: Checks::spilled(checks.clone()),
             }),
             Event::InstanceSpawned {
                 label,
@@ -211,10 +245,10 @@ impl EventSink for Recorder {
                 outcome,
                 log_tail,
             } => {
-                if let Some(c) = self.suite().and_then(|s| s.checks.get_mut(*index)) {
-                    c.outcome = outcome.clone();
-                    c.outcome.duration = crate::check::whole_micros(outcome.duration);
-                    c.log_tail = log_tail.clone();
+                // The duration is kept to the whole microsecond, as the results file keeps it.
+                let brief = self.spill.record(outcome, log_tail);
+                if let Some(s) = self.suite() {
+                    s.checks.record(*index, brief);
                 }
             }
             Event::RunCancelled { reason } => {

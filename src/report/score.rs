@@ -56,20 +56,24 @@ pub(crate) fn compute(report: &RunReport) -> Score {
     let mut all = Sums::default();
     let mut by_cat: BTreeMap<String, Sums> = BTreeMap::new();
     let (mut skipped, mut total, mut blocking) = (0, 0, Vec::new());
-    for (_, c) in report.checks() {
+    for (_, g) in report.glances() {
+        let (info, status) = (g.info, g.brief.status);
         total += 1;
-        if c.outcome.status == Status::Skip {
+        if status == Status::Skip {
             skipped += 1;
             continue;
         }
-        let s = c.outcome.score().unwrap_or(0.0);
-        all.add(c.info.weight, s, c.outcome.status);
-        by_cat
-            .entry(c.info.category.clone())
-            .or_default()
-            .add(c.info.weight, s, c.outcome.status);
-        if c.info.severity == Severity::Critical && c.outcome.status != Status::Pass {
-            blocking.push(c.info.id.clone());
+        let s = g.brief.score.unwrap_or(0.0);
+        all.add(info.weight, s, status);
+        match by_cat.get_mut(&info.category) {
+            Some(sums) => sums.add(info.weight, s, status),
+            None => by_cat
+                .entry(info.category.clone())
+                .or_default()
+                .add(info.weight, s, status),
+        }
+        if info.severity == Severity::Critical && status != Status::Pass {
+            blocking.push(info.id.clone());
         }
     }
     Score {
@@ -133,7 +137,7 @@ mod tests {
 
     fn report(checks: Vec<CheckReport>) -> RunReport {
         let mut r = crate::report::sample::report();
-        r.suites[0].checks = checks;
+        r.suites[0].checks = checks.into();
         r
     }
 

@@ -7,29 +7,34 @@ use crate::runner::{CheckInfo, Event, EventSink};
 use crate::text::plural;
 use anstyle::{AnsiColor, Style};
 use std::io::Write;
+use std::sync::Arc;
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
+/// How many of the checks folded into one `not run` line it names.
+const NOT_RUN_NAMED: usize = 5;
 
 pub(crate) struct Terminal {
     out: anstream::AutoStream<std::io::Stdout>,
-    checks: Vec<CheckInfo>,
+    /// The suite's checks, shared with the event and the recorder.
+    checks: Arc<Vec<CheckInfo>>,
     width: usize,
     progress: crate::report::progress::Progress,
     /// Shown in each suite's header line: `partition 2/3 (from CI_NODE_INDEX/CI_NODE_TOTAL)`.
     partition: Option<String>,
-    /// Checks not run for the reason the last one printed gave: folded into one line.
-    not_run: Option<(String, Vec<String>)>,
+    /// Checks not run for the reason the last one printed gave: folded into one line that
+    /// names the first `NOT_RUN_NAMED` of them and counts the rest.
+    not_run: Option<(String, Vec<String>, usize)>,
 }
 
 impl Terminal {
     pub(crate) fn new() -> Terminal {
         Terminal {
             out: anstream::AutoStream::auto(std::io::stdout()),
-            checks: Vec::new(),
+            checks: Arc::default(),
             width: 30,
             progress: crate::report::progress::Progress::new(),
             partition: None,
@@ -48,22 +53,27 @@ impl Terminal {
 
     /// Prints the checks folded after the last `not run:` one, if any.
     fn fold_not_run(&mut self) {
-        if let Some((_, ids)) = self.not_run.take()
-            && !ids.is_empty()
+        if let Some((_, ids, n)) = self.not_run.take()
+            && n > 0
         {
-            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let named: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let more = if n > named.len() {
+                format!(" and {} more", n - named.len())
+            } else {
+                String::new()
+            };
             let text = format!(
-                "        {DIM}... {} more {} not run for the same reason: {}{DIM:#}",
-                ids.len(),
-                if ids.len() == 1 { "check" } else { "checks" },
-                crate::text::short_list(&ids, 5)
+                "        {DIM}... {n} more {} not run for the same reason: {}{more}{DIM:#}",
+                if n == 1 { "check" } else { "checks" },
+                named.join(", ")
             );
             self.progress.print(&mut self.out, &text);
         }
     }
 
     fn finished(&mut self, index: usize, o: &CheckOutcome) {
-        let Some(info) = self.checks.get(index).cloned() else {
+        let checks = self.checks.clone();
+        let Some(info) = checks.get(index) else {
             return;
         };
         // Checks that never ran, one after another, for one reason: one line for them all.
@@ -71,10 +81,13 @@ impl Terminal {
             .message
             .as_deref()
             .filter(|m| m.starts_with("not run:") && o.assertions.is_empty());
-        if let (Some(m), Some((last, ids))) = (not_run, self.not_run.as_mut())
+        if let (Some(m), Some((last, ids, n))) = (not_run, self.not_run.as_mut())
             && m == last
         {
-            ids.push(info.id.clone());
+            if ids.len() < NOT_RUN_NAMED {
+                ids.push(info.id.clone());
+            }
+            *n += 1;
             return;
         }
         let (label, style) = match o.status {
@@ -106,7 +119,7 @@ impl Terminal {
             self.line(format!("        {m}"));
         }
         if let Some(m) = not_run {
-            self.not_run = Some((m.to_string(), Vec::new()));
+            self.not_run = Some((m.to_string(), Vec::new(), 0));
         }
         for a in failed {
             self.line(format!("        {BOLD}{}{BOLD:#}", a.property));
@@ -155,7 +168,7 @@ impl Terminal {
     /// Each check of a recorded run, as `harden check` printed it live.
     pub(crate) fn print_results(&mut self, report: &RunReport) {
         for s in &report.suites {
-            self.checks = s.checks.iter().map(|c| c.info.clone()).collect();
+            self.checks = Arc::new(s.checks.iter().map(|c| c.info.clone()).collect());
             self.width = self
                 .checks
                 .iter()

@@ -32,8 +32,10 @@ enum Msg {
 
 /// A batch of checks and what they run with.
 pub(crate) struct Batch<'a> {
-    /// Each check with its index in the suite's report, in suite order.
-    pub checks: Vec<(usize, CheckSpec)>,
+    /// Each check with its index in the suite's report, in suite order. Borrowed from the
+    /// suite: a check's spec is cloned into its task when it starts, so a run holds no
+    /// second copy of the suite.
+    pub checks: Vec<(usize, &'a CheckSpec)>,
     pub cx: &'a CheckContext,
     pub env: Arc<VariantEnv>,
     /// How many run at once (`--jobs`).
@@ -81,11 +83,12 @@ async fn settled_tail(logs: &LogBuffer) -> Vec<String> {
 }
 
 /// Starts checks in suite order, each once a `--jobs` permit is free; an exclusive check
-/// waits until nothing else is in flight and holds back the ones after it.
+/// waits until nothing else is in flight and holds back the ones after it. Polled by the
+/// dispatcher's loop; dropping it starts no other check.
 async fn feed(
-    checks: Vec<(usize, CheckSpec)>,
+    checks: &[(usize, &CheckSpec)],
     cx: CheckContext,
-    env: Arc<VariantEnv>,
+    env: &Arc<VariantEnv>,
     main_exit: Option<watch::Receiver<Option<ExitInfo>>>,
     jobs: usize,
     tx: mpsc::UnboundedSender<Msg>,
@@ -96,7 +99,7 @@ async fn feed(
     // A variant's start-up loads the machine: timing checks hold this shared while they
     // run, a variant's start-up holds it alone.
     let startups = Arc::new(RwLock::new(()));
-    for (i, spec) in checks {
+    for &(i, spec) in checks {
         let acquire = async {
             let permit = permits.clone().acquire_owned().await.ok()?;
             // Held while the check runs: the permit, and a shared or exclusive lock.
@@ -125,7 +128,7 @@ async fn feed(
             return;
         };
         let (tx, cx, env, stop) = (tx.clone(), cx.clone(), env.clone(), stop.clone());
-        let startups = startups.clone();
+        let (spec, startups) = (spec.clone(), startups.clone());
         // Only checks against the main instance blame its exit.
         let main_exit = main_exit.clone().filter(|_| spec.variant.is_none());
         tokio::spawn(async move {
@@ -288,8 +291,6 @@ pub(crate) async fn dispatch(
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Set on a stop: the feeder starts no other check and running ones end at once.
     let stop = tokio_util::sync::CancellationToken::new();
-    let indices: Vec<usize> = checks.iter().map(|(i, _)| *i).collect();
-    let uses_main: Vec<bool> = checks.iter().map(|(_, c)| c.variant.is_none()).collect();
     let mut feed_cx = cx.clone();
     if out.wants_progress() {
         let tx = tx.clone();
@@ -297,27 +298,33 @@ pub(crate) async fn dispatch(
             let _ = tx.send(Msg::Progress(i, p));
         });
     }
-    let feeder = tokio::spawn(feed(
-        checks,
+    // The feeder owns its context (and so the progress sink's sender): once every check
+    // has started and ended, the channel closes.
+    let feeder = feed(
+        &checks,
         feed_cx,
-        env,
+        &env,
         exit_watch.clone(),
         jobs,
         tx,
         stop.clone(),
-    ));
-    // A check's suite index to its place here: looked up for every message, so a map (a
-    // scan made 100,000 checks quadratic).
-    let places: std::collections::HashMap<usize, usize> =
-        indices.iter().enumerate().map(|(p, i)| (*i, p)).collect();
-    let pos = |i: usize| places.get(&i).copied().unwrap_or(0);
+    );
+    tokio::pin!(feeder);
+    let mut fed = false;
+    // A check's suite index to its place here, looked up for every message: the indices
+    // ascend (a scan made 100,000 checks quadratic).
+    let pos = |i: usize| checks.binary_search_by_key(&i, |(i, _)| *i).unwrap_or(0);
 
-    let mut started = vec![false; indices.len()];
-    let mut statuses: Vec<Option<Status>> = vec![None; indices.len()];
-    let mut left = indices.len();
+    let mut started = vec![false; checks.len()];
+    let mut statuses: Vec<Option<Status>> = vec![None; checks.len()];
+    let mut left = checks.len();
     let mut end = DispatchEnd::default();
     while left > 0 {
         let happened = tokio::select! {
+            _ = &mut feeder, if !fed => {
+                fed = true;
+                continue;
+            }
             msg = rx.recv() => match msg {
                 Some(Msg::Started(i)) => {
                     started[pos(i)] = true;
@@ -360,16 +367,15 @@ pub(crate) async fn dispatch(
         }
     }
     stop.cancel();
-    feeder.abort();
     if let Some(leftover) = &end.stop {
-        for (p, i) in indices.iter().enumerate() {
+        for (p, (i, spec)) in checks.iter().enumerate() {
             if statuses[p].is_some() {
                 continue;
             }
             let o = leftover.outcome(started[p]);
             statuses[p] = Some(o.status);
             let log_tail = match (&cx.logs, o.status) {
-                (Some(logs), Status::Error) if uses_main[p] => {
+                (Some(logs), Status::Error) if spec.variant.is_none() => {
                     logs.tail(crate::instance::LOG_TAIL_LINES)
                 }
                 _ => Vec::new(),

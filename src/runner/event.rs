@@ -23,7 +23,8 @@ pub(crate) enum Event {
     SuiteStarted {
         suite: String,
         file: String,
-        checks: Vec<CheckInfo>,
+        /// Shared by every sink that keeps them: one copy, however many checks.
+        checks: std::sync::Arc<Vec<CheckInfo>>,
         filtered_out: usize,
     },
     InstanceSpawned {
@@ -106,7 +107,8 @@ impl Event {
             } => {
                 f(suite);
                 f(file);
-                for c in checks {
+                // Not shared yet when it is sanitized (before any sink sees it): no copy.
+                for c in std::sync::Arc::make_mut(checks).iter_mut() {
                     let CheckInfo {
                         id,
                         name,

@@ -90,24 +90,26 @@ pub(crate) async fn run_suite(
     out.emit(Event::SuiteStarted {
         suite: suite.name.clone(),
         file: suite.file.display().to_string(),
-        checks: selected
-            .iter()
-            .map(|(_, c)| CheckInfo {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                kind: c.kind.kind(),
-                category: c.category.clone(),
-                severity: c.severity,
-                weight: c.severity.weight()
-                    * suite
-                        .category_weights
-                        .get(&c.category)
-                        .copied()
-                        .unwrap_or(1.0),
-                file: c.pos.file.display().to_string(),
-                line: c.pos.line,
-            })
-            .collect(),
+        checks: Arc::new(
+            selected
+                .iter()
+                .map(|(_, c)| CheckInfo {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    kind: c.kind.kind(),
+                    category: c.category.clone(),
+                    severity: c.severity,
+                    weight: c.severity.weight()
+                        * suite
+                            .category_weights
+                            .get(&c.category)
+                            .copied()
+                            .unwrap_or(1.0),
+                    file: c.pos.file.display().to_string(),
+                    line: c.pos.line,
+                })
+                .collect(),
+        ),
         filtered_out,
     });
     let end = run_selected(suite, opts, interrupts, &selected, &mut out).await;
@@ -202,7 +204,7 @@ async fn run_selected(
         }
     } else {
         let batch = Batch {
-            checks: service.iter().map(|(i, c)| (*i, (*c).clone())).collect(),
+            checks: service.clone(),
             cx: &cx,
             env,
             jobs: opts.jobs,
@@ -238,7 +240,7 @@ async fn run_preflight(
     end: &mut SuiteEnd,
 ) -> bool {
     let batch = Batch {
-        checks: preflight.iter().map(|(i, c)| (*i, (*c).clone())).collect(),
+        checks: preflight.to_vec(),
         cx,
         env: env.clone(),
         jobs: 1,

@@ -40,6 +40,7 @@ mod requests;
 mod said;
 mod score;
 mod security;
+mod security_access;
 mod security_discover;
 mod security_inject;
 mod shards;

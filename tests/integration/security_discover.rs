@@ -14,7 +14,7 @@ use crate::harness::{Harden, Output, python_venv, repo};
 /// The service, started with one flaw (or none), stopped by its pid when dropped.
 pub(crate) struct Notes {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Notes {
@@ -64,7 +64,11 @@ impl Notes {
     }
 
     /// Likewise, with `document` written beside the suite as `openapi.json`.
-    fn check_with(&self, edit: impl Fn(String) -> String, document: Option<&str>) -> Output {
+    pub(crate) fn check_with(
+        &self,
+        edit: impl Fn(String) -> String,
+        document: Option<&str>,
+    ) -> Output {
         let suite = std::fs::read_to_string(repo().join("fixtures/security-discover/suite.yaml"))
             .expect("the fixture's suite");
         let h = Harden::check_yaml(&edit(suite)).args(["--var", &format!("port={}", self.port)]);
@@ -75,7 +79,7 @@ impl Notes {
     }
 
     /// One GET on a fresh connection: (status, body).
-    fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
@@ -162,6 +166,8 @@ fn the_healthy_service_passes_every_family_and_the_writes_are_held_back() {
             "API8:2023 Security Misconfiguration: CORS look-alike origins",
             "API7:2023 Server Side Request Forgery: URL inputs given a loopback URL",
             "API8:2023 Security Misconfiguration (injection): SQL, OS command, template and path traversal payloads",
+            "API1:2023 Broken Object Level Authorization: objects of one identity requested by the others and by no identity",
+            "API5:2023 Broken Function Level Authorization: operations a role restricts, called without it",
         ],
         "{out}"
     );
@@ -173,7 +179,7 @@ fn the_healthy_service_passes_every_family_and_the_writes_are_held_back() {
         .to_string();
     assert_eq!(
         note,
-        "brute-force: not sent in mode: safe: POST /login, POST /reset-pin; injection: not sent in mode: safe: POST /login, POST /tools/lookup, POST /reset-pin; skipped (discover.skip): POST /notes; mode: safe (only GET, HEAD and OPTIONS are sent); not sent: auth-required DELETE /notes/999999, error-hygiene"
+        "brute-force: not sent in mode: safe: POST /login, POST /reset-pin; injection: not sent in mode: safe: POST /login, PATCH /me, POST /tools/lookup, POST /reset-pin; skipped (discover.skip): POST /notes, PUT /notes/{note_id}; mode: safe (only GET, HEAD and OPTIONS are sent); not sent: auth-required DELETE /notes/999999, error-hygiene, access: writes to one identity's objects as the others, mass-assignment"
     );
 }
 

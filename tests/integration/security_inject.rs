@@ -110,7 +110,7 @@ fn a_body_field_passed_to_a_shell_is_found_in_active_mode_and_not_sent_in_safe_m
     assert_eq!(out.code, 0, "{out}");
     assert!(
         note(&out).contains(
-            "injection: not sent in mode: safe: POST /login, POST /tools/lookup, POST /reset-pin; skipped (discover.skip): POST /notes"
+            "injection: not sent in mode: safe: POST /login, PATCH /me, POST /tools/lookup, POST /reset-pin; skipped (discover.skip): POST /notes, PUT /notes/{note_id}"
         ),
         "{}",
         note(&out)
@@ -139,8 +139,8 @@ fn an_operation_the_suite_skips_is_never_sent_a_probe() {
     };
     let skip_lookup = |s: String| {
         active(s).replace(
-            "skip: [POST /notes]",
-            "skip: [POST /notes, \"post /tools/lookup\"]",
+            "skip: [POST /notes, \"PUT /notes/{note_id}\"]",
+            "skip: [POST /notes, \"PUT /notes/{note_id}\", \"post /tools/lookup\"]",
         )
     };
     let out = svc.check(skip_lookup);
@@ -154,7 +154,12 @@ fn an_operation_the_suite_skips_is_never_sent_a_probe() {
     assert!(!writes.contains("/tools/lookup"), "{writes}");
 
     // A misspelt entry would leave the operation it meant unprotected: an error.
-    let out = svc.check(|s| s.replace("skip: [POST /notes]", "skip: [POST /note]"));
+    let out = svc.check(|s| {
+        s.replace(
+            "skip: [POST /notes, \"PUT /notes/{note_id}\"]",
+            "skip: [POST /note, \"PUT /notes/{note_id}\"]",
+        )
+    });
     assert_eq!(out.status_of("discover"), "error", "{out}");
     let (_, message) = out.check("discover");
     assert!(
@@ -236,7 +241,7 @@ fn the_healthy_service_passes_every_new_family_in_both_modes() {
         .find(|a| a.contains("(injection)"))
         .expect("an injection assertion");
     assert!(
-        injection.ends_with(" answers to 8 inputs | pass"),
+        injection.ends_with(" answers to 9 inputs | pass"),
         "{injection}"
     );
     let after = svc.state();

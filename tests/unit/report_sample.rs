@@ -92,7 +92,8 @@ pub(crate) fn report() -> RunReport {
                     Status::Skip,
                     200,
                 ),
-            ],
+            ]
+            .into(),
         }],
     };
     crate::report::fill_scores(&mut r);

@@ -1,11 +1,14 @@
 //! `discover:`: reads the service's OpenAPI document with the engine's loader and runs the
 //! probe families that look for themselves (`jwt.rs`, `unlisted.rs`, `exposure.rs`,
-//! `injection.rs`, `ssrf.rs`, `brute_force.rs`). In `mode: safe` every request they send
-//! is GET, HEAD or OPTIONS; every family is bounded in count and time; each finding is an
-//! assertion naming its OWASP API Top 10 (2023) category, the request as a `curl` with
-//! credentials masked, the answer, and why it is a finding.
+//! `access.rs`, `mass_assignment.rs`, `injection.rs`, `ssrf.rs`, `brute_force.rs`). In
+//! `mode: safe` every request they send is GET, HEAD or OPTIONS; every family is bounded
+//! in count and time; each finding is an assertion naming its OWASP API Top 10 (2023)
+//! category, the request as a `curl` with credentials masked, the answer, and why it is a
+//! finding.
 
-use super::{brute_force, exposure, injection, jwt, ssrf, unlisted};
+use super::{
+    access, brute_force, exposure, identities, injection, jwt, mass_assignment, ssrf, unlisted,
+};
 use crate::check::context::CheckContext;
 use crate::check::outcome::Assertion;
 use crate::http::{self, Response};
@@ -16,7 +19,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// One probe request's whole deadline.
-const PER_REQUEST: Duration = Duration::from_secs(10);
+pub(super) const PER_REQUEST: Duration = Duration::from_secs(10);
 /// The most a document file may hold.
 const MAX_FILE: u64 = 32 * 1024 * 1024;
 
@@ -31,6 +34,8 @@ pub(super) struct Prober<'a> {
     /// The document's own path on the service, when it was fetched from there.
     pub document_path: Option<String>,
     pub spec: &'a DiscoverSpec,
+    /// The document as parsed, for extensions the engine does not read (`x-roles`).
+    pub raw: Value,
     /// `mode: safe`: only reads (GET) are probed with crafted input; writes are held back.
     pub safe: bool,
 }
@@ -40,6 +45,8 @@ pub(super) struct Prober<'a> {
 pub(super) struct Found {
     pub assertions: Vec<Assertion>,
     pub notes: Vec<String>,
+    /// Probes safe mode did not send (they would change state).
+    pub held: Vec<String>,
 }
 
 pub(super) async fn run(
@@ -61,12 +68,14 @@ pub(super) async fn run(
         Some(Err(e)) => return Err(format!("discover: {e}")),
     };
     let base = cx.base_url.trim_end_matches('/').to_string();
-    let (doc, document_path) = match &spec.document {
+    let (doc, raw, document_path) = match &spec.document {
         DiscoverDocument::File(path) => {
             let text = crate::read::text(path, MAX_FILE).map_err(|e| format!("discover: {e}"))?;
-            let doc = Document::from_text(&text)
+            let raw = crate::openapi::document::parse(&text)
                 .map_err(|e| format!("discover: `{}`: {e}", path.display()))?;
-            (doc, None)
+            let doc = Document::new(raw.clone())
+                .map_err(|e| format!("discover: `{}`: {e}", path.display()))?;
+            (doc, raw, None)
         }
         DiscoverDocument::Service(path) => {
             let r = get_with(cx, &format!("{base}{path}"), &headers).await?;
@@ -76,9 +85,11 @@ pub(super) async fn run(
                     r.status
                 ));
             }
+            let raw = crate::openapi::document::parse(&r.body)
+                .map_err(|e| format!("discover: GET {path}: {e}"))?;
             let doc =
-                Document::from_text(&r.body).map_err(|e| format!("discover: GET {path}: {e}"))?;
-            (doc, Some(path.clone()))
+                Document::new(raw.clone()).map_err(|e| format!("discover: GET {path}: {e}"))?;
+            (doc, raw, Some(path.clone()))
         }
     };
     let root = format!("{base}{}", doc.base_path.trim_end_matches('/'));
@@ -89,6 +100,7 @@ pub(super) async fn run(
         root,
         document_path,
         spec,
+        raw,
         safe,
     };
     p.check_skip()?;
@@ -112,6 +124,19 @@ pub(super) async fn run(
     }
     if spec.injection != Some(false) {
         injection::run(&p, &mut found).await?;
+    }
+    let access_on = spec.access != Some(false) && !spec.identities.is_empty();
+    let mass_on = spec.mass_assignment != Some(false);
+    if access_on || mass_on {
+        let ids = identities::resolve(&p)?;
+        if access_on {
+            access::run(&p, &ids, &mut found).await?;
+        }
+        if mass_on && safe {
+            found.held.push("mass-assignment".into());
+        } else if mass_on {
+            mass_assignment::run(&p, &ids, &mut found).await?;
+        }
     }
     Ok(found)
 }
