@@ -33,10 +33,20 @@ pub(crate) fn closest<'a>(value: &str, choices: &[&'a str]) -> Option<&'a str> {
             let key = norm(c.split(':').next().unwrap_or(c));
             let d = edit_distance(&value, &key);
             let prefix = value.chars().count() >= 3 && key.starts_with(&value);
-            (d <= bound || prefix).then_some((d, *c))
+            (d <= bound || prefix || plural(&value, &key)).then_some((d, *c))
         })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| key_of(c))
+}
+
+/// `a` and `b` are one word, singular and plural (`binary`/`binaries`, `header`/`headers`).
+fn plural(a: &str, b: &str) -> bool {
+    let one = |s: &str, p: &str| {
+        p.strip_suffix('s') == Some(s)
+            || s.strip_suffix('y')
+                .is_some_and(|stem| p.strip_suffix("ies") == Some(stem))
+    };
+    a.len() >= 3 && (one(a, b) || one(b, a))
 }
 
 /// A choice as a suggestion: its key, without the value it shows.
@@ -98,6 +108,9 @@ mod tests {
         empty_value: "", SEVERITIES => None;
         key_before_the_value: "presnt", ["equals", "present: true"] => Some("present");
         nearest_wins: "gte", ["gt", "gte", "lt"] => Some("gte");
+        singular_for_plural_ies: "binary", ["binaries", "python", "env"] => Some("binaries");
+        plural_for_singular_ies: "dependencies", ["dependency", "http"] => Some("dependency");
+        plural_for_singular: "origin", ["origins", "headers"] => Some("origins");
     }
 
     #[test]
