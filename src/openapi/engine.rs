@@ -250,6 +250,11 @@ pub(crate) async fn run(
     r.report
 }
 
+/// What a request cut by the end of the time budget gets: the run ends there, and the
+/// request is neither judged nor a transport failure (the service was not slow to answer
+/// it; the budget was spent).
+const BUDGET_ENDED: &str = "no answer before the check's time budget ended";
+
 /// Sends `req`, once more on a fresh connection if it got no answer (the failed one is
 /// out of the pool), waiting at most `left`: the run's time budget bounds every wait.
 async fn send_retry(
@@ -265,7 +270,7 @@ async fn send_retry(
     };
     tokio::time::timeout(left, tries)
         .await
-        .unwrap_or_else(|_| Err("no answer before the check's time budget ended".into()))
+        .unwrap_or_else(|_| Err(BUDGET_ENDED.into()))
 }
 
 impl Run<'_> {
@@ -321,6 +326,10 @@ impl Run<'_> {
                         self.judge(case, &req, &resp);
                         answers.push(Some(resp));
                     }
+                    Some(Err(e)) if e == BUDGET_ENDED => {
+                        self.report.exhausted = Some("time");
+                        answers.push(None);
+                    }
                     Some(Err(e)) => {
                         self.transport(&req, &e);
                         answers.push(None);
@@ -348,18 +357,15 @@ impl Run<'_> {
     fn judge(&mut self, case: &Case, req: &HttpRequest, resp: &HttpResponse) -> Verdict {
         let op = &self.doc.operations[case.op];
         let v = rules::check(op, case, resp, &mut self.schemas);
-        if matches!(case.intent, Intent::UnlistedMethod { .. }) {
-            // Not a call of the operation: its statistics are about its own method.
-            for violation in &v.violations {
-                self.record(case, req, resp, violation.clone());
+        // An unlisted method is not a call of the operation: its statistics are about its
+        // own method.
+        if !matches!(case.intent, Intent::UnlistedMethod { .. }) {
+            let stats = &mut self.report.operations[case.op];
+            stats.sent += 1;
+            if case.intent == Intent::Valid && !case.without_credentials {
+                stats.valid += 1;
+                stats.valid_rejected += usize::from(v.rejected_valid);
             }
-            return v;
-        }
-        let stats = &mut self.report.operations[case.op];
-        stats.sent += 1;
-        if case.intent == Intent::Valid && !case.without_credentials {
-            stats.valid += 1;
-            stats.valid_rejected += usize::from(v.rejected_valid);
         }
         for violation in &v.violations {
             self.record(case, req, resp, violation.clone());

@@ -376,3 +376,42 @@ async fn an_unlisted_method_finding_is_silenced_by_its_rule_or_its_request() {
         1
     );
 }
+
+/// A sender whose every answer takes `delay`: a healthy service on a slow machine.
+struct Slow {
+    delay: Duration,
+}
+
+impl Sender for Slow {
+    fn send(&self, req: HttpRequest) -> Sent {
+        let delay = self.delay;
+        Box::pin(async move {
+            tokio::time::sleep(delay).await;
+            if req.method != "POST" {
+                return refuse_others(&req, &["POST"]).unwrap();
+            }
+            json_resp(422, json!({}))
+        })
+    }
+}
+
+#[tokio::test]
+async fn requests_cut_by_the_time_budget_end_the_run_and_are_no_transport_failure() {
+    let mut o = opts(1);
+    o.budget.time = Duration::from_millis(150);
+    let report = run(
+        &doc(),
+        &[0],
+        &o,
+        Arc::new(Slow {
+            delay: Duration::from_millis(40),
+        }),
+    )
+    .await;
+    assert_eq!(report.exhausted, Some("time"));
+    assert!(
+        report.transport_errors.is_empty(),
+        "{:?}",
+        report.transport_errors
+    );
+}
