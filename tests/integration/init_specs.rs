@@ -294,16 +294,13 @@ fn fixture_app(name: &str) -> PathBuf {
     repo().join("fixtures").join(name)
 }
 
-/// Defect 7: the main resource gets a scenario (create -> read -> delete) that passes on a
-/// service whose every operation needs a header and an id.
-#[test]
-fn init_writes_a_scenario_for_a_resource_that_needs_headers_and_an_id() {
-    let app = fixture_app("fastapi-notes");
+/// `harden init` on the FastAPI service of fixtures/`name` (started with uvicorn from the
+/// tests' venv): its output, the directory holding the suite, the suite's path and the
+/// PATH to run it with. `None` when the venv cannot be had outside CI.
+fn init_on(name: &str) -> Option<(Output, tempfile::TempDir, PathBuf, String)> {
+    let path = path_with_python()?;
     let out = tempfile::tempdir().unwrap();
     let suite = out.path().join("harden.yaml");
-    let Some(path) = path_with_python() else {
-        return;
-    };
     let init = Harden::new()
         .args([
             "init",
@@ -313,7 +310,17 @@ fn init_writes_a_scenario_for_a_resource_that_needs_headers_and_an_id() {
             &suite.display().to_string(),
         ])
         .env("PATH", &path)
-        .run_in(&app);
+        .run_in(&fixture_app(name));
+    Some((init, out, suite, path))
+}
+
+/// Defect 7: the main resource gets a scenario (create -> read -> delete) that passes on a
+/// service whose every operation needs a header and an id.
+#[test]
+fn init_writes_a_scenario_for_a_resource_that_needs_headers_and_an_id() {
+    let Some((init, out, suite, path)) = init_on("fastapi-notes") else {
+        return;
+    };
     assert_eq!(init.code, 0, "{init}");
     let text = std::fs::read_to_string(&suite).unwrap();
     let parsed = yaml(&text);
@@ -371,22 +378,9 @@ fn init_refuses_swagger_2_with_a_hint() {
 /// password the login step fails and nothing passes. The password is never shown.
 #[test]
 fn init_on_an_oauth2_password_service_logs_in_and_passes() {
-    let app = fixture_app("fastapi-login");
-    let out = tempfile::tempdir().unwrap();
-    let suite = out.path().join("harden.yaml");
-    let Some(path) = path_with_python() else {
+    let Some((init, _out, suite, path)) = init_on("fastapi-login") else {
         return;
     };
-    let init = Harden::new()
-        .args([
-            "init",
-            "--command",
-            "uvicorn app:app --port $PORT --log-level warning",
-            "--output",
-            &suite.display().to_string(),
-        ])
-        .env("PATH", &path)
-        .run_in(&app);
     assert_eq!(init.code, 0, "{init}");
     assert!(
         init.stderr.contains("OAUTH2PASSWORDBEARER_PASSWORD"),
@@ -433,22 +427,9 @@ fn init_on_an_oauth2_password_service_logs_in_and_passes() {
 /// and where the fix is; without those lines the same suite fails on them.
 #[test]
 fn init_silences_stock_fastapi_answers_and_says_how_to_mend_them() {
-    let app = fixture_app("fastapi-notes");
-    let out = tempfile::tempdir().unwrap();
-    let suite = out.path().join("harden.yaml");
-    let Some(path) = path_with_python() else {
+    let Some((init, _out, suite, path)) = init_on("fastapi-notes") else {
         return;
     };
-    let init = Harden::new()
-        .args([
-            "init",
-            "--command",
-            "uvicorn app:app --port $PORT --log-level warning",
-            "--output",
-            &suite.display().to_string(),
-        ])
-        .env("PATH", &path)
-        .run_in(&app);
     assert_eq!(init.code, 0, "{init}");
     let text = std::fs::read_to_string(&suite).unwrap();
     let parsed = yaml(&text);
