@@ -1,5 +1,5 @@
-//! The dispatcher: runs a batch of checks (the preflight, then the service checks) as
-//! concurrent tasks, and is the only code that turns what they report into check events,
+//! The dispatcher: runs a batch of checks (the preflight, then the service checks)
+//! concurrently, and is the only code that turns what they report into check events,
 //! in order. What stops a batch (and what its unfinished checks become) is decided in
 //! `stop.rs`.
 
@@ -12,6 +12,8 @@ use crate::runner::signal::{Abort, Interrupts};
 use crate::runner::stop::{Happened, Leftover, Next, decide};
 use crate::runner::variant::{self, VariantEnv};
 use crate::suite::CheckSpec;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{RwLock, Semaphore, mpsc, watch};
@@ -33,8 +35,7 @@ enum Msg {
 /// A batch of checks and what they run with.
 pub(crate) struct Batch<'a> {
     /// Each check with its index in the suite's report, in suite order. Borrowed from the
-    /// suite: a check's spec is cloned into its task when it starts, so a run holds no
-    /// second copy of the suite.
+    /// suite: a run holds no second copy of it.
     pub checks: Vec<(usize, &'a CheckSpec)>,
     pub cx: &'a CheckContext,
     pub env: Arc<VariantEnv>,
@@ -84,7 +85,12 @@ async fn settled_tail(logs: &LogBuffer) -> Vec<String> {
 
 /// Starts checks in suite order, each once a `--jobs` permit is free; an exclusive check
 /// waits until nothing else is in flight and holds back the ones after it. Polled by the
-/// dispatcher's loop; dropping it starts no other check.
+/// dispatcher's loop, it runs the checks it started too, and ends when they have all
+/// ended; dropping it starts no other check and drops the ones running.
+///
+/// The checks run inside this future, not as tasks of their own: the run is on one thread,
+/// so a task would only add a copy of the check's spec and context (a task must own what
+/// it borrows) and move its state machine, several kilobytes, in and out of the task's cell.
 async fn feed(
     checks: &[(usize, &CheckSpec)],
     cx: CheckContext,
@@ -99,6 +105,8 @@ async fn feed(
     // A variant's start-up loads the machine: timing checks hold this shared while they
     // run, a variant's start-up holds it alone.
     let startups = Arc::new(RwLock::new(()));
+    let (cx, tx, stop) = (&cx, &tx, &stop);
+    let mut running = FuturesUnordered::new();
     for &(i, spec) in checks {
         let acquire = async {
             let permit = permits.clone().acquire_owned().await.ok()?;
@@ -120,26 +128,30 @@ async fn feed(
             };
             Some((permit, guard, timing))
         };
-        let held = tokio::select! {
-            held = acquire => held,
-            _ = stop.cancelled() => None,
+        tokio::pin!(acquire);
+        // The checks already started go on while this one waits for its turn.
+        let held = loop {
+            tokio::select! {
+                held = &mut acquire => break held,
+                Some(()) = running.next(), if !running.is_empty() => {}
+                _ = stop.cancelled() => break None,
+            }
         };
         let Some((permit, guard, timing)) = held else {
             return;
         };
-        let (tx, cx, env, stop) = (tx.clone(), cx.clone(), env.clone(), stop.clone());
-        let (spec, startups) = (spec.clone(), startups.clone());
         // Only checks against the main instance blame its exit.
         let main_exit = main_exit.clone().filter(|_| spec.variant.is_none());
-        tokio::spawn(async move {
-            let timing = (timing, startups);
+        let timing = (timing, startups.clone());
+        running.push(async move {
             tokio::select! {
-                _ = run_one(i, &spec, &cx, &env, main_exit, &tx, timing) => {}
+                _ = run_one(i, spec, cx, env, main_exit, tx, timing) => {}
                 _ = stop.cancelled() => {}
             }
             drop((permit, guard));
         });
     }
+    while running.next().await.is_some() {}
 }
 
 /// Where a check stands with variant start-ups (see `feed`).
