@@ -7,8 +7,7 @@ use crate::suite::diagnostic::{LoadError, LoadErrors};
 use crate::suite::expect::StatusMatcher;
 use crate::suite::kind::CheckKind;
 use crate::suite::located::Location;
-use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw, SuiteRaw};
-use crate::suite::request::Target;
+use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw};
 use crate::suite::severity::Severity;
 use crate::suite::spec::*;
 use crate::suite::timing::TimingSpec;
@@ -22,6 +21,7 @@ mod de;
 mod instance;
 mod limits;
 mod read;
+mod suite;
 mod tree;
 
 /// Names harden defines for every instance.
@@ -58,12 +58,20 @@ pub(crate) fn load_str(
     text: &str,
     overrides: &[(String, String)],
 ) -> Result<Suite, LoadErrors> {
+    match load_streaming(file, text, overrides) {
+        Some(loaded) => loaded,
+        // A key after `checks:` could change how they read: read the file again whole.
+        None => load_whole(file, text, overrides),
+    }
+}
+
+fn validator<'a>(file: &Path, text: &'a str) -> Validator<'a> {
     let dir = file
         .parent()
         .map(Path::to_path_buf)
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
-    let mut cx = Validator {
+    Validator {
         file: file.to_path_buf(),
         env_refs: BTreeSet::new(),
         captures: BTreeSet::new(),
@@ -73,19 +81,111 @@ pub(crate) fn load_str(
         errors: Vec::new(),
         vars: Default::default(),
         refs: BTreeSet::new(),
-    };
-    let (mut root, duplicates) = match tree::parse(text) {
-        Ok(t) => t,
+    }
+}
+
+/// Reads the suite's keys, then each check as the parser finishes it, so that the nodes of
+/// only one check are held at a time. `None` when the suite has keys after `checks:` (its
+/// checks were read against a head that was not whole).
+fn load_streaming(
+    file: &Path,
+    text: &str,
+    overrides: &[(String, String)],
+) -> Option<Result<Suite, LoadErrors>> {
+    let mut cx = validator(file, text);
+    let mut head: Option<suite::Head> = None;
+    let mut checks = suite::Checks::default();
+    let parsed = tree::parse_with(text, &mut |s| match s {
+        tree::Streamed::Begin(loc, entries) => {
+            // The head as it would be read from the whole tree, its checks left out.
+            let mut entries = entries.to_vec();
+            entries.push((
+                tree::Node::scalar(loc, "checks"),
+                tree::Node {
+                    loc,
+                    value: tree::Value::Seq(Vec::new()),
+                },
+            ));
+            let mut root = tree::Node {
+                loc,
+                value: tree::Value::Map(entries),
+            };
+            let Some((raw, complete)) = cx.read_suite(&mut root) else {
+                // Not readable: the whole file says why.
+                cx.errors.clear();
+                return false;
+            };
+            head = Some(cx.head(raw, overrides, complete));
+            true
+        }
+        tree::Streamed::Item(node) => {
+            if let Some(head) = &head {
+                cx.check_node(&mut checks, head, node);
+            }
+            true
+        }
+    });
+    let parsed = match parsed {
+        Ok(p) => p,
         Err(e) => {
+            // A syntax error is all that is said of a file the parser cannot finish.
+            cx.errors.clear();
             cx.tree_error(e);
-            return Err(LoadErrors(cx.errors));
+            return Some(Err(LoadErrors(cx.errors)));
         }
     };
+    if !parsed.handed {
+        return Some(assemble(cx, parsed, overrides));
+    }
+    if parsed.keys_after_checks {
+        return None;
+    }
+    let suite = cx.finish(head?, checks);
+    // Keys written twice are said first, as when the whole tree is read.
+    let said = std::mem::take(&mut cx.errors);
+    for d in parsed.duplicates {
+        cx.tree_error(d);
+    }
+    cx.errors.extend(said);
+    Some(if cx.errors.is_empty() {
+        Ok(suite)
+    } else {
+        Err(LoadErrors(cx.errors))
+    })
+}
+
+/// Reads the whole tree first, then the suite's keys and its checks.
+fn load_whole(
+    file: &Path,
+    text: &str,
+    overrides: &[(String, String)],
+) -> Result<Suite, LoadErrors> {
+    let mut cx = validator(file, text);
+    match tree::parse_with(text, &mut |_| false) {
+        Ok(parsed) => assemble(cx, parsed, overrides),
+        Err(e) => {
+            cx.tree_error(e);
+            Err(LoadErrors(cx.errors))
+        }
+    }
+}
+
+/// The suite from a whole tree (its checks not handed over while it was read).
+fn assemble(
+    mut cx: Validator<'_>,
+    parsed: tree::Parsed<'_>,
+    overrides: &[(String, String)],
+) -> Result<Suite, LoadErrors> {
+    let tree::Parsed {
+        mut root,
+        duplicates,
+        ..
+    } = parsed;
     for d in duplicates {
         cx.tree_error(d);
     }
     // The checks leave the tree: each is read, validated and dropped in turn.
-    let checks = match root.get_mut("checks").map(|n| &mut n.value) {
+    let nodes = match root.get_mut("checks").map(|n| &mut n.value) {
         Some(tree::Value::Seq(items)) => std::mem::take(items),
         _ => Vec::new(),
     };
@@ -93,7 +193,12 @@ pub(crate) fn load_str(
         return Err(LoadErrors(cx.errors));
     };
     drop(root);
-    let suite = cx.suite(raw, overrides, checks, complete);
+    let head = cx.head(raw, overrides, complete);
+    let mut checks = suite::Checks::default();
+    for node in nodes {
+        cx.check_node(&mut checks, &head, node);
+    }
+    let suite = cx.finish(head, checks);
     if cx.errors.is_empty() {
         Ok(suite)
     } else {
@@ -121,175 +226,6 @@ impl Validator<'_> {
             column: loc.column(),
         }
     }
-    fn suite(
-        &mut self,
-        raw: SuiteRaw,
-        overrides: &[(String, String)],
-        checks: Vec<tree::Node<'_>>,
-        complete: bool,
-    ) -> Suite {
-        // A var `--var` replaces is not read from the suite (nor its environment).
-        let vars_given: Vec<String> = raw
-            .vars
-            .as_ref()
-            .map(|v| v.value.keys().cloned().collect())
-            .unwrap_or_default();
-        let mut vars = match raw.vars {
-            Some(mut v) => {
-                v.value
-                    .retain(|k, _| !overrides.iter().any(|(o, _)| o == k));
-                self.vars_now(v.value, v.referenced)
-            }
-            None => Default::default(),
-        };
-        for (k, v) in overrides {
-            vars.insert(k.clone(), Value::String(v.clone()));
-        }
-        let mut known = Known(BUILTIN_VARS.iter().map(|s| s.to_string()).collect());
-        known.0.extend(vars.keys().cloned());
-        if !complete {
-            known.0.insert(ANY_NAME.to_string());
-        }
-        self.vars = std::sync::Arc::new(vars.clone());
-        let instance = raw.instance.map(|i| self.instance(i, &known));
-        let base_url = raw.base_url.map(|b| {
-            let t = self.template(
-                Value::String(b.value.clone()),
-                b.referenced,
-                "base-url",
-                &known,
-            );
-            let _ = t;
-            b.value
-        });
-        let name = raw.suite.value.clone();
-        if name.trim().is_empty() && complete {
-            self.err(raw.suite.referenced, "suite", "suite name is empty");
-        }
-        // The names reports, baselines and `--filter` refer to stay as written.
-        if name.contains("${") {
-            self.err(
-                raw.suite.referenced,
-                "suite",
-                "the suite's name does not take `${...}`",
-            )
-            .hint = Some(
-                "reports and baselines find a suite by its name, so it must be the same in every run".into(),
-            );
-        }
-        let setup = self.steps(&raw.setup, "setup", &mut known);
-        let teardown = self.steps(&raw.teardown, "teardown", &mut known.clone());
-        let mut checks = self.checks(checks, &known, instance.as_ref());
-        if checks.is_empty() && self.errors.is_empty() {
-            let loc = raw.suite.referenced;
-            self.err(loc, "checks", "the suite has no checks");
-        }
-        if complete && instance.is_none() && base_url.is_none() {
-            let uses_path = |c: &CheckSpec| match &c.kind {
-                CheckKindSpec::Http(h) => h
-                    .steps
-                    .iter()
-                    .any(|s| matches!(s.request.target, Target::Path(_))),
-                CheckKindSpec::RateLimit(r) => matches!(r.request.target, Target::Path(_)),
-                CheckKindSpec::Dependency(_)
-                | CheckKindSpec::Code(_)
-                | CheckKindSpec::Command(_) => false,
-                CheckKindSpec::Load(l) => matches!(l.request.target, Target::Path(_)),
-                CheckKindSpec::Health(_)
-                | CheckKindSpec::Metrics(_)
-                | CheckKindSpec::Logs(_)
-                | CheckKindSpec::Security(_)
-                | CheckKindSpec::OpenApi(_) => true,
-            };
-            let needs_base = checks.iter().any(uses_path)
-                || setup
-                    .iter()
-                    .any(|s| matches!(s.request.target, Target::Path(_)));
-            if needs_base {
-                let loc = raw.suite.referenced;
-                self.err(loc, "", "requests use `path` but the suite has neither `instance` nor `base-url`")
-                    .hint = Some("add `instance:` so harden starts the service, or `base-url:` for one already running".into());
-            }
-        }
-        let limits = self.limits(raw.limits);
-        let timing = self.timing(raw.timing, raw.suite.referenced);
-        for c in &mut checks {
-            c.timing = timing;
-        }
-        let mut category_weights = std::collections::BTreeMap::new();
-        if let Some(sc) = raw.score {
-            for (cat, w) in sc.category_weights {
-                if !(w.is_finite() && w >= 0.0) {
-                    let loc = raw.suite.referenced;
-                    self.err(
-                        loc,
-                        &format!("score.category-weights.{cat}"),
-                        format!("weight {w} must be a number >= 0"),
-                    );
-                }
-                category_weights.insert(cat, w);
-            }
-            for (id, mut sev) in sc.severities {
-                let f = format!("score.severities.{id}");
-                self.expand_now(&mut sev.value, sev.referenced, &f);
-                match (
-                    Severity::parse(&sev.value),
-                    checks.iter_mut().find(|c| c.id == id),
-                ) {
-                    (Some(level), Some(check)) => check.severity = level,
-                    (None, _) => {
-                        self.err(
-                            sev.referenced,
-                            &f,
-                            format!("unknown severity `{}`", sev.value),
-                        )
-                        .hint = Some(crate::suggest::one_of(&sev.value, &Severity::NAMES));
-                    }
-                    (_, None) => {
-                        self.err(sev.referenced, &f, format!("no check has the id `{id}`"));
-                    }
-                }
-            }
-        }
-        for s in &raw.secrets {
-            let env_name = s.strip_prefix("env.");
-            if env_name.is_some_and(|n| !n.is_empty())
-                || vars.contains_key(s)
-                || self.captures.contains(s)
-            {
-                continue;
-            }
-            let mut names: Vec<&str> = vars.keys().map(String::as_str).collect();
-            names.extend(self.captures.iter().map(String::as_str));
-            let loc = raw.suite.referenced;
-            self.err(
-                loc,
-                "secrets",
-                format!("secret `{s}` is not a variable under `vars:`, a capture or `env.NAME`"),
-            )
-            .hint = Some(crate::suggest::one_of(s, &names));
-        }
-        Suite {
-            name,
-            file: self.file.clone(),
-            dir: self.dir.clone(),
-            instance,
-            base_url,
-            vars,
-            secrets: raw.secrets,
-            setup,
-            teardown,
-            checks,
-            env_refs: self.env_refs.iter().cloned().collect(),
-            var_names: vars_given
-                .into_iter()
-                .chain(self.refs.iter().cloned())
-                .collect(),
-            category_weights,
-            limits,
-        }
-    }
-
     /// Validates one kind's keys: the one place each kind's validator is called.
     fn kind(&mut self, raw: KindRaw, field: &str, known: &Known) -> Option<CheckKindSpec> {
         Some(match raw {
@@ -626,6 +562,51 @@ mod tests {
     /// Every mistake of a suite in one run, each at its place: a suite key of the wrong
     /// shape, a wrong value in one check and an unknown key in the next, a duplicate id,
     /// a check with no kind, a bad value and a key written twice.
+    /// Checks read while the file is parsed give the suite, or the errors, that reading
+    /// the whole tree first gives; a suite with keys after `checks:` is read whole.
+    #[test]
+    fn checks_read_as_parsed_agree_with_the_whole_tree() {
+        let file = Path::new("suite.yaml");
+        let check =
+            "  - id: a\n    http: { request: { path: \"/${p}\" }, expect: { status: 200 } }\n";
+        let shown = |r: Result<Suite, LoadErrors>| match r {
+            Ok(s) => format!("{s:?}"),
+            Err(e) => e.to_string(),
+        };
+        let streamed = [
+            format!("suite: s\nbase-url: http://127.0.0.1:9\nvars: {{ p: x }}\nchecks:\n{check}"),
+            // Errors of every sort: keys written twice, a check unread, a duplicate id.
+            format!(
+                "suite: s\nsuite: t\nbase-url: http://127.0.0.1:9\nchecks:\n{check}  - id: a\n    severty: high\n  - {{ id: b, id: c, http: {{}} }}\n"
+            ),
+            // No head to read: the file says why.
+            "checks:\n  - id: a\n".to_string(),
+        ];
+        for text in &streamed {
+            let Some(read) = load_streaming(file, text, &[]) else {
+                panic!("not read as parsed: {text}");
+            };
+            assert_eq!(shown(read), shown(load_whole(file, text, &[])), "{text}");
+        }
+        // `vars` after the checks: read again whole, and `${p}` is known.
+        let text =
+            format!("suite: s\nchecks:\n{check}base-url: http://127.0.0.1:9\nvars: {{ p: x }}\n");
+        assert!(load_streaming(file, &text, &[]).is_none());
+        let suite = load_str(file, &text, &[]).unwrap();
+        assert_eq!(suite.checks.len(), 1);
+        // A syntax error after some checks is all that is said.
+        let text = format!(
+            "suite: s\nbase-url: http://127.0.0.1:9\nchecks:\n{check}  - id: b\n    severty: high\n  - {{ id: [\n"
+        );
+        let said = errors(&text);
+        assert!(
+            said.starts_with("suite.yaml:8:11: checks[2]: unclosed bracket"),
+            "{said}"
+        );
+        assert!(!said.contains("severty"), "{said}");
+        assert_eq!(said, shown(load_whole(file, &text, &[])));
+    }
+
     #[test]
     fn every_error_of_a_suite_at_once() {
         let yaml = "suite: s\nbase-url: http://127.0.0.1:9\ntiming: 5\nchecks:\n  - id: a\n    retries: many\n    http: { request: { path: /x }, expect: { status: 200 } }\n  - id: a\n    severty: high\n    http: { request: { path: /x }, expect: { status: 200 } }\n  - id: c\n  - id: d\n    severity: urgent\n    http: { request: { path: /x, path: /y }, expect: { status: 200 } }\n";

@@ -1,4 +1,4 @@
-//! The suite's keys and each of its checks read from the located tree, every problem
+//! The suite's keys read from the located tree, every problem
 //! collected: a part that cannot be read is reported and left out, and the rest is still
 //! read and validated, so one mistake hides no other.
 
@@ -6,11 +6,9 @@ use super::de::{self, DeError, Found, Path};
 use super::tree::{Node, TreeError, Value};
 use crate::suite::diagnostic::LoadError;
 use crate::suite::located::Location;
-use crate::suite::raw::{CheckRaw, SuiteRaw};
-use crate::suite::spec::{CheckSpec, InstanceSpec};
-use crate::suite::validator::{Known, Validator, source_line};
+use crate::suite::raw::SuiteRaw;
+use crate::suite::validator::{Validator, source_line};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 impl Validator<'_> {
     fn located(&mut self, loc: Location, field: String, message: String, hint: Option<String>) {
@@ -34,12 +32,12 @@ impl Validator<'_> {
         self.located(e.loc, e.field, e.message, e.hint);
     }
 
-    fn de_error(&mut self, e: DeError) {
+    pub(super) fn de_error(&mut self, e: DeError) {
         self.located(e.loc, e.field, e.message, e.hint);
     }
 
     /// Reports the unknown keys found; `true` when there were none.
-    fn found(&mut self, found: Found) -> bool {
+    pub(super) fn found(&mut self, found: Found) -> bool {
         let found = found.0.into_inner();
         let none = found.is_empty();
         for e in found {
@@ -126,49 +124,6 @@ impl Validator<'_> {
             self.de_error(e);
         }
         None
-    }
-
-    /// Every check, each read and validated on its own: one that cannot be read is
-    /// reported, and the next is still read. Duplicate ids are found from the tree, so a
-    /// check that cannot be read still claims its id.
-    pub(super) fn checks(
-        &mut self,
-        nodes: Vec<Node<'_>>,
-        known: &Known,
-        instance: Option<&InstanceSpec>,
-    ) -> Vec<CheckSpec> {
-        let mut checks = Vec::with_capacity(nodes.len());
-        let mut seen: HashMap<String, u64> = HashMap::with_capacity(nodes.len());
-        let parent = Path::Root("checks");
-        for (i, node) in nodes.into_iter().enumerate() {
-            let field = format!("checks[{i}]");
-            if let Some(id) = node.get("id")
-                && let Some(text) = id.text()
-            {
-                if let Some(first) = seen.get(text) {
-                    let msg = format!("duplicate check id `{text}` (first used on line {first})");
-                    self.err(id.loc, &format!("{field}.id"), msg).hint =
-                        Some("check ids must be unique within a suite".into());
-                } else {
-                    seen.insert(text.to_string(), id.loc.line());
-                }
-            }
-            let found = Found::default();
-            let read = de::read::<CheckRaw>(&node, Path::Index(&parent, i), &found);
-            let known_keys = self.found(found);
-            match read {
-                // A check with a misspelt key is not validated further: the key it meant
-                // is missing, and saying so would only repeat the typo.
-                Ok(_) if !known_keys => {}
-                Ok(c) => {
-                    if let Some(check) = self.check(c, &field, known, instance) {
-                        checks.push(check);
-                    }
-                }
-                Err(e) => self.de_error(e),
-            }
-        }
-        checks
     }
 }
 #[cfg(test)]

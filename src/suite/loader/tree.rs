@@ -40,6 +40,17 @@ pub(crate) enum Value<'a> {
 }
 
 impl<'a> Node<'a> {
+    /// A scalar written in quotes (never a number, a boolean or null).
+    pub(crate) fn scalar(loc: Location, text: &'a str) -> Node<'a> {
+        Node {
+            loc,
+            value: Value::Scalar {
+                text: Cow::Borrowed(text),
+                plain: false,
+            },
+        }
+    }
+
     /// The text of a scalar node.
     pub(crate) fn text(&self) -> Option<&str> {
         match &self.value {
@@ -96,6 +107,8 @@ enum Frame<'a> {
         flow: bool,
         anchor: usize,
         items: Vec<Node<'a>>,
+        /// Items handed to the listener instead of kept (the root's `checks`).
+        handed: usize,
     },
     Map {
         loc: Location,
@@ -134,7 +147,9 @@ fn path(stack: &[Frame<'_>]) -> String {
     let mut out = String::new();
     for f in stack {
         match f {
-            Frame::Seq { items, .. } => out.push_str(&format!("[{}]", items.len())),
+            Frame::Seq { items, handed, .. } => {
+                out.push_str(&format!("[{}]", items.len() + handed));
+            }
             Frame::Map { key: Some(k), .. } => {
                 if !out.is_empty() {
                     out.push('.');
@@ -149,7 +164,40 @@ fn path(stack: &[Frame<'_>]) -> String {
 
 /// Reads `text` into a tree. `Err` holds the first syntax error (the parser cannot go on
 /// after one); `Ok` holds the tree and every duplicate key found.
+#[cfg(test)]
 pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError> {
+    parse_with(text, &mut |_| false).map(|p| (p.root, p.duplicates))
+}
+
+/// What [`parse_with`] hands its listener while it reads.
+pub(crate) enum Streamed<'n, 'a> {
+    /// The root mapping's `checks:` list begins: the root's place and the entries read
+    /// before it. The listener answers whether it takes the items one at a time.
+    Begin(Location, &'n [(Node<'a>, Node<'a>)]),
+    /// One whole item of that list (anchors, aliases and merge keys resolved), in order.
+    Item(Node<'a>),
+}
+
+/// A file read by [`parse_with`].
+pub(crate) struct Parsed<'a> {
+    /// The document; when the checks were handed over, its `checks` list is empty.
+    pub root: Node<'a>,
+    /// Every key written twice, in the order found.
+    pub duplicates: Vec<TreeError>,
+    /// The root's `checks` items went to the listener.
+    pub handed: bool,
+    /// The root mapping has a key after its `checks` list: what the listener was given
+    /// at `Begin` was not all of the suite's own keys.
+    pub keys_after_checks: bool,
+}
+
+/// Reads `text` into a tree as [`parse`] does, and lets `listener` take the items of the
+/// root's `checks:` list as each is read, so that a suite of many checks never holds all
+/// of their nodes at once (the first `checks` key only; a second is a duplicate).
+pub(crate) fn parse_with<'a>(
+    text: &'a str,
+    listener: &mut dyn FnMut(Streamed<'_, 'a>) -> bool,
+) -> Result<Parsed<'a>, TreeError> {
     let options = granit_parser::options! {
         flow_nesting_limit: MAX_DEPTH,
         block_nesting_limit: MAX_DEPTH,
@@ -162,6 +210,11 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
     let mut nodes = 0usize;
     let mut copied = 0usize;
     let mut warnings = Vec::new();
+    // Whether the root's `checks` list was seen, is being handed over, or was.
+    let mut checks_seen = false;
+    let mut handing = false;
+    let mut handed = false;
+    let mut keys_after_checks = false;
     let fail = |stack: &[Frame<'_>], at: Location, message: String| TreeError {
         loc: at,
         field: path(stack),
@@ -228,11 +281,27 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
             }
             Event::SequenceStart(style, anchor, _) => {
                 nodes += 1;
+                if let [
+                    Frame::Map {
+                        loc,
+                        entries,
+                        key: Some(k),
+                        ..
+                    },
+                ] = stack.as_slice()
+                    && k.text() == Some("checks")
+                    && !checks_seen
+                {
+                    checks_seen = true;
+                    handing = listener(Streamed::Begin(*loc, entries));
+                    handed = handing;
+                }
                 stack.push(Frame::Seq {
                     loc: at,
                     flow: style == granit_parser::StructureStyle::Flow,
                     anchor,
                     items: Vec::new(),
+                    handed: 0,
                 });
                 None
             }
@@ -253,17 +322,21 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
                     anchor,
                     mut items,
                     ..
-                }) => Some((
-                    Node {
-                        loc,
-                        value: Value::Seq({
-                            // The tree is held while the suite is validated: no spare room.
-                            items.shrink_to_fit();
-                            items
-                        }),
-                    },
-                    anchor,
-                )),
+                }) => {
+                    // Whatever list ends under the root, none is being handed over now.
+                    if stack.len() == 1 {
+                        handing = false;
+                    }
+                    // The tree is held while the suite is validated: no spare room.
+                    items.shrink_to_fit();
+                    Some((
+                        Node {
+                            loc,
+                            value: Value::Seq(items),
+                        },
+                        anchor,
+                    ))
+                }
                 _ => {
                     return Err(fail(
                         &stack,
@@ -307,11 +380,19 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
         if anchor != 0 {
             anchors.insert(anchor, (node.clone(), count(&node)));
         }
+        let depth = stack.len();
         match stack.last_mut() {
             None => root = Some(node),
+            Some(Frame::Seq { handed: n, .. }) if handing && depth == 2 => {
+                *n += 1;
+                listener(Streamed::Item(node));
+            }
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some(node),
+                None => {
+                    keys_after_checks |= depth == 1 && handed && !entries.is_empty();
+                    *key = Some(node);
+                }
                 Some(k) => entries.push((k, node)),
             },
         }
@@ -323,7 +404,12 @@ pub(crate) fn parse(text: &str) -> Result<(Node<'_>, Vec<TreeError>), TreeError>
             plain: true,
         },
     });
-    Ok((root, warnings))
+    Ok(Parsed {
+        root,
+        duplicates: warnings,
+        handed,
+        keys_after_checks,
+    })
 }
 
 fn too_many(stack: &[Frame<'_>], at: Location) -> TreeError {
@@ -506,6 +592,64 @@ mod tests {
 
     fn text_at<'a>(n: &'a Node<'_>, key: &str) -> &'a str {
         n.get(key).and_then(Node::text).unwrap_or("<none>")
+    }
+
+    /// The root's `checks` items go to the listener one at a time, after the keys before
+    /// them, and leave the tree; a key after the list is told.
+    #[test]
+    fn the_checks_are_handed_over_as_each_is_read() {
+        let text =
+            "suite: s\nvars: { a: 1 }\nchecks:\n  - id: x\n  - &b { id: y }\n  - *b\nlimits: {}\n";
+        let mut seen = Vec::new();
+        let parsed = parse_with(text, &mut |s| {
+            match s {
+                Streamed::Begin(_, entries) => seen.push(format!(
+                    "begin after {:?}",
+                    entries.iter().map(|(k, _)| k.text()).collect::<Vec<_>>()
+                )),
+                Streamed::Item(n) => {
+                    seen.push(format!("item {} line {}", text_at(&n, "id"), n.loc.line()))
+                }
+            }
+            true
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                "begin after [Some(\"suite\"), Some(\"vars\")]",
+                "item x line 4",
+                "item y line 5",
+                "item y line 6",
+            ]
+        );
+        assert!(parsed.handed && parsed.keys_after_checks);
+        assert!(matches!(&parsed.root.get("checks").unwrap().value, Value::Seq(v) if v.is_empty()));
+        assert!(parsed.root.get("limits").is_some());
+
+        // Last key, nested `checks` lists and a second `checks` key are not handed over.
+        let mut items = 0;
+        let text = "suite: s\nchecks: [{ checks: [1, 2] }]\n";
+        let parsed = parse_with(text, &mut |s| {
+            items += usize::from(matches!(s, Streamed::Item(_)));
+            true
+        })
+        .unwrap();
+        assert_eq!(items, 1);
+        assert!(parsed.handed && !parsed.keys_after_checks);
+        // A listener that declines leaves the tree whole.
+        let parsed = parse_with(text, &mut |_| false).unwrap();
+        assert!(!parsed.handed);
+        assert!(matches!(&parsed.root.get("checks").unwrap().value, Value::Seq(v) if v.len() == 1));
+    }
+
+    /// A field path inside a handed-over item still counts the items before it.
+    #[test]
+    fn an_error_in_a_handed_over_item_names_its_index() {
+        let text = "suite: s\nchecks:\n  - id: a\n  - id: b\n  - { id: c, id: d }\n";
+        let parsed = parse_with(text, &mut |_| true).unwrap();
+        assert_eq!(parsed.duplicates.len(), 1);
+        assert_eq!(parsed.duplicates[0].field, "checks[2].id");
     }
 
     #[test]
