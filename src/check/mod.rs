@@ -36,19 +36,22 @@ use crate::http::Activity;
 use crate::suite::{CheckKindSpec, CheckSpec};
 
 /// Runs one attempt of a check. Never fails: problems are in the outcome.
+///
+/// Each kind's future is boxed: a check's future is then a few hundred bytes whatever its
+/// kind, not the size of the largest kind's (several kilobytes, moved once per check).
 pub(crate) async fn run(spec: &CheckSpec, cx: &CheckContext) -> CheckOutcome {
     match &spec.kind {
-        CheckKindSpec::Http(h) => http::run(&h.steps, cx).await,
-        CheckKindSpec::Health(h) => health::run(h, cx).await,
-        CheckKindSpec::Dependency(d) => dependency::run(d).await,
-        CheckKindSpec::RateLimit(r) => rate_limit::run(r, cx).await,
-        CheckKindSpec::Metrics(m) => metrics::run(m, cx).await,
-        CheckKindSpec::Logs(l) => logs::run(l, cx).await,
-        CheckKindSpec::Security(s) => security::run(s, cx).await,
-        CheckKindSpec::Load(l) => load::run(l, cx).await,
-        CheckKindSpec::Code(c) => code::run(c).await,
-        CheckKindSpec::Command(c) => command::run(c, cx).await,
-        CheckKindSpec::OpenApi(o) => openapi::run(o, cx, spec.timeout).await,
+        CheckKindSpec::Http(h) => Box::pin(http::run(&h.steps, cx)).await,
+        CheckKindSpec::Health(h) => Box::pin(health::run(h, cx)).await,
+        CheckKindSpec::Dependency(d) => Box::pin(dependency::run(d)).await,
+        CheckKindSpec::RateLimit(r) => Box::pin(rate_limit::run(r, cx)).await,
+        CheckKindSpec::Metrics(m) => Box::pin(metrics::run(m, cx)).await,
+        CheckKindSpec::Logs(l) => Box::pin(logs::run(l, cx)).await,
+        CheckKindSpec::Security(s) => Box::pin(security::run(s, cx)).await,
+        CheckKindSpec::Load(l) => Box::pin(load::run(l, cx)).await,
+        CheckKindSpec::Code(c) => Box::pin(code::run(c)).await,
+        CheckKindSpec::Command(c) => Box::pin(command::run(c, cx)).await,
+        CheckKindSpec::OpenApi(o) => Box::pin(openapi::run(o, cx, spec.timeout)).await,
     }
 }
 
