@@ -189,9 +189,41 @@ impl CheckKindSpec {
     /// throughput): it never runs while another instance of the service starts up.
     pub(crate) fn measures_time(&self) -> bool {
         match self {
-            CheckKindSpec::Http(h) => h.steps.iter().any(|s| s.expect.max_duration.is_some()),
+            CheckKindSpec::Http(h) => h.steps.iter().any(|s| s.expect.max_duration().is_some()),
             CheckKindSpec::Load(_) => true,
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run holds every check's spec to its end: what a step rarely has (headers, a body,
+    /// JSON predicates, captures, a name) is boxed, so that the commonest step, a path and
+    /// a status, costs little more than those.
+    #[test]
+    fn a_step_stays_small() {
+        assert!(size_of::<StepSpec>() <= 160, "{}", size_of::<StepSpec>());
+        assert!(size_of::<Option<StatusMatcher>>() <= 32);
+    }
+
+    /// A status reads as the suite wrote it, and one written as a code needs no heap.
+    #[test]
+    fn a_status_reads_as_written() {
+        let yaml = "suite: s\nbase-url: http://127.0.0.1:9\nchecks:\n  - id: a\n    http: { request: { path: /x }, expect: { status: 200 } }\n  - id: b\n    http: { request: { path: /y }, expect: { status: 2XX } }\n  - id: c\n    http: { request: { path: /z }, expect: { status: [201, 204] } }\n";
+        let s = crate::suite::load_str(std::path::Path::new("s.yaml"), yaml, &[]).unwrap();
+        let status = |c: &CheckSpec| match &c.kind {
+            CheckKindSpec::Http(h) => h.steps[0].expect.status.clone().unwrap(),
+            _ => panic!("an http check"),
+        };
+        let [a, b, c] = [0, 1, 2].map(|i| status(&s.checks[i]));
+        assert_eq!(
+            [&a, &b, &c].map(ToString::to_string),
+            ["200", "2XX", "[201,204]"]
+        );
+        assert!(a.matches(200) && !a.matches(201) && b.matches(250) && !b.matches(300));
+        assert!(c.matches(204) && !c.matches(202));
     }
 }
