@@ -140,6 +140,7 @@ impl Validator<'_> {
         let mut checks = Vec::with_capacity(nodes.len());
         let mut seen: HashMap<String, u64> = HashMap::with_capacity(nodes.len());
         let parent = Path::Root("checks");
+        let mut texts = crate::suite::shared::FileTexts::new(&self.file);
         for (i, node) in nodes.into_iter().enumerate() {
             let field = format!("checks[{i}]");
             if let Some(id) = node.get("id")
@@ -161,7 +162,7 @@ impl Validator<'_> {
                 // is missing, and saying so would only repeat the typo.
                 Ok(_) if !known_keys => {}
                 Ok(c) => {
-                    if let Some(check) = self.check(c, &field, known, instance) {
+                    if let Some(check) = self.check(c, &field, known, instance, &mut texts) {
                         checks.push(check);
                     }
                 }
