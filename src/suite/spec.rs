@@ -148,7 +148,7 @@ pub(crate) enum VariantSetup {
 #[derive(Debug, Clone)]
 pub(crate) enum CheckKindSpec {
     Http(HttpSpec),
-    Health(HealthSpec),
+    Health(Box<HealthSpec>),
     Dependency(Box<DependencySpec>),
     RateLimit(Box<RateLimitSpec>),
     Metrics(Box<MetricsSpec>),
@@ -213,7 +213,8 @@ mod tests {
         assert!(size_of::<StepSpec>() <= 104, "{}", size_of::<StepSpec>());
         assert!(size_of::<Template>() <= 16);
         assert!(size_of::<Option<StatusMatcher>>() <= 32);
-        assert!(size_of::<CheckSpec>() <= 152, "{}", size_of::<CheckSpec>());
+        assert!(size_of::<CheckSpec>() <= 136, "{}", size_of::<CheckSpec>());
+        assert!(size_of::<CheckKindSpec>() <= 24);
     }
 
     fn suite(checks: &str) -> Suite {

@@ -298,7 +298,7 @@ impl Validator<'_> {
     fn kind(&mut self, raw: KindRaw, field: &str, known: &Known) -> Option<CheckKindSpec> {
         Some(match raw {
             KindRaw::Http(h) => CheckKindSpec::Http(self.http(*h, field, known)?),
-            KindRaw::Health(h) => CheckKindSpec::Health(self.health(*h, field, known)?),
+            KindRaw::Health(h) => CheckKindSpec::Health(Box::new(self.health(*h, field, known)?)),
             KindRaw::Dependency(d) => {
                 CheckKindSpec::Dependency(Box::new(self.dependency(*d, field)?))
             }
