@@ -74,7 +74,7 @@ pub(crate) async fn run_suite(
     };
     // A check's slice is its position in the suite, so every shard agrees without talking.
     let in_slice = |pos: usize| opts.partition.is_none_or(|(k, n)| pos % n == k - 1);
-    let selected: Vec<(usize, &CheckSpec)> = suite
+    let mut selected: Vec<(usize, &CheckSpec)> = suite
         .checks
         .iter()
         .enumerate()
@@ -82,6 +82,8 @@ pub(crate) async fn run_suite(
         .map(|(_, c)| c)
         .enumerate()
         .collect();
+    // Held to the end of the run, so without the room a filtered collect leaves.
+    selected.shrink_to_fit();
     let filtered_out = suite
         .checks
         .iter()
@@ -144,10 +146,18 @@ async fn run_selected(
 ) -> SuiteEnd {
     let mut end = SuiteEnd::default();
     let client = crate::http::client();
-    let (preflight, service): (Vec<Selected>, Vec<Selected>) = selected
-        .iter()
-        .copied()
-        .partition(|(_, c)| !c.kind.needs_service());
+    // Held to the end of the run: the service checks (most, often all) in a list made
+    // to measure.
+    let mut preflight = Vec::new();
+    let mut service = Vec::with_capacity(selected.len());
+    for &s in selected {
+        if s.1.kind.needs_service() {
+            service.push(s);
+        } else {
+            preflight.push(s);
+        }
+    }
+    service.shrink_to_fit();
     let base_cx = CheckContext {
         base_url: String::new(),
         client: client.clone(),
@@ -220,7 +230,7 @@ async fn run_selected(
         }
     } else {
         let batch = Batch {
-            checks: service.clone(),
+            checks: service,
             cx: &cx,
             env,
             jobs: opts.jobs,
