@@ -80,7 +80,7 @@ pub fn report(n: usize) -> Report {
     r.suites[0].checks = (0..n)
         .map(|i| {
             let mut c = template[i % template.len()].clone();
-            c.info.id = format!("check-{i}");
+            c.info.id = format!("check-{i}").into();
             if i % 5 != 0 && c.outcome.status != Status::Pass {
                 c = crate::report::sample::check(
                     &c.info.id,

@@ -81,7 +81,7 @@ pub(crate) fn evaluate(
         (None, _) => (200..300).contains(&r.status),
     };
     let expected = match &e.status {
-        Some(m) => format!("{} with status {}", e.state.as_str(), m.text),
+        Some(m) => format!("{} with status {}", e.state.as_str(), m),
         None => expected.to_string(),
     };
     let mut out = vec![Assertion::new(

@@ -64,7 +64,7 @@ pub(crate) async fn run_steps(
     let mut out = StepsOutcome::default();
     let many = steps.len() > 1;
     for (i, step) in steps.iter().enumerate() {
-        let label = match (&step.name, many) {
+        let label = match (step.name(), many) {
             (Some(n), _) => format!("step {} ({n}): ", i + 1),
             (None, true) => format!("step {}: ", i + 1),
             (None, false) => String::new(),
@@ -101,7 +101,7 @@ pub(crate) async fn run_steps(
         // A capture that finds nothing leaves what uses it unevaluated: an error, unless an
         // assertion of this step already failed (then that is the reason).
         if !assertions.iter().any(|a| !a.passed) {
-            for (name, spec) in &step.capture {
+            for (name, spec) in step.capture() {
                 match capture(spec, &response) {
                     Ok(v) => {
                         cx.redactor.captured(name, &v);
@@ -177,12 +177,12 @@ pub(crate) fn evaluate(
     if let Some(s) = &expect.status {
         out.push(Assertion::new(
             "status",
-            &s.text,
+            s.to_string(),
             r.status.to_string(),
             s.matches(r.status),
         ));
     }
-    for (name, pred) in &expect.headers {
+    for (name, pred) in expect.headers() {
         let actual = r.header(name);
         // A missing header shows the names the response has instead.
         let shown = actual.clone().unwrap_or_else(|| {
@@ -227,10 +227,10 @@ pub(crate) fn evaluate(
             HeaderPredicate::Absent => Assertion::new(prop, "absent", shown, actual.is_none()),
         });
     }
-    let (json, json_diff) = json_assertions(&expect.json, r, scope)?;
+    let (json, json_diff) = json_assertions(expect.json(), r, scope)?;
     out.extend(json);
     diff = diff.or(json_diff);
-    if let Some(schema) = &expect.schema {
+    if let Some(schema) = expect.schema() {
         let prop = format!("schema `{}`", schema.label);
         match r.json() {
             None => out.push(Assertion::new(prop, "a JSON document", not_json(r), false)),
@@ -254,13 +254,13 @@ pub(crate) fn evaluate(
         }
     }
     // The snippet (a scan of the body) only for body predicates that may need to show it.
-    if !expect.body.is_empty() {
+    if !expect.body().is_empty() {
         let (body, body_diff) =
-            text_assertions("body", &expect.body, &r.body, &body_snippet(r), scope)?;
+            text_assertions("body", expect.body(), &r.body, &body_snippet(r), scope)?;
         out.extend(body);
         diff = diff.or(body_diff);
     }
-    if let Some(max) = expect.max_duration {
+    if let Some(max) = expect.max_duration() {
         out.push(Assertion::timing(
             "duration",
             format!("<= {}", crate::text::human_duration(max)),
@@ -337,7 +337,7 @@ pub(crate) fn text_assertions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::{JsonAssertion, JsonPredicate, StatusMatcher, Template};
+    use crate::suite::{ExpectExtra, JsonAssertion, JsonPredicate, StatusMatcher, Template};
     use serde_json::json;
     use std::sync::Arc;
     use std::time::Duration;
@@ -369,30 +369,26 @@ mod tests {
 
     #[test]
     fn status_and_media_type_pass_on_a_matching_response() {
-        let expect = ExpectSpec {
-            status: Some(StatusMatcher {
-                ranges: vec![(200, 299)],
-                text: "2xx".into(),
-            }),
-            headers: vec![(
-                "content-type".into(),
-                HeaderPredicate::Equals(Template::text("application/json").unwrap()),
-            )],
-            ..Default::default()
-        };
+        let expect = ExpectSpec::new(
+            Some(StatusMatcher::new(vec![(200, 299)], "2xx".into())),
+            ExpectExtra {
+                headers: vec![(
+                    "content-type".into(),
+                    HeaderPredicate::Equals(Template::text("application/json").unwrap()),
+                )],
+                ..Default::default()
+            },
+        );
         let (a, _) = evaluate(&expect, &response(201, json!({})), &Scope::default()).unwrap();
         assert!(a.iter().all(|a| a.passed), "{a:?}");
     }
 
     #[test]
     fn wrong_status_fails_with_expected_and_actual() {
-        let expect = ExpectSpec {
-            status: Some(StatusMatcher {
-                ranges: vec![(201, 201)],
-                text: "201".into(),
-            }),
-            ..Default::default()
-        };
+        let expect = ExpectSpec::new(
+            Some(StatusMatcher::new(vec![(201, 201)], "201".into())),
+            ExpectExtra::default(),
+        );
         let (a, _) = evaluate(&expect, &response(200, json!({})), &Scope::default()).unwrap();
         assert_eq!(a, vec![Assertion::new("status", "201", "200", false)]);
     }
@@ -400,38 +396,41 @@ mod tests {
     #[test]
     fn json_predicates_cover_types_lengths_and_comparisons() {
         let body = json!({ "phases": [{"phase": "planning"}, {"phase": "data"}], "n": 3, "id": "abc-123" });
-        let expect = ExpectSpec {
-            json: vec![
-                json_assert(
-                    "$.phases",
-                    vec![
-                        JsonPredicate::Type(crate::suite::JsonType::Array),
-                        JsonPredicate::Length(2),
-                    ],
-                ),
-                json_assert(
-                    "$.phases[*].phase",
-                    vec![JsonPredicate::Equals(
-                        Template::new(json!(["planning", "data"])).unwrap(),
-                    )],
-                ),
-                json_assert(
-                    "$.n",
-                    vec![
-                        JsonPredicate::Compare(crate::suite::CompareOp::Gte, 3.into()),
-                        JsonPredicate::Equals(Template::new(json!(3.0)).unwrap()),
-                    ],
-                ),
-                json_assert(
-                    "$.id",
-                    vec![JsonPredicate::Matches(
-                        regex::Regex::new("^[a-z]+-\\d+$").unwrap(),
-                    )],
-                ),
-                json_assert("$.missing", vec![JsonPredicate::Exists(false)]),
-            ],
-            ..Default::default()
-        };
+        let expect = ExpectSpec::new(
+            None,
+            ExpectExtra {
+                json: vec![
+                    json_assert(
+                        "$.phases",
+                        vec![
+                            JsonPredicate::Type(crate::suite::JsonType::Array),
+                            JsonPredicate::Length(2),
+                        ],
+                    ),
+                    json_assert(
+                        "$.phases[*].phase",
+                        vec![JsonPredicate::Equals(
+                            Template::new(json!(["planning", "data"])).unwrap(),
+                        )],
+                    ),
+                    json_assert(
+                        "$.n",
+                        vec![
+                            JsonPredicate::Compare(crate::suite::CompareOp::Gte, 3.into()),
+                            JsonPredicate::Equals(Template::new(json!(3.0)).unwrap()),
+                        ],
+                    ),
+                    json_assert(
+                        "$.id",
+                        vec![JsonPredicate::Matches(
+                            regex::Regex::new("^[a-z]+-\\d+$").unwrap(),
+                        )],
+                    ),
+                    json_assert("$.missing", vec![JsonPredicate::Exists(false)]),
+                ],
+                ..Default::default()
+            },
+        );
         let (a, _) = evaluate(&expect, &response(200, body), &Scope::default()).unwrap();
         assert!(a.iter().all(|a| a.passed), "{a:#?}");
         assert_eq!(a.len(), 7);
@@ -439,15 +438,18 @@ mod tests {
 
     #[test]
     fn object_mismatch_gives_a_unified_diff() {
-        let expect = ExpectSpec {
-            json: vec![json_assert(
-                "$",
-                vec![JsonPredicate::Equals(
-                    Template::new(json!({ "status": "healthy" })).unwrap(),
+        let expect = ExpectSpec::new(
+            None,
+            ExpectExtra {
+                json: vec![json_assert(
+                    "$",
+                    vec![JsonPredicate::Equals(
+                        Template::new(json!({ "status": "healthy" })).unwrap(),
+                    )],
                 )],
-            )],
-            ..Default::default()
-        };
+                ..Default::default()
+            },
+        );
         let (a, diff) = evaluate(
             &expect,
             &response(200, json!({ "status": "degraded" })),
@@ -465,10 +467,13 @@ mod tests {
 
     #[test]
     fn non_json_body_fails_json_assertions() {
-        let expect = ExpectSpec {
-            json: vec![json_assert("$.a", vec![JsonPredicate::Exists(true)])],
-            ..Default::default()
-        };
+        let expect = ExpectSpec::new(
+            None,
+            ExpectExtra {
+                json: vec![json_assert("$.a", vec![JsonPredicate::Exists(true)])],
+                ..Default::default()
+            },
+        );
         let r = Response {
             raw: None,
             sent: String::new(),

@@ -8,8 +8,8 @@ use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::check::prom::{self, Exposition, Family, Format, SumQuery};
 use crate::http::{BodyError, stream_body};
 use crate::suite::{
-    BodySpec, ExpositionFormat, LintMode, MetricRequirement, MetricType, MetricsSpec, RequestSpec,
-    Target,
+    ExpositionFormat, LintMode, MetricRequirement, MetricType, MetricsSpec, RequestExtra,
+    RequestSpec, Target,
 };
 
 /// What Prometheus itself sends: OpenMetrics first, the classic text format accepted.
@@ -31,14 +31,14 @@ async fn scrape(
         ExpositionFormat::OpenMetrics => ACCEPT_OPENMETRICS,
     };
     let headers = serde_json::json!({ "accept": accept });
-    let req = RequestSpec {
-        method: reqwest::Method::GET,
-        target: Target::Path(crate::suite::Template::literal(path)),
-        headers: crate::suite::Template::new(headers).ok(),
-        query: None,
-        body: BodySpec::None,
-        compressed: false,
-    };
+    let req = RequestSpec::new(
+        reqwest::Method::GET,
+        Target::Path(crate::suite::Template::literal(path)),
+        RequestExtra {
+            headers: crate::suite::Template::new(headers).ok(),
+            ..Default::default()
+        },
+    );
     let mut s = cx.begin(&req, &cx.scope).await?;
     let status = s.resp.status().as_u16();
     if !(200..300).contains(&status) {

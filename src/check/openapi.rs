@@ -10,7 +10,7 @@ use crate::check::progress::{self, Progress};
 use crate::http::{Activity, RequestError, Transport};
 use crate::openapi::engine::Applied;
 use crate::openapi::{Budget, Document, HttpRequest, HttpResponse, Options, Report, Sender, Sent};
-use crate::suite::{BodySpec, OpenApiDocument, OpenApiSpec, RequestSpec, Target, Template};
+use crate::suite::{OpenApiDocument, OpenApiSpec, RequestExtra, RequestSpec, Target, Template};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -208,14 +208,14 @@ fn fetch(path: &str, headers: &[(String, String)]) -> RequestSpec {
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
-    RequestSpec {
-        method: reqwest::Method::GET,
-        target: Target::Path(Template::literal(path)),
-        headers: (!map.is_empty()).then(|| Template::literal_value(Value::Object(map))),
-        query: None,
-        body: BodySpec::None,
-        compressed: false,
-    }
+    RequestSpec::new(
+        reqwest::Method::GET,
+        Target::Path(Template::literal(path)),
+        RequestExtra {
+            headers: (!map.is_empty()).then(|| Template::literal_value(Value::Object(map))),
+            ..Default::default()
+        },
+    )
 }
 
 /// A seed for this run: the same seed sends the same requests.

@@ -19,8 +19,8 @@ use crate::check::context::CheckContext;
 use crate::check::outcome::{Assertion, CheckOutcome};
 use crate::http::Response;
 use crate::suite::{
-    BodySpec, CorsSpec, RequestSpec, SecurityHeadersSpec, SecurityMode, SecuritySpec, Target,
-    Template, WebhookSpec,
+    BodySpec, CorsSpec, RequestExtra, RequestSpec, SecurityHeadersSpec, SecurityMode, SecuritySpec,
+    Target, Template, WebhookSpec,
 };
 use serde_json::Value;
 
@@ -166,7 +166,7 @@ async fn probe(cx: &CheckContext, req: &RequestSpec) -> Result<(String, Response
 
 /// The base request's headers, expanded, as a map (`headers: "${auth}"` included).
 fn base_headers(base: &RequestSpec, cx: &CheckContext) -> serde_json::Map<String, Value> {
-    match base.headers.as_ref().map(|t| t.expand(&cx.scope)) {
+    match base.headers().map(|t| t.expand(&cx.scope)) {
         Some(Ok(Value::Object(m))) => m,
         _ => serde_json::Map::new(),
     }
@@ -186,14 +186,13 @@ fn with_body(
             Value::String("application/json".into()),
         );
     }
-    RequestSpec {
-        method,
-        target: base.target.clone(),
+    let extra = RequestExtra {
         headers: Some(literal_map(headers)),
-        query: base.query.clone(),
+        query: base.query().cloned(),
         body,
         compressed: false,
-    }
+    };
+    RequestSpec::new(method, base.target.clone(), extra)
 }
 
 /// Already-expanded values, protected from a second expansion.
@@ -217,23 +216,24 @@ async fn error_hygiene(cx: &CheckContext, base: &RequestSpec) -> Result<Vec<Asse
     let oversized = format!("{{\"data\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
     // No probe may change data: the path's ids are replaced by ids that cannot exist, and
     // the wrong method is TRACE, which RFC 9110 defines as safe and APIs rarely route.
-    let base = &RequestSpec {
-        target: no_such_ids(&base.target, cx)?,
-        ..base.clone()
+    let base = &{
+        let mut without_ids = base.clone();
+        without_ids.target = no_such_ids(&base.target, cx)?;
+        without_ids
     };
     let other_method = if base.method == reqwest::Method::TRACE {
         reqwest::Method::OPTIONS
     } else {
         reqwest::Method::TRACE
     };
-    let unknown = RequestSpec {
-        method: reqwest::Method::GET,
-        target: Target::Path(Template::literal("/harden-no-such-path-7f3a9c")),
-        headers: Some(literal_map(base_headers(base, cx))),
-        query: None,
-        body: BodySpec::None,
-        compressed: false,
-    };
+    let unknown = RequestSpec::new(
+        reqwest::Method::GET,
+        Target::Path(Template::literal("/harden-no-such-path-7f3a9c")),
+        RequestExtra {
+            headers: Some(literal_map(base_headers(base, cx))),
+            ..Default::default()
+        },
+    );
     let probes: Vec<(&str, RequestSpec)> = vec![
         (
             "malformed JSON",
@@ -341,14 +341,14 @@ async fn preflight(cx: &CheckContext, c: &CorsSpec, origin: &str) -> Result<Resp
         "Access-Control-Request-Method": c.method,
         "Access-Control-Request-Headers": "content-type",
     });
-    let req = RequestSpec {
-        method: reqwest::Method::OPTIONS,
-        target: Target::Path(Template::literal(&c.path)),
-        headers: Template::new(headers).ok(),
-        query: None,
-        body: BodySpec::None,
-        compressed: false,
-    };
+    let req = RequestSpec::new(
+        reqwest::Method::OPTIONS,
+        Target::Path(Template::literal(&c.path)),
+        RequestExtra {
+            headers: Template::new(headers).ok(),
+            ..Default::default()
+        },
+    );
     Ok(cx.send(&req, &cx.scope).await?)
 }
 
@@ -449,14 +449,15 @@ async fn webhook(cx: &CheckContext, w: &WebhookSpec) -> Result<Vec<Assertion>, S
         if let Some(s) = sig {
             headers.insert(w.header.clone(), Value::String(s.to_string()));
         }
-        let req = RequestSpec {
-            method: reqwest::Method::POST,
-            target: Target::Path(Template::literal(&w.path)),
-            headers: Template::new(Value::Object(headers)).ok(),
-            query: None,
-            body: BodySpec::Text(Template::literal(payload)),
-            compressed: false,
-        };
+        let req = RequestSpec::new(
+            reqwest::Method::POST,
+            Target::Path(Template::literal(&w.path)),
+            RequestExtra {
+                headers: Template::new(Value::Object(headers)).ok(),
+                body: BodySpec::Text(Template::literal(payload)),
+                ..Default::default()
+            },
+        );
         let r = cx.send(&req, &cx.scope).await?;
         let (expected, ok) = if accept {
             ("2xx", (200..300).contains(&r.status))

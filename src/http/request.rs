@@ -183,8 +183,8 @@ pub(crate) fn expand(
         Target::Url(u) => u.expand_text(scope)?,
     };
     let mut plain = Plain::new(req.method.clone(), url);
-    plain.compressed = req.compressed;
-    if let Some(h) = &req.headers {
+    plain.compressed = req.compressed();
+    if let Some(h) = req.headers() {
         // A value sends the header, "" sends it empty, null leaves it out.
         let headers = match h.expand(scope)? {
             Value::Object(m) => m,
@@ -202,10 +202,10 @@ pub(crate) fn expand(
             })
             .collect();
     }
-    if let Some(q) = &req.query {
+    if let Some(q) = req.query() {
         plain.query = expand_map(q.expand(scope)?, "query")?;
     }
-    plain.body = match &req.body {
+    plain.body = match req.body() {
         BodySpec::None => Body::None,
         BodySpec::Json(t) => Body::Json(t.expand(scope)?),
         BodySpec::Text(t) => Body::Text(t.expand_text(scope)?),

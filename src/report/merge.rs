@@ -49,7 +49,7 @@ fn absorb(into: &mut SuiteReport, from: SuiteReport) -> Result<(), MergeError> {
     for c in from.checks.into_vec() {
         if into.checks.iter().any(|x| x.info.id == c.info.id) {
             return Err(MergeError::Overlap {
-                check: c.info.id,
+                check: c.info.id.to_string(),
                 suite: into.name.clone(),
             });
         }

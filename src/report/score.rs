@@ -65,15 +65,17 @@ pub(crate) fn compute(report: &RunReport) -> Score {
         }
         let s = g.brief.score.unwrap_or(0.0);
         all.add(info.weight, s, status);
-        match by_cat.get_mut(&info.category) {
+        match by_cat.get_mut(info.category.as_str()) {
             Some(sums) => sums.add(info.weight, s, status),
-            None => by_cat
-                .entry(info.category.clone())
-                .or_default()
-                .add(info.weight, s, status),
+            None => {
+                by_cat
+                    .entry(info.category.to_string())
+                    .or_default()
+                    .add(info.weight, s, status)
+            }
         }
         if info.severity == Severity::Critical && status != Status::Pass {
-            blocking.push(info.id.clone());
+            blocking.push(info.id.to_string());
         }
     }
     Score {

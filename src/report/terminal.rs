@@ -85,7 +85,7 @@ impl Terminal {
             && m == last
         {
             if ids.len() < NOT_RUN_NAMED {
-                ids.push(info.id.clone());
+                ids.push(info.id.to_string());
             }
             *n += 1;
             return;
@@ -309,7 +309,7 @@ impl EventSink for Terminal {
                 let id = self
                     .checks
                     .get(*index)
-                    .map(|c| c.id.clone())
+                    .map(|c| c.id.to_string())
                     .unwrap_or_default();
                 self.line(format!(
                     "  {YELLOW}RETRY{YELLOW:#} {id} (attempt {attempt}): {reason}"

@@ -2,19 +2,26 @@
 
 use crate::check::CheckOutcome;
 use crate::instance::StopReport;
+use crate::suite::SharedStr;
 use std::time::Duration;
 
+// A run holds one per check to its end: its texts are the check's spec's own (the file's
+// path one for the whole suite), shared, not copied.
 /// What the outputs need to know of a check before it runs.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub(crate) struct CheckInfo {
-    pub id: String,
-    pub name: Option<String>,
+    #[schemars(with = "String")]
+    pub id: SharedStr,
+    #[schemars(with = "Option<String>")]
+    pub name: Option<SharedStr>,
     pub kind: crate::suite::CheckKind,
-    pub category: String,
+    #[schemars(with = "String")]
+    pub category: SharedStr,
     pub severity: crate::suite::Severity,
     /// Weight in the score: the severity's, times the suite's weight for the category.
     pub weight: f64,
-    pub file: String,
+    #[schemars(with = "String")]
+    pub file: SharedStr,
     pub line: u64,
 }
 
@@ -119,10 +126,10 @@ impl Event {
                         file,
                         line: _,
                     } = c;
-                    f(id);
-                    name.iter_mut().for_each(&mut *f);
-                    f(category);
-                    f(file);
+                    id.edit(f);
+                    name.iter_mut().for_each(|n| n.edit(f));
+                    category.edit(f);
+                    file.edit(f);
                 }
             }
             Event::InstanceSpawned {

@@ -17,9 +17,9 @@ use crate::runner::progress;
 use crate::runner::signal::{Abort, Interrupts};
 use crate::runner::stop::{Happened, Next, decide};
 use crate::runner::variant::VariantEnv;
-use crate::suite::{CheckSpec, InstanceSpec, Scope, Severity, Suite, Template};
+use crate::suite::{CheckSpec, InstanceSpec, Scope, Severity, SharedStr, Suite, Template};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub(crate) struct RunOptions {
@@ -74,7 +74,7 @@ pub(crate) async fn run_suite(
     };
     // A check's slice is its position in the suite, so every shard agrees without talking.
     let in_slice = |pos: usize| opts.partition.is_none_or(|(k, n)| pos % n == k - 1);
-    let selected: Vec<(usize, &CheckSpec)> = suite
+    let mut selected: Vec<(usize, &CheckSpec)> = suite
         .checks
         .iter()
         .enumerate()
@@ -82,6 +82,8 @@ pub(crate) async fn run_suite(
         .map(|(_, c)| c)
         .enumerate()
         .collect();
+    // Held to the end of the run, so without the room a filtered collect leaves.
+    selected.shrink_to_fit();
     let filtered_out = suite
         .checks
         .iter()
@@ -90,31 +92,47 @@ pub(crate) async fn run_suite(
     out.emit(Event::SuiteStarted {
         suite: suite.name.clone(),
         file: suite.file.display().to_string(),
-        checks: Arc::new(
-            selected
-                .iter()
-                .map(|(_, c)| CheckInfo {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    kind: c.kind.kind(),
-                    category: c.category.clone(),
-                    severity: c.severity,
-                    weight: c.severity.weight()
-                        * suite
-                            .category_weights
-                            .get(&c.category)
-                            .copied()
-                            .unwrap_or(1.0),
-                    file: c.pos.file.display().to_string(),
-                    line: c.pos.line,
-                })
-                .collect(),
-        ),
+        checks: Arc::new(check_infos(suite, &selected)),
         filtered_out,
     });
     let end = run_selected(suite, opts, interrupts, &selected, &mut out).await;
     out.emit(Event::SuiteFinished);
     end
+}
+
+/// What the outputs are told of each selected check, its texts shared with the spec's: the
+/// run holds these to its end.
+fn check_infos(suite: &Suite, selected: &[Selected<'_>]) -> Vec<CheckInfo> {
+    // The file's path as text, made once for the checks of one file.
+    let mut file: Option<(&Arc<Path>, SharedStr)> = None;
+    selected
+        .iter()
+        .map(|(_, c)| {
+            let shown = match &file {
+                Some((path, shown)) if Arc::ptr_eq(path, &c.pos.file) => shown.clone(),
+                _ => {
+                    let shown = SharedStr::from(c.pos.file.display().to_string());
+                    file = Some((&c.pos.file, shown.clone()));
+                    shown
+                }
+            };
+            CheckInfo {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                kind: c.kind.kind(),
+                category: c.category.clone(),
+                severity: c.severity,
+                weight: c.severity.weight()
+                    * suite
+                        .category_weights
+                        .get(c.category.as_str())
+                        .copied()
+                        .unwrap_or(1.0),
+                file: shown,
+                line: u64::from(c.pos.line),
+            }
+        })
+        .collect()
 }
 
 /// The phases of one suite, in order: preflight, the main instance, setup, the service
@@ -128,10 +146,18 @@ async fn run_selected(
 ) -> SuiteEnd {
     let mut end = SuiteEnd::default();
     let client = crate::http::client();
-    let (preflight, service): (Vec<Selected>, Vec<Selected>) = selected
-        .iter()
-        .copied()
-        .partition(|(_, c)| !c.kind.needs_service());
+    // Held to the end of the run: the service checks (most, often all) in a list made
+    // to measure.
+    let mut preflight = Vec::new();
+    let mut service = Vec::with_capacity(selected.len());
+    for &s in selected {
+        if s.1.kind.needs_service() {
+            service.push(s);
+        } else {
+            preflight.push(s);
+        }
+    }
+    service.shrink_to_fit();
     let base_cx = CheckContext {
         base_url: String::new(),
         client: client.clone(),
@@ -204,7 +230,7 @@ async fn run_selected(
         }
     } else {
         let batch = Batch {
-            checks: service.clone(),
+            checks: service,
             cx: &cx,
             env,
             jobs: opts.jobs,
@@ -421,5 +447,41 @@ fn abandon(
 fn skip_all(out: &mut Emitter<'_>, checks: &[Selected<'_>], why: &str) {
     for (i, _) in checks {
         out.finish(*i, CheckOutcome::skip(why));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The outputs keep what they are told of each check for the whole run: its texts are
+    /// the spec's own (the file's path made once), not copies.
+    #[test]
+    fn what_the_outputs_keep_of_a_check_shares_the_spec_s_texts() {
+        assert!(size_of::<CheckInfo>() <= 88, "{}", size_of::<CheckInfo>());
+        let yaml = "suite: s\nbase-url: http://127.0.0.1:9\nscore: { category-weights: { ops: 2 } }\nchecks:\n  - id: a\n    name: the first\n    http: { request: { path: /x }, expect: { status: 200 } }\n  - id: b\n    category: ops\n    http: { request: { path: /y }, expect: { status: 200 } }\n";
+        let suite = crate::suite::load_str(Path::new("dir/s.yaml"), yaml, &[]).unwrap();
+        let selected: Vec<Selected> = suite.checks.iter().enumerate().collect();
+        let infos = check_infos(&suite, &selected);
+        let (a, b) = (&infos[0], &infos[1]);
+        assert_eq!(
+            (
+                a.id.as_str(),
+                a.name.as_deref(),
+                a.category.as_str(),
+                a.file.as_str(),
+                a.line
+            ),
+            ("a", Some("the first"), "contract", "dir/s.yaml", 5)
+        );
+        assert_eq!(
+            (b.weight, a.weight),
+            (2.0 * b.severity.weight(), a.severity.weight())
+        );
+        let spec = &suite.checks[0];
+        assert_eq!(a.id.as_ptr(), spec.id.as_ptr());
+        assert_eq!(a.category.as_ptr(), spec.category.as_ptr());
+        assert_eq!(a.file.as_ptr(), b.file.as_ptr());
+        assert_eq!(b.category.as_ptr(), suite.checks[1].category.as_ptr());
     }
 }

@@ -57,9 +57,17 @@ pub(crate) struct BodyExpectRaw {
     pub equals: Option<Spanned<String>>,
 }
 
+/// What a response must satisfy: a status in place, the rest (which most checks do without)
+/// boxed, so that a suite of many status checks holds little per check.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ExpectSpec {
     pub status: Option<StatusMatcher>,
+    extra: Option<Box<ExpectExtra>>,
+}
+
+/// The parts of an `expect` other than the status.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExpectExtra {
     pub headers: Vec<(String, HeaderPredicate)>,
     pub json: Vec<JsonAssertion>,
     pub schema: Option<SchemaSpec>,
@@ -67,10 +75,9 @@ pub(crate) struct ExpectSpec {
     pub max_duration: Option<Duration>,
 }
 
-impl ExpectSpec {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.status.is_none()
-            && self.headers.is_empty()
+impl ExpectExtra {
+    fn is_empty(&self) -> bool {
+        self.headers.is_empty()
             && self.json.is_empty()
             && self.schema.is_none()
             && self.body.is_empty()
@@ -78,19 +85,85 @@ impl ExpectSpec {
     }
 }
 
-/// Accepted statuses: any of these codes or inclusive ranges.
+impl ExpectSpec {
+    pub(crate) fn new(status: Option<StatusMatcher>, extra: ExpectExtra) -> ExpectSpec {
+        ExpectSpec {
+            status,
+            extra: (!extra.is_empty()).then(|| Box::new(extra)),
+        }
+    }
+
+    pub(crate) fn headers(&self) -> &[(String, HeaderPredicate)] {
+        self.extra.as_ref().map_or(&[], |e| &e.headers)
+    }
+
+    pub(crate) fn json(&self) -> &[JsonAssertion] {
+        self.extra.as_ref().map_or(&[], |e| &e.json)
+    }
+
+    pub(crate) fn schema(&self) -> Option<&SchemaSpec> {
+        self.extra.as_ref().and_then(|e| e.schema.as_ref())
+    }
+
+    pub(crate) fn body(&self) -> &[BodyPredicate] {
+        self.extra.as_ref().map_or(&[], |e| &e.body)
+    }
+
+    pub(crate) fn max_duration(&self) -> Option<Duration> {
+        self.extra.as_ref().and_then(|e| e.max_duration)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.status.is_none() && self.extra.is_none()
+    }
+}
+
+/// Accepted statuses: any of these codes or inclusive ranges, and how the suite wrote them.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct StatusMatcher {
-    pub ranges: Vec<(u16, u16)>,
-    /// As the user wrote it, for messages (`201`, `2xx`, `[200, 204]`).
-    pub text: String,
+    ranges: StatusRanges,
+    /// As the user wrote it, for messages (`201`, `2xx`, `[200, 204]`); empty when that is
+    /// the one code itself (`200`), the commonest, so that it takes no heap.
+    written: Box<str>,
+}
+
+/// One range (one code, one class) in place; a list's on the heap.
+#[derive(Debug, Clone, PartialEq)]
+enum StatusRanges {
+    One(u16, u16),
+    Many(Box<[(u16, u16)]>),
 }
 
 impl StatusMatcher {
+    /// `ranges` as the suite wrote them (`text`).
+    pub(crate) fn new(ranges: Vec<(u16, u16)>, text: String) -> StatusMatcher {
+        let ranges = match ranges[..] {
+            [(lo, hi)] => StatusRanges::One(lo, hi),
+            _ => StatusRanges::Many(ranges.into()),
+        };
+        let written = match ranges {
+            StatusRanges::One(lo, hi) if lo == hi && text == lo.to_string() => Box::default(),
+            _ => text.into(),
+        };
+        StatusMatcher { ranges, written }
+    }
+
     pub(crate) fn matches(&self, status: u16) -> bool {
-        self.ranges
-            .iter()
-            .any(|(lo, hi)| (*lo..=*hi).contains(&status))
+        let within = |(lo, hi): &(u16, u16)| (*lo..=*hi).contains(&status);
+        match &self.ranges {
+            StatusRanges::One(lo, hi) => within(&(*lo, *hi)),
+            StatusRanges::Many(ranges) => ranges.iter().any(within),
+        }
+    }
+}
+
+/// As the suite wrote it.
+impl std::fmt::Display for StatusMatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.ranges, self.written.is_empty()) {
+            (StatusRanges::One(code, _), true) => write!(f, "{code}"),
+            _ => f.write_str(&self.written),
+        }
     }
 }
 
@@ -226,10 +299,7 @@ pub(crate) enum BodyPredicate {
 
 impl Validator<'_> {
     pub(in crate::suite) fn status(&mut self, s: &Any, field: &str) -> StatusMatcher {
-        let fallback = StatusMatcher {
-            ranges: vec![(200, 299)],
-            text: "2xx".into(),
-        };
+        let fallback = StatusMatcher::new(vec![(200, 299)], "2xx".into());
         let one = |v: &Value| -> Option<(u16, u16)> {
             match v {
                 Value::Number(n) => n
@@ -284,7 +354,7 @@ impl Validator<'_> {
             Value::String(t) => t.clone(),
             other => other.to_string(),
         };
-        StatusMatcher { ranges, text }
+        StatusMatcher::new(ranges, text)
     }
 
     pub(in crate::suite) fn expect(
@@ -387,14 +457,16 @@ impl Validator<'_> {
                 Duration::ZERO,
             )
         });
-        ExpectSpec {
+        ExpectSpec::new(
             status,
-            headers,
-            json,
-            schema,
-            body,
-            max_duration,
-        }
+            ExpectExtra {
+                headers,
+                json,
+                schema,
+                body,
+                max_duration,
+            },
+        )
     }
 
     /// `contains`, `not-contains`, `matches`, `not-matches`, `equals` on a text (a body, a command's output).

@@ -11,6 +11,7 @@ mod raw;
 mod request;
 mod severity;
 mod shapes;
+mod shared;
 mod spec;
 mod template;
 #[cfg(test)]
@@ -29,6 +30,7 @@ pub(crate) use presets::TOKEN_SHAPES;
 pub(crate) use raw::SuiteRaw;
 pub(crate) use request::*;
 pub(crate) use severity::Severity;
+pub(crate) use shared::SharedStr;
 pub(crate) use spec::*;
 pub(crate) use template::{RUN_ID, Scope, Template, TemplateError, value_text};
 pub(crate) use timing::{FlakyRule, MAX_REMEASURE, TimingSpec};

@@ -60,23 +60,107 @@ pub(crate) struct RequestRaw {
     pub compressed: bool,
 }
 
+/// One request and what its answer must satisfy. The parts most steps do without (a name,
+/// captures, headers, a body, expectations beyond the status) are boxed, so that a suite
+/// of many simple checks holds little per check for its whole run.
 #[derive(Debug, Clone)]
 pub(crate) struct StepSpec {
-    pub name: Option<String>,
     pub request: RequestSpec,
     pub expect: ExpectSpec,
-    pub capture: Vec<(String, CaptureSpec)>,
+    extra: Option<Box<StepExtra>>,
 }
 
+/// A step's name and captures.
+#[derive(Debug, Clone)]
+struct StepExtra {
+    name: Option<String>,
+    capture: Vec<(String, CaptureSpec)>,
+}
+
+impl StepSpec {
+    pub(crate) fn new(
+        request: RequestSpec,
+        expect: ExpectSpec,
+        name: Option<String>,
+        capture: Vec<(String, CaptureSpec)>,
+    ) -> StepSpec {
+        let extra =
+            (name.is_some() || !capture.is_empty()).then(|| Box::new(StepExtra { name, capture }));
+        StepSpec {
+            request,
+            expect,
+            extra,
+        }
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|e| e.name.as_deref())
+    }
+
+    pub(crate) fn capture(&self) -> &[(String, CaptureSpec)] {
+        self.extra.as_ref().map_or(&[], |e| &e.capture)
+    }
+}
+
+/// A request: its method and target in place, the rest boxed when there is any.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestSpec {
     pub method: reqwest::Method,
     pub target: Target,
+    extra: Option<Box<RequestExtra>>,
+}
+
+/// The parts of a request other than its method and target.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestExtra {
     pub headers: Option<Template>,
     pub query: Option<Template>,
     pub body: BodySpec,
     /// Send `Accept-Encoding`.
     pub compressed: bool,
+}
+
+impl RequestExtra {
+    fn is_empty(&self) -> bool {
+        self.headers.is_none()
+            && self.query.is_none()
+            && matches!(self.body, BodySpec::None)
+            && !self.compressed
+    }
+}
+
+/// The body of a request without one.
+static NO_BODY: BodySpec = BodySpec::None;
+
+impl RequestSpec {
+    pub(crate) fn new(method: reqwest::Method, target: Target, extra: RequestExtra) -> RequestSpec {
+        RequestSpec {
+            method,
+            target,
+            extra: (!extra.is_empty()).then(|| Box::new(extra)),
+        }
+    }
+
+    pub(crate) fn headers(&self) -> Option<&Template> {
+        self.extra.as_ref().and_then(|e| e.headers.as_ref())
+    }
+
+    pub(crate) fn query(&self) -> Option<&Template> {
+        self.extra.as_ref().and_then(|e| e.query.as_ref())
+    }
+
+    pub(crate) fn body(&self) -> &BodySpec {
+        self.extra.as_ref().map_or(&NO_BODY, |e| &e.body)
+    }
+
+    pub(crate) fn compressed(&self) -> bool {
+        self.extra.as_ref().is_some_and(|e| e.compressed)
+    }
+
+    /// Replaces the headers.
+    pub(crate) fn set_headers(&mut self, headers: Option<Template>) {
+        self.extra.get_or_insert_default().headers = headers;
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -85,8 +169,9 @@ pub(crate) enum Target {
     Url(Template),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) enum BodySpec {
+    #[default]
     None,
     Json(Template),
     Text(Template),
@@ -122,7 +207,9 @@ impl Validator<'_> {
                     &f,
                     known,
                 );
-                known.0.extend(step.capture.iter().map(|(k, _)| k.clone()));
+                known
+                    .0
+                    .extend(step.capture().iter().map(|(k, _)| k.clone()));
                 step
             })
             .collect()
@@ -156,12 +243,7 @@ impl Validator<'_> {
                     .map(|c| (k.clone(), c))
             })
             .collect();
-        StepSpec {
-            name,
-            request,
-            expect,
-            capture,
-        }
+        StepSpec::new(request, expect, name, capture)
     }
 
     pub(in crate::suite) fn request(
@@ -284,14 +366,16 @@ impl Validator<'_> {
         } else {
             BodySpec::None
         };
-        RequestSpec {
+        RequestSpec::new(
             method,
             target,
-            headers,
-            query,
-            body,
-            compressed: r.compressed,
-        }
+            RequestExtra {
+                headers,
+                query,
+                body,
+                compressed: r.compressed,
+            },
+        )
     }
 
     /// A capture's JSONPath or header name is expanded when the suite loads.

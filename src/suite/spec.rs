@@ -8,19 +8,21 @@ use crate::suite::kinds::{
 };
 use crate::suite::request::StepSpec;
 use crate::suite::severity::Severity;
+use crate::suite::shared::SharedStr;
 use crate::suite::template::Template;
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Where something was written: the suite file and a 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where something was written: the suite file (one path shared by all its checks) and a
+/// 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SourcePos {
-    pub file: PathBuf,
-    pub line: u64,
-    pub column: u64,
+    pub file: Arc<Path>,
+    pub line: u32,
+    pub column: u32,
 }
 
 #[derive(Debug)]
@@ -106,9 +108,11 @@ pub(crate) struct StopSpec {
 
 #[derive(Debug, Clone)]
 pub(crate) struct CheckSpec {
-    pub id: String,
-    pub name: Option<String>,
-    pub category: String,
+    /// Shared with the report's list of checks, as are `name` and `category`.
+    pub id: SharedStr,
+    pub name: Option<SharedStr>,
+    /// A kind's default category is `SharedStr::Static`.
+    pub category: SharedStr,
     pub severity: Severity,
     pub timeout: Duration,
     pub retries: u32,
@@ -144,7 +148,7 @@ pub(crate) enum VariantSetup {
 #[derive(Debug, Clone)]
 pub(crate) enum CheckKindSpec {
     Http(HttpSpec),
-    Health(HealthSpec),
+    Health(Box<HealthSpec>),
     Dependency(Box<DependencySpec>),
     RateLimit(Box<RateLimitSpec>),
     Metrics(Box<MetricsSpec>),
@@ -189,9 +193,84 @@ impl CheckKindSpec {
     /// throughput): it never runs while another instance of the service starts up.
     pub(crate) fn measures_time(&self) -> bool {
         match self {
-            CheckKindSpec::Http(h) => h.steps.iter().any(|s| s.expect.max_duration.is_some()),
+            CheckKindSpec::Http(h) => h.steps.iter().any(|s| s.expect.max_duration().is_some()),
             CheckKindSpec::Load(_) => true,
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run holds every check's spec to its end: what a step rarely has (headers, a body,
+    /// JSON predicates, captures, a name) is boxed, so that the commonest step, a path and
+    /// a status, costs little more than those; a template of a string holds it in place;
+    /// a check's texts are shared handles.
+    #[test]
+    fn a_step_and_a_check_stay_small() {
+        assert!(size_of::<StepSpec>() <= 104, "{}", size_of::<StepSpec>());
+        assert!(size_of::<Template>() <= 16);
+        assert!(size_of::<Option<StatusMatcher>>() <= 32);
+        assert!(size_of::<CheckSpec>() <= 136, "{}", size_of::<CheckSpec>());
+        assert!(size_of::<CheckKindSpec>() <= 24);
+    }
+
+    fn suite(checks: &str) -> Suite {
+        let yaml = format!("suite: s\nbase-url: http://127.0.0.1:9\nchecks:\n{checks}");
+        crate::suite::load_str(Path::new("s.yaml"), &yaml, &[]).unwrap()
+    }
+
+    /// A status reads as the suite wrote it, and one written as a code needs no heap.
+    #[test]
+    fn a_status_reads_as_written() {
+        let s = suite(
+            "  - id: a\n    http: { request: { path: /x }, expect: { status: 200 } }\n  - id: b\n    http: { request: { path: /y }, expect: { status: 2XX } }\n  - id: c\n    http: { request: { path: /z }, expect: { status: [201, 204] } }\n",
+        );
+        let status = |c: &CheckSpec| match &c.kind {
+            CheckKindSpec::Http(h) => h.steps[0].expect.status.clone().unwrap(),
+            _ => panic!("an http check"),
+        };
+        let [a, b, c] = [0, 1, 2].map(|i| status(&s.checks[i]));
+        assert_eq!(
+            [&a, &b, &c].map(ToString::to_string),
+            ["200", "2XX", "[201,204]"]
+        );
+        assert!(a.matches(200) && !a.matches(201) && b.matches(250) && !b.matches(300));
+        assert!(c.matches(204) && !c.matches(202));
+    }
+
+    /// What the checks of a file have alike is made once and shared, not copied for each:
+    /// the file's path, and each category, written or a kind's default.
+    #[test]
+    fn the_checks_of_a_file_share_its_path_and_their_categories() {
+        let check = |id: &str, category: &str| {
+            format!(
+                "  - id: {id}\n{category}    http: {{ request: {{ path: /x }}, expect: {{ status: 200 }} }}\n"
+            )
+        };
+        let s = suite(
+            &[
+                check("a", ""),
+                check("b", "    category: ops\n"),
+                check("c", ""),
+                check("d", "    category: ops\n"),
+                check("e", "    category: contract\n"),
+            ]
+            .concat(),
+        );
+        let [a, b, c, d, e] = &s.checks[..] else {
+            panic!("five checks")
+        };
+        assert!(std::sync::Arc::ptr_eq(&a.pos.file, &e.pos.file));
+        assert_eq!((&*a.pos.file, a.pos.line), (Path::new("s.yaml"), 4));
+        assert_eq!(
+            (a.id.as_str(), a.category.as_str(), b.category.as_str()),
+            ("a", "contract", "ops")
+        );
+        assert_eq!(a.category.as_ptr(), c.category.as_ptr());
+        assert_eq!(a.category.as_ptr(), e.category.as_ptr());
+        assert_eq!(b.category.as_ptr(), d.category.as_ptr());
     }
 }

@@ -10,7 +10,24 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Template(Value);
+pub(crate) struct Template(Form);
+
+/// A string (a path, a header value: the commonest) in place, any other value boxed, so
+/// that a template is small wherever a spec holds one.
+#[derive(Debug, Clone, PartialEq)]
+enum Form {
+    Text(Box<str>),
+    Value(Box<Value>),
+}
+
+impl From<Value> for Form {
+    fn from(v: Value) -> Form {
+        match v {
+            Value::String(s) => Form::Text(s.into_boxed_str()),
+            other => Form::Value(Box::new(other)),
+        }
+    }
+}
 
 /// Why a template could not be read or expanded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -101,12 +118,12 @@ impl Template {
             }
         }
         walk(&value)?;
-        Ok(Template(value))
+        Ok(Template(value.into()))
     }
 
     /// A fixed string used as is (harden's own literals, never user input).
     pub(crate) fn literal(s: &str) -> Template {
-        Template(Value::String(s.replace("${", "$${")))
+        Template(Form::Text(s.replace("${", "$${").into_boxed_str()))
     }
 
     /// A value used as is, every string in it taken literally (values harden made or read
@@ -124,7 +141,7 @@ impl Template {
                 other => other,
             }
         }
-        Template(escape(v))
+        Template(escape(v).into())
     }
 
     pub(crate) fn text(s: &str) -> Result<Template, TemplateError> {
@@ -153,12 +170,18 @@ impl Template {
             }
         }
         let mut out = Vec::new();
-        walk(&self.0, &mut out);
+        match &self.0 {
+            Form::Text(s) => strs(s, &mut out),
+            Form::Value(v) => walk(v, &mut out),
+        }
         out
     }
 
     pub(crate) fn expand(&self, scope: &Scope) -> Result<Value, TemplateError> {
-        expand_value(&self.0, scope)
+        match &self.0 {
+            Form::Text(s) => expand_str(s, scope),
+            Form::Value(v) => expand_value(v, scope),
+        }
     }
 
     /// Expands and renders as text (for paths, header values, argv).

@@ -97,12 +97,12 @@ fn client_context(
 async fn one(spec: &RateLimitSpec, cx: &CheckContext) -> Probe {
     let mut req = spec.request.clone();
     if let RateLimitClients::Header(h) = &spec.clients {
-        let mut headers = match req.headers.as_ref().map(|t| t.expand(&cx.scope)) {
+        let mut headers = match req.headers().map(|t| t.expand(&cx.scope)) {
             Some(Ok(Value::Object(m))) => m,
             _ => serde_json::Map::new(),
         };
         headers.insert(h.clone(), Value::String("${harden_client}".into()));
-        req.headers = Template::new(Value::Object(headers)).ok();
+        req.set_headers(Template::new(Value::Object(headers)).ok());
     }
     match cx.send(&req, &cx.scope).await {
         Ok(r) => Probe::Answered(r),

@@ -1,18 +1,15 @@
 //! The `rate-limit` verdicts, each way, on hand-made facts.
 
 use super::*;
-use crate::suite::{BodySpec, RequestSpec, Target};
+use crate::suite::{RequestExtra, RequestSpec, Target};
 
 fn spec(limit: u64) -> RateLimitSpec {
     RateLimitSpec {
-        request: RequestSpec {
-            method: reqwest::Method::GET,
-            target: Target::Path(Template::literal("/x")),
-            headers: None,
-            query: None,
-            body: BodySpec::None,
-            compressed: false,
-        },
+        request: RequestSpec::new(
+            reqwest::Method::GET,
+            Target::Path(Template::literal("/x")),
+            RequestExtra::default(),
+        ),
         limit,
         window: Duration::from_secs(60),
         refused_status: 429,

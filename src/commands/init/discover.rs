@@ -115,10 +115,7 @@ async fn from_service(cmd: &str, doc_path: &str, client: &reqwest::Client) -> Re
         ready: ReadySpec {
             probe: ReadyProbe::Http {
                 path: Template::literal(doc_path),
-                status: StatusMatcher {
-                    ranges: vec![(200, 299)],
-                    text: "2xx".into(),
-                },
+                status: StatusMatcher::new(vec![(200, 299)], "2xx".into()),
             },
             timeout: Duration::from_secs(60),
         },

@@ -24,7 +24,7 @@ pub(crate) struct HttpRaw {
 
 #[derive(Debug, Clone)]
 pub(crate) struct HttpSpec {
-    pub steps: Vec<StepSpec>,
+    pub steps: Box<[StepSpec]>,
 }
 
 impl Validator<'_> {
@@ -67,6 +67,8 @@ impl Validator<'_> {
             self.err(loc, field, "this check asserts nothing").hint =
                 Some("add `expect:` with at least a `status`".into());
         }
-        Some(HttpSpec { steps })
+        Some(HttpSpec {
+            steps: steps.into(),
+        })
     }
 }

@@ -143,10 +143,7 @@ impl Validator<'_> {
             concurrency: l.concurrency.unwrap_or(10).clamp(1, 1000) as usize,
             ok_status: match &l.expect_status {
                 Some(s) => self.status(s, &format!("{field}.expect-status")),
-                None => StatusMatcher {
-                    ranges: vec![(200, 399)],
-                    text: "200-399".into(),
-                },
+                None => StatusMatcher::new(vec![(200, 399)], "200-399".into()),
             },
             thresholds,
         })

@@ -92,7 +92,7 @@ impl Validator<'_> {
         let action = self.action(l.request.as_ref(), l.steps.as_ref(), loc, field, known);
         let mut known = known.clone();
         for s in &action {
-            known.0.extend(s.capture.iter().map(|(k, _)| k.clone()));
+            known.0.extend(s.capture().iter().map(|(k, _)| k.clone()));
         }
         let mut l = l;
         if let Some(o) = &mut l.output {

@@ -139,10 +139,7 @@ impl Validator<'_> {
             (Some(path), _, _) => {
                 let status = match &r.status {
                     Some(s) => self.status(s, &format!("{field}.status")),
-                    None => StatusMatcher {
-                        ranges: vec![(200, 399)],
-                        text: "200-399".into(),
-                    },
+                    None => StatusMatcher::new(vec![(200, 399)], "200-399".into()),
                 };
                 ReadyProbe::Http {
                     path: self.template(

@@ -9,12 +9,14 @@ use crate::suite::kind::CheckKind;
 use crate::suite::located::Location;
 use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw};
 use crate::suite::severity::Severity;
+use crate::suite::shared::{FileTexts, SharedStr};
 use crate::suite::spec::*;
 use crate::suite::timing::TimingSpec;
 use crate::suite::validator::{ANY_NAME, Known, MAX_SIZE, Validator, parse_size};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 mod de;
@@ -94,7 +96,7 @@ fn load_streaming(
 ) -> Option<Result<Suite, LoadErrors>> {
     let mut cx = validator(file, text);
     let mut head: Option<suite::Head> = None;
-    let mut checks = suite::Checks::default();
+    let mut checks = suite::Checks::new(file);
     let parsed = tree::parse_with(text, &mut |s| match s {
         tree::Streamed::Begin(loc, entries) => {
             // The head as it would be read from the whole tree, its checks left out.
@@ -194,7 +196,7 @@ fn assemble(
     };
     drop(root);
     let head = cx.head(raw, overrides, complete);
-    let mut checks = suite::Checks::default();
+    let mut checks = suite::Checks::new(&cx.file.clone());
     for node in nodes {
         cx.check_node(&mut checks, &head, node);
     }
@@ -219,18 +221,20 @@ fn plain_error(file: &Path, message: String) -> LoadError {
 }
 
 impl Validator<'_> {
-    fn pos(&self, loc: Location) -> SourcePos {
+    /// `file`: the suite file's path, made once for all its checks.
+    fn pos(file: &Arc<Path>, loc: Location) -> SourcePos {
+        let narrow = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
         SourcePos {
-            file: self.file.clone(),
-            line: loc.line(),
-            column: loc.column(),
+            file: file.clone(),
+            line: narrow(loc.line()),
+            column: narrow(loc.column()),
         }
     }
     /// Validates one kind's keys: the one place each kind's validator is called.
     fn kind(&mut self, raw: KindRaw, field: &str, known: &Known) -> Option<CheckKindSpec> {
         Some(match raw {
             KindRaw::Http(h) => CheckKindSpec::Http(self.http(*h, field, known)?),
-            KindRaw::Health(h) => CheckKindSpec::Health(self.health(*h, field, known)?),
+            KindRaw::Health(h) => CheckKindSpec::Health(Box::new(self.health(*h, field, known)?)),
             KindRaw::Dependency(d) => {
                 CheckKindSpec::Dependency(Box::new(self.dependency(*d, field)?))
             }
@@ -255,12 +259,14 @@ impl Validator<'_> {
         })
     }
 
+    /// `texts`: what the checks of the file share (its path, their categories).
     fn check(
         &mut self,
         mut c: CheckRaw,
         field: &str,
         known: &Known,
         instance: Option<&InstanceSpec>,
+        texts: &mut FileTexts,
     ) -> Option<CheckSpec> {
         let at = c.id.referenced;
         if let Some(n) = &mut c.name {
@@ -289,7 +295,7 @@ impl Validator<'_> {
             .hint =
                 Some("ids use letters, digits, `-`, `_` and `.`, e.g. `get-run-contract`".into());
         }
-        let pos = self.pos(c.id.referenced);
+        let pos = Self::pos(&texts.file, c.id.referenced);
         let severity = match &c.severity {
             None => None,
             Some(s) => match Severity::parse(&s.value) {
@@ -368,9 +374,9 @@ impl Validator<'_> {
         // Probes that measure the service itself run with nothing else in flight.
         let exclusive_default = kind.kind().exclusive_by_default();
         Some(CheckSpec {
-            id,
-            name: c.name,
-            category: c.category.unwrap_or_else(|| default_category.to_string()),
+            id: id.into(),
+            name: c.name.map(SharedStr::from),
+            category: texts.category(c.category.as_deref().unwrap_or(default_category)),
             severity: severity.unwrap_or(default_severity),
             timeout,
             retries: c.retries.unwrap_or(0),

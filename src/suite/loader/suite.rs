@@ -11,10 +11,12 @@ use super::{BUILTIN_VARS, de};
 use crate::suite::raw::{CheckRaw, SuiteRaw};
 use crate::suite::request::{StepSpec, Target};
 use crate::suite::severity::Severity;
+use crate::suite::shared::FileTexts;
 use crate::suite::spec::*;
 use crate::suite::validator::{ANY_NAME, Known, Validator};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::path::Path;
 
 /// What a suite's checks are validated against: its own keys, read before its checks.
 pub(super) struct Head {
@@ -31,13 +33,25 @@ pub(super) struct Head {
 }
 
 /// The checks read so far: each validated on its own, in file order.
-#[derive(Default)]
 pub(super) struct Checks {
     /// Each id with the line it was first used on. A check that cannot be read still
     /// claims its id.
     seen: HashMap<String, u64>,
     read: usize,
+    /// What the checks of the file share (its path, their categories).
+    texts: FileTexts,
     pub(super) specs: Vec<CheckSpec>,
+}
+
+impl Checks {
+    pub(super) fn new(file: &Path) -> Checks {
+        Checks {
+            seen: HashMap::new(),
+            read: 0,
+            texts: FileTexts::new(file),
+            specs: Vec::new(),
+        }
+    }
 }
 
 impl Validator<'_> {
@@ -141,7 +155,13 @@ impl Validator<'_> {
             // is missing, and saying so would only repeat the typo.
             Ok(_) if !known_keys => {}
             Ok(c) => {
-                if let Some(check) = self.check(c, &field, &head.known, head.instance.as_ref()) {
+                if let Some(check) = self.check(
+                    c,
+                    &field,
+                    &head.known,
+                    head.instance.as_ref(),
+                    &mut checks.texts,
+                ) {
                     checks.specs.push(check);
                 }
             }
