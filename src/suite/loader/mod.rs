@@ -259,7 +259,8 @@ impl Validator<'_> {
         })
     }
 
-    /// `texts`: what the checks of the file share (its path, their categories).
+    /// `texts`: what the checks of the file share (its path, their categories); `claimed`:
+    /// the check's id as the duplicate check keeps it.
     fn check(
         &mut self,
         mut c: CheckRaw,
@@ -267,6 +268,7 @@ impl Validator<'_> {
         known: &Known,
         instance: Option<&InstanceSpec>,
         texts: &mut FileTexts,
+        claimed: Option<SharedStr>,
     ) -> Option<CheckSpec> {
         let at = c.id.referenced;
         if let Some(n) = &mut c.name {
@@ -374,7 +376,8 @@ impl Validator<'_> {
         // Probes that measure the service itself run with nothing else in flight.
         let exclusive_default = kind.kind().exclusive_by_default();
         Some(CheckSpec {
-            id: id.into(),
+            // The text the duplicate check claimed, when it is the id read: one copy.
+            id: claimed.filter(|c| *c == *id).unwrap_or_else(|| id.into()),
             name: c.name.map(SharedStr::from),
             category: texts.category(c.category.as_deref().unwrap_or(default_category)),
             severity: severity.unwrap_or(default_severity),

@@ -11,7 +11,7 @@ use super::{BUILTIN_VARS, de};
 use crate::suite::raw::{CheckRaw, SuiteRaw};
 use crate::suite::request::{StepSpec, Target};
 use crate::suite::severity::Severity;
-use crate::suite::shared::FileTexts;
+use crate::suite::shared::{FileTexts, SharedStr};
 use crate::suite::spec::*;
 use crate::suite::validator::{ANY_NAME, Known, Validator};
 use serde_json::{Map, Value};
@@ -35,8 +35,8 @@ pub(super) struct Head {
 /// The checks read so far: each validated on its own, in file order.
 pub(super) struct Checks {
     /// Each id with the line it was first used on. A check that cannot be read still
-    /// claims its id.
-    seen: HashMap<String, u64>,
+    /// claims its id. The spec of a check that can shares the key's text.
+    seen: HashMap<SharedStr, u64>,
     read: usize,
     /// What the checks of the file share (its path, their categories).
     texts: FileTexts,
@@ -134,6 +134,7 @@ impl Validator<'_> {
         let i = checks.read;
         checks.read += 1;
         let field = format!("checks[{i}]");
+        let mut claimed = None;
         if let Some(id) = node.get("id")
             && let Some(text) = id.text()
         {
@@ -142,7 +143,9 @@ impl Validator<'_> {
                 self.err(id.loc, &format!("{field}.id"), msg).hint =
                     Some("check ids must be unique within a suite".into());
             } else {
-                checks.seen.insert(text.to_string(), id.loc.line());
+                let text = SharedStr::from(text);
+                checks.seen.insert(text.clone(), id.loc.line());
+                claimed = Some(text);
             }
         }
         let found = de::Found::default();
@@ -161,6 +164,7 @@ impl Validator<'_> {
                     &head.known,
                     head.instance.as_ref(),
                     &mut checks.texts,
+                    claimed,
                 ) {
                     checks.specs.push(check);
                 }
