@@ -61,6 +61,18 @@ echo "|---|---:|---:|---:|"
 echo "| $n independent GET checks, wall | ${hw} s | ${cw} s | $(ratio "$hw" "$cw") |"
 echo "| same, CPU (user + sys), whole process | ${hc} s | ${cc} s | $(ratio "$hc" "$cc") |"
 echo "| CPU per check / per request, from $n to $ten (start-up excluded) | ${h_us} µs | ${c_us} µs | $(ratio "$h_us" "$c_us") |"
+if command -v hyperfine > /dev/null; then # CPU (user + sys) to the microsecond: mean of 15 runs each
+  cpu() { hyperfine -N -w 2 -r 15 --export-json "$work/cpu.json" "$*" > /dev/null 2>&1
+    python3 -c "import json; r = json.load(open('$work/cpu.json'))['results'][0]; print(f\"{(r['user'] + r['system']) * 1000:.1f}\")"; }
+  suite "$n"
+  hm=$(cpu "$bin/harden" check "$work/s$n.yaml"); cm=$(cpu curl -s -K "$work/c$n.cfg")
+  suite "$ten"
+  htm=$(cpu "$bin/harden" check "$work/s$ten.yaml"); ctm=$(cpu curl -s -K "$work/c$ten.cfg")
+  echo "| $n checks, CPU (user + sys), mean of 15 runs (hyperfine) | ${hm} ms | ${cm} ms | $(ratio "$hm" "$cm") |"
+  echo "| $ten checks, same | ${htm} ms | ${ctm} ms | $(ratio "$htm" "$ctm") |"
+  hpc=$(python3 -c "print(f'{($htm - $hm) / ($ten - $n) * 1000:.1f}')"); cpc=$(python3 -c "print(f'{($ctm - $cm) / ($ten - $n) * 1000:.1f}')")
+  echo "| CPU per check / per request, from $n to $ten (same runs) | ${hpc} µs | ${cpc} µs | $(ratio "$hpc" "$cpc") |"
+fi
 if command -v valgrind > /dev/null; then # user-space instructions: repeatable whatever the load
   instr() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 > /dev/null | awk '/refs:/ {gsub(",", "", $4); print $4}'; }
   suite "$n"
