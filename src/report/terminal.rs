@@ -19,6 +19,9 @@ const NOT_RUN_NAMED: usize = 5;
 
 pub(crate) struct Terminal {
     out: anstream::AutoStream<std::io::Stdout>,
+    /// Whether `out` keeps colours (a terminal, no `NO_COLOR`); without them, a check's
+    /// line is written without any to strip.
+    colour: bool,
     /// The suite's checks, shared with the event and the recorder.
     checks: Arc<Vec<CheckInfo>>,
     width: usize,
@@ -32,8 +35,10 @@ pub(crate) struct Terminal {
 
 impl Terminal {
     pub(crate) fn new() -> Terminal {
+        let out = anstream::AutoStream::auto(std::io::stdout());
         Terminal {
-            out: anstream::AutoStream::auto(std::io::stdout()),
+            colour: out.current_choice() != anstream::ColorChoice::Never,
+            out,
             checks: Arc::default(),
             width: 30,
             progress: crate::report::progress::Progress::new(),
@@ -104,10 +109,20 @@ impl Terminal {
             String::new()
         };
         let w = self.width;
-        self.line(format!(
-            "  {style}{label}{style:#} {:<w$} {DIM}[{}] {time}{retries}{DIM:#}",
-            info.id, info.category
-        ));
+        if self.colour {
+            self.line(format!(
+                "  {style}{label}{style:#} {:<w$} {DIM}[{}] {time}{retries}{DIM:#}",
+                info.id, info.category
+            ));
+        } else {
+            // The same line with nothing to strip: one for every check.
+            self.fold_not_run();
+            let text = format!(
+                "  {label} {:<w$} [{}] {time}{retries}",
+                info.id, info.category
+            );
+            self.progress.print(&mut self.out.as_inner(), &text);
+        }
         if let Some(note) = &o.note {
             self.line(format!("        {DIM}{note}{DIM:#}"));
         }
