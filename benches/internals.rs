@@ -55,6 +55,7 @@ pub fn expectation(expect: &str, body: &str) -> Expectation {
             json: Default::default(),
             duration: Duration::from_millis(3),
             sent: "GET http://127.0.0.1:9/x".into(),
+            redactor: None,
         },
         scope: Scope::default(),
     }

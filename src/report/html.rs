@@ -409,7 +409,7 @@ fn checks(out: &mut Out<'_>, report: &RunReport) {
 }
 
 /// The whole page, a pure function of the recorded run (as every file report is).
-#[cfg(any(test, feature = "bench-internals"))]
+#[cfg(test)]
 pub(crate) fn render(report: &RunReport, score: &Score, verdict: &Verdict) -> String {
     crate::report::write::to_string(|w| write(w, report, score, verdict))
 }

@@ -27,7 +27,7 @@ pub(crate) use badge::render as render_badge;
 pub(crate) use baseline::{Comparison, compare};
 pub(crate) use gates::{GateOptions, Verdict, decide};
 pub(crate) use github::publish as publish_github;
-#[cfg(any(test, feature = "bench-internals"))]
+#[cfg(test)]
 pub(crate) use html::render as render_html;
 pub(crate) use html::write as write_html;
 #[cfg(any(test, feature = "bench-internals"))]
