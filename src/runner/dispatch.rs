@@ -18,12 +18,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{RwLock, Semaphore, mpsc, watch};
 
-/// What check tasks tell the dispatcher.
+/// What the running checks tell the dispatcher.
 enum Msg {
     Started(usize),
     Retrying(usize, u32, String),
     /// The outcome, and the service's last lines when it failed (of the check's own
-    /// variant instance if it had one). The check task gathers them: the dispatcher never
+    /// variant instance if it had one). The running check gathers them: the dispatcher never
     /// waits.
     Finished(usize, CheckOutcome, Vec<String>),
     /// A variant instance's lifecycle, passed on as is.
