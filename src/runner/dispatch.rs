@@ -145,13 +145,30 @@ async fn feed(
         let timing = (timing, startups.clone());
         running.push(async move {
             tokio::select! {
-                _ = run_one(i, spec, cx, env, main_exit, tx, timing) => {}
+                _ = guarded(i, tx, run_one(i, spec, cx, env, main_exit, tx, timing)) => {}
                 _ = stop.cancelled() => {}
             }
             drop((permit, guard));
         });
     }
     while running.next().await.is_some() {}
+}
+
+/// Runs check `i`, and makes a panic inside it (a bug of harden's) that check's error: the
+/// other checks go on and every report is still written.
+async fn guarded(i: usize, tx: &mpsc::UnboundedSender<Msg>, check: impl Future<Output = ()>) {
+    use futures_util::FutureExt;
+    if let Err(panic) = std::panic::AssertUnwindSafe(check).catch_unwind().await {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        let o = CheckOutcome::error(format!(
+            "harden failed inside this check, a bug to report: {what}"
+        ));
+        let _ = tx.send(Msg::Finished(i, o, Vec::new()));
+    }
 }
 
 /// Where a check stands with variant start-ups (see `feed`).
@@ -404,4 +421,24 @@ pub(crate) async fn dispatch(
         .map(|s| s.unwrap_or(Status::Skip))
         .collect();
     end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic inside a check is that check's error, not the end of the run.
+    #[tokio::test]
+    async fn a_panic_inside_a_check_is_its_error() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        guarded(3, &tx, async { panic!("index out of bounds") }).await;
+        let Ok(Msg::Finished(3, o, _)) = rx.try_recv() else {
+            panic!("no outcome for the check");
+        };
+        assert_eq!(o.status, Status::Error);
+        assert!(o.message.unwrap().contains("index out of bounds"));
+        // A check that ends normally says nothing more.
+        guarded(4, &tx, async {}).await;
+        assert!(rx.try_recv().is_err());
+    }
 }
