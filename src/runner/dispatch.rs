@@ -42,6 +42,8 @@ pub(crate) struct Batch<'a> {
     /// How many run at once (`--jobs`).
     pub jobs: usize,
     pub fail_fast: bool,
+    /// The suite's `timing:` rules.
+    pub timing: crate::suite::TimingSpec,
     /// The main instance's exit, when checks run against it.
     pub exit_watch: Option<watch::Receiver<Option<ExitInfo>>>,
 }
@@ -91,12 +93,17 @@ async fn settled_tail(logs: &LogBuffer) -> Vec<String> {
 /// The checks run inside this future, not as tasks of their own: the run is on one thread,
 /// so a task would only add a copy of the check's spec and context (a task must own what
 /// it borrows) and move its state machine, several kilobytes, in and out of the task's cell.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the batch's parts, each passed on to the checks it starts"
+)]
 async fn feed(
     checks: &[(usize, &CheckSpec)],
     cx: CheckContext,
     env: &Arc<VariantEnv>,
     main_exit: Option<watch::Receiver<Option<ExitInfo>>>,
     jobs: usize,
+    rules: crate::suite::TimingSpec,
     tx: mpsc::UnboundedSender<Msg>,
     stop: tokio_util::sync::CancellationToken,
 ) {
@@ -142,7 +149,7 @@ async fn feed(
         };
         // Only checks against the main instance blame its exit.
         let main_exit = main_exit.clone().filter(|_| spec.variant.is_none());
-        let timing = (timing, startups.clone());
+        let timing = (timing, startups.clone(), rules);
         running.push(async move {
             tokio::select! {
                 _ = guarded(i, tx, run_one(i, spec, cx, env, main_exit, tx, timing)) => {}
@@ -189,6 +196,7 @@ enum Timing {
 /// Every check, preflight or not, runs through here.
 async fn with_retries(
     spec: &CheckSpec,
+    rules: crate::suite::TimingSpec,
     cx: &CheckContext,
     mut retrying: impl FnMut(u32, String),
 ) -> CheckOutcome {
@@ -208,7 +216,7 @@ async fn with_retries(
         o.attempts = attempt;
         // A failed timing verdict is measured again before it counts.
         let mut o =
-            remeasure::remeasure(o, spec.timing, || check::attempt(spec, cx), &mut retrying).await;
+            remeasure::remeasure(o, rules, || check::attempt(spec, cx), &mut retrying).await;
         o.attempts = attempt;
         return o;
     }
@@ -223,7 +231,7 @@ async fn run_one(
     env: &VariantEnv,
     main_exit: Option<watch::Receiver<Option<ExitInfo>>>,
     tx: &mpsc::UnboundedSender<Msg>,
-    (mut timing, startups): (Timing, Arc<RwLock<()>>),
+    (mut timing, startups, rules): (Timing, Arc<RwLock<()>>, crate::suite::TimingSpec),
 ) {
     let _ = tx.send(Msg::Started(i));
     let started = Instant::now();
@@ -262,7 +270,7 @@ async fn run_one(
         }
     }
     let run_cx = running.as_ref().map(|r| &r.cx).unwrap_or(cx);
-    let mut o = with_retries(spec, run_cx, |attempt, reason| {
+    let mut o = with_retries(spec, rules, run_cx, |attempt, reason| {
         let _ = tx.send(Msg::Retrying(i, attempt, reason));
     })
     .await;
@@ -315,6 +323,7 @@ pub(crate) async fn dispatch(
         env,
         jobs,
         fail_fast,
+        timing,
         mut exit_watch,
     } = batch;
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -335,6 +344,7 @@ pub(crate) async fn dispatch(
         &env,
         exit_watch.clone(),
         jobs,
+        timing,
         tx,
         stop.clone(),
     );

@@ -182,7 +182,14 @@ async fn run_selected(
     });
 
     if !run_preflight(
-        &preflight, &service, &base_cx, &env, opts, interrupts, out, &mut end,
+        &preflight,
+        &service,
+        &base_cx,
+        &env,
+        (opts, suite.timing),
+        interrupts,
+        out,
+        &mut end,
     )
     .await
         || service.is_empty()
@@ -235,6 +242,7 @@ async fn run_selected(
             env,
             jobs: opts.jobs,
             fail_fast: opts.fail_fast,
+            timing: suite.timing,
             exit_watch: instance.as_ref().map(Instance::exit_watch),
         };
         let r = dispatch(batch, interrupts, out).await;
@@ -260,7 +268,7 @@ async fn run_preflight(
     service: &[Selected<'_>],
     cx: &CheckContext,
     env: &Arc<VariantEnv>,
-    opts: &RunOptions,
+    (opts, timing): (&RunOptions, crate::suite::TimingSpec),
     interrupts: &Interrupts,
     out: &mut Emitter<'_>,
     end: &mut SuiteEnd,
@@ -271,6 +279,7 @@ async fn run_preflight(
         env: env.clone(),
         jobs: 1,
         fail_fast: opts.fail_fast,
+        timing,
         exit_watch: None,
     };
     let r = dispatch(batch, interrupts, out).await;

@@ -40,6 +40,8 @@ pub(crate) struct Suite {
     pub setup: Vec<StepSpec>,
     pub teardown: Vec<StepSpec>,
     pub checks: Vec<CheckSpec>,
+    /// The suite's `timing:` (re-measuring failed timing verdicts), for every check.
+    pub timing: crate::suite::TimingSpec,
     /// Environment variables the suite reads through `${env.NAME}` (secret when their name
     /// says so, or when `secrets:` lists `env.NAME`).
     pub env_refs: Vec<String>,
@@ -116,8 +118,6 @@ pub(crate) struct CheckSpec {
     pub severity: Severity,
     pub timeout: Duration,
     pub retries: u32,
-    /// The suite's `timing:` (re-measuring failed timing verdicts).
-    pub timing: crate::suite::TimingSpec,
     pub exclusive: bool,
     pub pos: SourcePos,
     /// Run against a dedicated instance started with these overrides.
@@ -213,7 +213,7 @@ mod tests {
         assert!(size_of::<StepSpec>() <= 104, "{}", size_of::<StepSpec>());
         assert!(size_of::<Template>() <= 16);
         assert!(size_of::<Option<StatusMatcher>>() <= 32);
-        assert!(size_of::<CheckSpec>() <= 136, "{}", size_of::<CheckSpec>());
+        assert!(size_of::<CheckSpec>() <= 128, "{}", size_of::<CheckSpec>());
         assert!(size_of::<CheckKindSpec>() <= 24);
     }
 

@@ -11,7 +11,6 @@ use crate::suite::raw::{self, CheckRaw, InstanceRaw, KindRaw};
 use crate::suite::severity::Severity;
 use crate::suite::shared::{FileTexts, SharedStr};
 use crate::suite::spec::*;
-use crate::suite::timing::TimingSpec;
 use crate::suite::validator::{ANY_NAME, Known, MAX_SIZE, Validator, parse_size};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -383,7 +382,6 @@ impl Validator<'_> {
             severity: severity.unwrap_or(default_severity),
             timeout,
             retries: c.retries.unwrap_or(0),
-            timing: TimingSpec::default(),
             exclusive: c.exclusive.unwrap_or(exclusive_default),
             pos,
             variant,
@@ -395,7 +393,7 @@ impl Validator<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::timing::FlakyRule;
+    use crate::suite::timing::{FlakyRule, TimingSpec};
 
     fn errors(yaml: &str) -> String {
         match load_str(Path::new("suite.yaml"), yaml, &[]) {
@@ -411,11 +409,11 @@ mod tests {
         let check =
             "  - id: a\n    http: { request: { path: /x }, expect: { max-duration: 1s } }\n";
         let s = load_str(Path::new("s.yaml"), &format!("{HEAD}{check}"), &[]).unwrap();
-        assert_eq!(s.checks[0].timing, TimingSpec::default());
+        assert_eq!(s.timing, TimingSpec::default());
         let yaml = format!("timing: {{ remeasure: 4, flaky: fail }}\n{HEAD}{check}");
         let s = load_str(Path::new("s.yaml"), &yaml, &[]).unwrap();
         assert_eq!(
-            s.checks[0].timing,
+            s.timing,
             TimingSpec {
                 remeasure: 4,
                 flaky: FlakyRule::Fail

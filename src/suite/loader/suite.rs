@@ -222,9 +222,6 @@ impl Validator<'_> {
         }
         let limits = self.limits(raw.limits);
         let timing = self.timing(raw.timing, raw.suite.referenced);
-        for c in &mut checks {
-            c.timing = timing;
-        }
         let mut category_weights = std::collections::BTreeMap::new();
         if let Some(sc) = raw.score {
             for (cat, w) in sc.category_weights {
@@ -289,6 +286,7 @@ impl Validator<'_> {
             setup,
             teardown,
             checks,
+            timing,
             env_refs: self.env_refs.iter().cloned().collect(),
             var_names: vars_given
                 .into_iter()
