@@ -63,7 +63,7 @@ pub(crate) fn compute(report: &RunReport) -> Score {
             skipped += 1;
             continue;
         }
-        let s = g.brief.score.unwrap_or(0.0);
+        let s = g.brief.score;
         all.add(info.weight, s, status);
         match by_cat.get_mut(info.category.as_str()) {
             Some(sums) => sums.add(info.weight, s, status),

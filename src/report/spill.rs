@@ -20,8 +20,8 @@ pub(crate) struct Brief {
     pub status: Status,
     pub flaky: bool,
     pub figures: bool,
-    /// The check's score out of 10 (`CheckOutcome::score`).
-    pub score: Option<f64>,
+    /// The check's score out of 10 (`CheckOutcome::score`; 0 for a check without one).
+    pub score: f64,
     /// Whole microseconds, as the recorder keeps a duration.
     micros: u64,
 }
@@ -34,7 +34,7 @@ impl Brief {
         status: Status::Skip,
         flaky: false,
         figures: false,
-        score: None,
+        score: 0.0,
         micros: 0,
     };
 
@@ -45,7 +45,7 @@ impl Brief {
             status: o.status,
             flaky: o.flaky.is_some(),
             figures: o.figures.is_some(),
-            score: o.score(),
+            score: o.score().unwrap_or(0.0),
             // As the record keeps it (`check::secs`): to the whole microsecond.
             micros: u64::try_from(crate::check::whole_micros(o.duration).as_micros())
                 .unwrap_or(u64::MAX),
@@ -281,6 +281,16 @@ fn read_at_least(
 
 #[cfg(test)]
 mod tests {
+    /// The run keeps one `Brief` a check: 100,000 checks, 3.2 MB.
+    #[test]
+    fn a_brief_stays_small() {
+        assert!(
+            size_of::<super::Brief>() <= 32,
+            "{}",
+            size_of::<super::Brief>()
+        );
+    }
+
     use super::*;
 
     fn outcome(i: usize) -> CheckOutcome {
