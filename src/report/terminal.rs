@@ -109,19 +109,20 @@ impl Terminal {
             String::new()
         };
         let w = self.width;
-        if self.colour {
-            self.line(format!(
-                "  {style}{label}{style:#} {:<w$} {DIM}[{}] {time}{retries}{DIM:#}",
-                info.id, info.category
-            ));
-        } else {
-            // The same line with nothing to strip: one for every check.
-            self.fold_not_run();
-            let text = format!(
-                "  {label} {:<w$} [{}] {time}{retries}",
-                info.id, info.category
-            );
-            self.progress.print(&mut self.out.as_inner(), &text);
+        // Without colours the line is made with plain styles (they write nothing) and
+        // goes straight out, with nothing to strip: one such line for every check.
+        let (style, dim) = match self.colour {
+            true => (style, DIM),
+            false => (Style::new(), Style::new()),
+        };
+        let text = format!(
+            "  {style}{label}{style:#} {:<w$} {dim}[{}] {time}{retries}{dim:#}",
+            info.id, info.category
+        );
+        self.fold_not_run();
+        match self.colour {
+            true => self.progress.print(&mut self.out, &text),
+            false => self.progress.print(&mut self.out.as_inner(), &text),
         }
         if let Some(note) = &o.note {
             self.line(format!("        {DIM}{note}{DIM:#}"));
