@@ -42,8 +42,8 @@ pub(crate) struct Batch<'a> {
     /// How many run at once (`--jobs`).
     pub jobs: usize,
     pub fail_fast: bool,
-    /// The suite's `timing:` rules.
-    pub timing: crate::suite::TimingSpec,
+    /// The suite's `timing:` rules (how a failed timing verdict is measured again).
+    pub rules: crate::suite::TimingSpec,
     /// The main instance's exit, when checks run against it.
     pub exit_watch: Option<watch::Receiver<Option<ExitInfo>>>,
 }
@@ -323,7 +323,7 @@ pub(crate) async fn dispatch(
         env,
         jobs,
         fail_fast,
-        timing,
+        rules,
         mut exit_watch,
     } = batch;
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -344,7 +344,7 @@ pub(crate) async fn dispatch(
         &env,
         exit_watch.clone(),
         jobs,
-        timing,
+        rules,
         tx,
         stop.clone(),
     );

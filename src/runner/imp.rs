@@ -186,7 +186,8 @@ async fn run_selected(
         &service,
         &base_cx,
         &env,
-        (opts, suite.timing),
+        opts,
+        suite.timing,
         interrupts,
         out,
         &mut end,
@@ -242,7 +243,7 @@ async fn run_selected(
             env,
             jobs: opts.jobs,
             fail_fast: opts.fail_fast,
-            timing: suite.timing,
+            rules: suite.timing,
             exit_watch: instance.as_ref().map(Instance::exit_watch),
         };
         let r = dispatch(batch, interrupts, out).await;
@@ -268,7 +269,8 @@ async fn run_preflight(
     service: &[Selected<'_>],
     cx: &CheckContext,
     env: &Arc<VariantEnv>,
-    (opts, timing): (&RunOptions, crate::suite::TimingSpec),
+    opts: &RunOptions,
+    rules: crate::suite::TimingSpec,
     interrupts: &Interrupts,
     out: &mut Emitter<'_>,
     end: &mut SuiteEnd,
@@ -279,7 +281,7 @@ async fn run_preflight(
         env: env.clone(),
         jobs: 1,
         fail_fast: opts.fail_fast,
-        timing,
+        rules,
         exit_watch: None,
     };
     let r = dispatch(batch, interrupts, out).await;
